@@ -1,0 +1,48 @@
+/**
+ * Stable error codes. Code branches on `err.code`, never on message text.
+ */
+export const ErrorCode = {
+  BAD_FRAME: 'OUTPOST_ERR_BAD_FRAME',
+  FRAME_TOO_LARGE: 'OUTPOST_ERR_FRAME_TOO_LARGE',
+  UNEXPECTED_FRAME: 'OUTPOST_ERR_UNEXPECTED_FRAME',
+  VERSION: 'OUTPOST_ERR_VERSION',
+  BAD_SIGNATURE: 'OUTPOST_ERR_BAD_SIGNATURE',
+  BAD_KEY: 'OUTPOST_ERR_BAD_KEY',
+  COLLECTOR_KEY: 'OUTPOST_ERR_COLLECTOR_KEY',
+  TLS_PIN: 'OUTPOST_ERR_TLS_PIN',
+  REPLAY: 'OUTPOST_ERR_REPLAY',
+  WRONG_AGENT: 'OUTPOST_ERR_WRONG_AGENT',
+  HANDSHAKE_TIMEOUT: 'OUTPOST_ERR_HANDSHAKE_TIMEOUT',
+  NOT_ENROLLED: 'OUTPOST_ERR_NOT_ENROLLED',
+  PENDING_APPROVAL: 'OUTPOST_ERR_PENDING_APPROVAL',
+  REVOKED: 'OUTPOST_ERR_REVOKED',
+  BAD_TOKEN: 'OUTPOST_ERR_BAD_TOKEN',
+  NAME_TAKEN: 'OUTPOST_ERR_NAME_TAKEN',
+  LIMIT: 'OUTPOST_ERR_LIMIT',
+  CONFIG: 'OUTPOST_ERR_CONFIG',
+  INTERNAL: 'OUTPOST_ERR_INTERNAL',
+} as const;
+
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * The one error class of Outpost. `code` is stable; `message` carries the context
+ * (what, where, the value and the limit).
+ *
+ * @example
+ * throw new OutpostError(ErrorCode.FRAME_TOO_LARGE, 'frame of 5.1 MiB exceeds max 4 MiB');
+ */
+export class OutpostError extends Error {
+  readonly code: ErrorCodeValue;
+
+  constructor(code: ErrorCodeValue, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OutpostError';
+    this.code = code;
+  }
+}
+
+/** True when `err` is an OutpostError, optionally with the given code. */
+export function isOutpostError(err: unknown, code?: ErrorCodeValue): err is OutpostError {
+  return err instanceof OutpostError && (code === undefined || err.code === code);
+}
