@@ -1,0 +1,43 @@
+import type { z } from 'zod';
+
+export type StatusName = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
+
+/**
+ * What one run of a check saw. A failed probe is data, not an exception: refused,
+ * filtered, mismatched and timed-out probes all come back as observations.
+ */
+export interface Observation {
+  status: StatusName;
+  /** Short machine word: open | closed | filtered | timeout | mismatch | error | ... */
+  observation: string;
+  /** One line for a person, with the target and what was seen. */
+  message: string;
+  /** Numbers worth graphing, with the unit in the name (`connect_ms`, `loss_pct`). */
+  metrics: Record<string, number>;
+  /** What was sent and received, for failed conversations; bounded by the check. */
+  transcript?: Uint8Array;
+}
+
+export interface CheckContext {
+  /** Aborted when the check's timeout passes or the agent stops. Runners must honour it. */
+  signal: AbortSignal;
+  /** The timeout the scheduler enforces, for checks that pass it on to a child process. */
+  timeoutMs: number;
+}
+
+/**
+ * One check type: a config schema for its own keys and a runner. Common keys (id, type,
+ * interval, timeout, jitter) are handled by the agent's config and scheduler.
+ *
+ * @example
+ * export const tcpCheck: CheckType<TcpConfig> = { type: 'tcp', schema, describe, run };
+ */
+export interface CheckType<Config> {
+  readonly type: string;
+  /** Validates the check's entry in the config file (the common keys are removed first). */
+  readonly schema: z.ZodType<Config>;
+  /** Short target text for ids and messages, e.g. `127.0.0.1:22`. */
+  describe(config: Config): string;
+  /** Run once. Resolves with an observation for every network outcome; throws only on bugs. */
+  run(config: Config, context: CheckContext): Promise<Observation>;
+}

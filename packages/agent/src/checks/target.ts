@@ -1,0 +1,36 @@
+import { isIP } from 'node:net';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/**
+ * Parse `host:port`, `[v6]:port` or `v6-address` plus a default port. Returns undefined
+ * with no partial result when the text is not a target.
+ */
+export function parseHostPort(text: string, defaultPort?: number): HostPort | undefined {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  let host: string;
+  let portText: string | undefined;
+  if (bracketed) {
+    host = bracketed[1]!;
+    portText = bracketed[2];
+    if (isIP(host) !== 6) return undefined;
+  } else if (isIP(text) === 6) {
+    host = text;
+  } else {
+    const colon = text.lastIndexOf(':');
+    host = colon === -1 ? text : text.slice(0, colon);
+    portText = colon === -1 ? undefined : text.slice(colon + 1);
+    if (!/^[A-Za-z0-9._-]+$/.test(host)) return undefined;
+  }
+  const port = portText === undefined ? defaultPort : /^\d+$/.test(portText) ? Number(portText) : NaN;
+  if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65_535) return undefined;
+  return { host, port };
+}
+
+/** `host:port`, bracketing IPv6 literals. */
+export function formatHostPort({ host, port }: HostPort): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
