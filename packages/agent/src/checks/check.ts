@@ -18,11 +18,19 @@ export interface Observation {
   transcript?: Uint8Array;
 }
 
+/** Per-check memory kept between runs by the agent (e.g. an exposure scan's last baseline). */
+export interface CheckMemory {
+  get(): unknown;
+  set(value: unknown): void;
+}
+
 export interface CheckContext {
   /** Aborted when the check's timeout passes or the agent stops. Runners must honour it. */
   signal: AbortSignal;
   /** The timeout the scheduler enforces, for checks that pass it on to a child process. */
   timeoutMs: number;
+  /** What this check stored on its previous run, if anything. */
+  memory?: CheckMemory;
 }
 
 /**
