@@ -10,6 +10,7 @@
  */
 export * from './errors.js';
 export * from './limits.js';
+export * from './duration.js';
 export * from './keys.js';
 export * from './tls-pin.js';
 export * from './nonce-cache.js';

@@ -116,3 +116,19 @@ export function decodeKey(text: string, what = 'key'): Uint8Array {
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+const SECRET_KEY_HEADER = 'outpost-ed25519-seed-v1';
+
+/** The text stored in a key file: a header line and the 32-byte seed in base64url. */
+export function formatSecretKeyFile(keyPair: KeyPair): string {
+  return `${SECRET_KEY_HEADER}\n${encodeKey(seedOf(keyPair))}\n`;
+}
+
+/** Parse a key file's text back into a key pair; `where` names the file in errors. */
+export function parseSecretKeyFile(text: string, where: string): KeyPair {
+  const [header, seed] = text.trim().split(/\s+/);
+  if (header !== SECRET_KEY_HEADER || seed === undefined) {
+    throw new OutpostError(ErrorCode.BAD_KEY, `${where}: not an Outpost key file (expected "${SECRET_KEY_HEADER}" and a seed)`);
+  }
+  return keyPairFromSeed(decodeKey(seed, `${where}: seed`));
+}

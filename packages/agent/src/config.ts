@@ -1,0 +1,256 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DEFAULT_PORT, ErrorCode, OutpostError, parseFingerprint, PublicKey, WS_PATH } from '@outpost/protocol';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { CHECK_TYPES, type CheckType } from './checks/index.js';
+import { durationMs } from './duration.js';
+
+/** A check as the scheduler runs it: common settings resolved, type config validated. */
+export interface ResolvedCheck {
+  id: string;
+  type: CheckType<unknown>;
+  config: unknown;
+  intervalMs: number;
+  timeoutMs: number;
+  jitterMs: number;
+  /** sha256 of the check's config entry, first 16 hex digits; travels with every result. */
+  configHash: string;
+}
+
+export interface UplinkSettings {
+  /** Unacknowledged batches in flight. */
+  window: number;
+  maxBatchResults: number;
+  maxBatchBytes: number;
+  heartbeatIntervalMs: number;
+  /** A connection with no frame from the collector for this long is treated as dead. */
+  idleTimeoutMs: number;
+  backoffMinMs: number;
+  backoffMaxMs: number;
+}
+
+export interface AgentConfig {
+  file: string;
+  /** sha256 of the config file's bytes, reported in Hello. */
+  hash: string;
+  name: string;
+  dataDir: string;
+  keyFile: string;
+  collector: {
+    urls: string[];
+    key: PublicKey;
+    tlsFingerprint: string | undefined;
+    token: string | undefined;
+    insecure: boolean;
+  };
+  uplink: UplinkSettings;
+  maxConcurrentChecks: number;
+  checks: ResolvedCheck[];
+}
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+const jitter = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const text = String(value).trim();
+  const pct = /^(\d+(?:\.\d+)?)%$/.exec(text);
+  if (pct && Number(pct[1]) <= 50) return { fraction: Number(pct[1]) / 100 };
+  ctx.addIssue({ code: 'custom', message: `expected a percentage of the interval up to 50%, such as "10%", got ${JSON.stringify(value)}` });
+  return z.NEVER;
+});
+
+const checkCommon = z.object({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/, 'expected 1-128 characters: letters, digits and . _ : @ / -').optional(),
+  type: z.string(),
+  interval: durationMs({ minMs: 100 }).optional(),
+  timeout: durationMs({ minMs: 10, maxMs: 3_600_000 }).optional(),
+  jitter: jitter.optional(),
+});
+
+const fileSchema = z
+  .object({
+    agent: z.object({ name, data_dir: z.string().min(1).optional(), key_file: z.string().min(1).optional() }).strict(),
+    collector: z
+      .object({
+        url: z.string().optional(),
+        urls: z.array(z.string()).min(1).optional(),
+        key: z.string(),
+        tls_fingerprint: z.string().optional(),
+        token: z.string().min(1).optional(),
+        insecure: z.boolean().default(false),
+      })
+      .strict(),
+    uplink: z
+      .object({
+        window: z.number().int().min(1).max(64).default(4),
+        max_batch_results: z.number().int().min(1).max(5000).default(1000),
+        max_batch_bytes: z.number().int().min(4096).max(4 * 1024 * 1024 - 4096).default(1024 * 1024),
+        heartbeat_interval: durationMs({ minMs: 200, maxMs: 3_600_000 }).default(10_000),
+        idle_timeout: durationMs({ minMs: 1_000, maxMs: 3_600_000 }).optional(),
+        backoff_min: durationMs({ minMs: 10 }).default(500),
+        backoff_max: durationMs({ minMs: 100 }).default(30_000),
+      })
+      .strict()
+      .default({ window: 4, max_batch_results: 1000, max_batch_bytes: 1024 * 1024, heartbeat_interval: 10_000, backoff_min: 500, backoff_max: 30_000 }),
+    scheduler: z.object({ max_concurrent: z.number().int().min(1).max(10_000).default(256) }).strict().default({ max_concurrent: 256 }),
+    defaults: z
+      .object({
+        interval: durationMs({ minMs: 100 }).default(60_000),
+        timeout: durationMs({ minMs: 10, maxMs: 3_600_000 }).default(5_000),
+        jitter: jitter.default({ fraction: 0.1 }),
+      })
+      .strict()
+      .default({ interval: 60_000, timeout: 5_000, jitter: { fraction: 0.1 } }),
+    checks: z.array(z.record(z.string(), z.unknown())).default([]),
+  })
+  .strict();
+
+/** Config errors name the file, the key and what was expected. */
+export class ConfigError extends OutpostError {
+  constructor(file: string, path: readonly PropertyKey[], message: string) {
+    super(ErrorCode.CONFIG, `${file}: ${formatPath(path)}: ${message}`);
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(top level)';
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}
+
+function firstIssue(file: string, prefix: readonly PropertyKey[], error: z.ZodError): ConfigError {
+  const issue = error.issues[0]!;
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_type' && message.startsWith('Invalid input')) message = `expected ${issue.expected}`;
+  return new ConfigError(file, [...prefix, ...issue.path], message);
+}
+
+function normaliseUrl(file: string, path: readonly PropertyKey[], text: string, insecure: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(file, path, `expected a URL such as wss://collector.example:${DEFAULT_PORT}, got ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'wss:' && url.protocol !== 'ws:') {
+    throw new ConfigError(file, path, `expected a wss:// URL, got ${JSON.stringify(text)}`);
+  }
+  if (url.protocol === 'ws:' && !insecure) {
+    throw new ConfigError(file, path, `plain ws:// sends results unencrypted; use wss:// or set collector.insecure: true`);
+  }
+  if (url.port === '') url.port = String(DEFAULT_PORT);
+  if (url.pathname === '/' || url.pathname === '') url.pathname = WS_PATH;
+  return url.toString();
+}
+
+function resolveCheck(
+  file: string,
+  index: number,
+  raw: Record<string, unknown>,
+  defaults: { interval: number; timeout: number; jitter: { fraction: number } },
+): ResolvedCheck {
+  const path = ['checks', index] as const;
+  const common = checkCommon.safeParse(raw);
+  if (!common.success) throw firstIssue(file, path, common.error);
+  const type = CHECK_TYPES.get(common.data.type);
+  if (type === undefined) {
+    throw new ConfigError(file, [...path, 'type'], `unknown check type "${common.data.type}", expected one of ${[...CHECK_TYPES.keys()].join(', ')}`);
+  }
+  const own = Object.fromEntries(Object.entries(raw).filter(([key]) => !(key in checkCommon.shape)));
+  const parsed = type.schema.safeParse(own);
+  if (!parsed.success) throw firstIssue(file, path, parsed.error);
+  const intervalMs = common.data.interval ?? defaults.interval;
+  const jitterFraction = (common.data.jitter ?? defaults.jitter).fraction;
+  return {
+    id: common.data.id ?? `${type.type}:${type.describe(parsed.data)}`,
+    type,
+    config: parsed.data,
+    intervalMs,
+    timeoutMs: common.data.timeout ?? defaults.timeout,
+    jitterMs: Math.round(intervalMs * jitterFraction),
+    configHash: createHash('sha256').update(JSON.stringify(raw)).digest('hex').slice(0, 16),
+  };
+}
+
+/**
+ * Parse and validate an agent config from YAML text. Throws ConfigError (code
+ * OUTPOST_ERR_CONFIG) with the file, the key path and what was expected.
+ */
+export function parseAgentConfig(text: string, file: string): AgentConfig {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    const line = err.linePos?.[0];
+    throw new ConfigError(file, [], `invalid YAML${line ? ` at line ${line.line} column ${line.col}` : ''}: ${err.message.split('\n')[0]}`);
+  }
+  const parsed = fileSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) throw firstIssue(file, [], parsed.error);
+  const cfg = parsed.data;
+  const base = dirname(resolve(file));
+
+  const { collector } = cfg;
+  const rawUrls = collector.urls ?? (collector.url !== undefined ? [collector.url] : []);
+  if (rawUrls.length === 0) throw new ConfigError(file, ['collector', 'url'], 'expected the collector URL (wss://HOST:41121)');
+  const urls = rawUrls.map((url, i) => normaliseUrl(file, ['collector', collector.urls ? `urls[${i}]` : 'url'], url, collector.insecure));
+  let key: PublicKey;
+  try {
+    key = PublicKey.parse(collector.key, 'collector key');
+  } catch (err: unknown) {
+    throw new ConfigError(file, ['collector', 'key'], err instanceof Error ? err.message : String(err));
+  }
+  let tlsFingerprint: string | undefined;
+  if (collector.tls_fingerprint !== undefined) {
+    try {
+      tlsFingerprint = parseFingerprint(collector.tls_fingerprint);
+    } catch (err: unknown) {
+      throw new ConfigError(file, ['collector', 'tls_fingerprint'], err instanceof Error ? err.message : String(err));
+    }
+  } else if (urls.some((url) => url.startsWith('wss:'))) {
+    throw new ConfigError(file, ['collector', 'tls_fingerprint'], 'expected the collector certificate SPKI SHA-256 (printed by outpost-collector init)');
+  }
+  if (cfg.uplink.backoff_max < cfg.uplink.backoff_min) {
+    throw new ConfigError(file, ['uplink', 'backoff_max'], `expected at least backoff_min (${cfg.uplink.backoff_min} ms)`);
+  }
+
+  const checks = cfg.checks.map((raw, i) => resolveCheck(file, i, raw, cfg.defaults));
+  const seen = new Map<string, number>();
+  checks.forEach((check, i) => {
+    const first = seen.get(check.id);
+    if (first !== undefined) throw new ConfigError(file, ['checks', i, 'id'], `duplicate check id "${check.id}" (also checks[${first}])`);
+    seen.set(check.id, i);
+  });
+
+  const dataDir = resolve(base, cfg.agent.data_dir ?? 'data');
+  return {
+    file,
+    hash: createHash('sha256').update(text).digest('hex'),
+    name: cfg.agent.name,
+    dataDir,
+    keyFile: resolve(dataDir, cfg.agent.key_file ?? 'agent.key'),
+    collector: { urls, key, tlsFingerprint, token: collector.token, insecure: collector.insecure },
+    uplink: {
+      window: cfg.uplink.window,
+      maxBatchResults: cfg.uplink.max_batch_results,
+      maxBatchBytes: cfg.uplink.max_batch_bytes,
+      heartbeatIntervalMs: cfg.uplink.heartbeat_interval,
+      idleTimeoutMs: cfg.uplink.idle_timeout ?? Math.max(3 * cfg.uplink.heartbeat_interval, 5_000),
+      backoffMinMs: cfg.uplink.backoff_min,
+      backoffMaxMs: cfg.uplink.backoff_max,
+    },
+    maxConcurrentChecks: cfg.scheduler.max_concurrent,
+    checks,
+  };
+}
+
+/** Read and validate a config file; a missing or unreadable file is a ConfigError too. */
+export function loadAgentConfig(file: string): AgentConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err: unknown) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(file, [], `cannot read the config file (${code})`);
+  }
+  return parseAgentConfig(text, file);
+}

@@ -1,0 +1,161 @@
+import { parseStatus, Status } from '@outpost/protocol';
+import type { Observation } from './checks/index.js';
+import type { ResolvedCheck } from './config.js';
+import type { Logger } from './logger.js';
+import type { NewResult } from './outbox.js';
+
+export interface SchedulerOptions {
+  checks: readonly ResolvedCheck[];
+  maxConcurrent: number;
+  /** Called once per finished check run, in the moment the result is made. */
+  onResult: (result: NewResult) => void;
+  logger: Logger;
+  /** Spread first runs over at most this long after start. */
+  startSpreadMs?: number;
+  random?: () => number;
+  /** A runner that ignores its abort signal is given up this long after its timeout. */
+  abortGraceMs?: number;
+}
+
+interface Slot {
+  check: ResolvedCheck;
+  timer: NodeJS.Timeout | undefined;
+  running: AbortController | undefined;
+  queued: boolean;
+  memory: unknown;
+  overruns: number;
+}
+
+/**
+ * Runs every check on its interval with jitter, at most `maxConcurrent` at once, each
+ * under an AbortSignal that fires at its timeout. A check still running when it is due
+ * again skips that round (counted as an overrun) instead of piling up.
+ *
+ * @example
+ * const scheduler = new Scheduler({ checks, maxConcurrent: 256, onResult, logger });
+ * scheduler.start();
+ * await scheduler.stop();
+ */
+export class Scheduler {
+  readonly #options: SchedulerOptions;
+  readonly #slots: Slot[];
+  readonly #queue: Slot[] = [];
+  readonly #random: () => number;
+  #running = 0;
+  #stopped = false;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(options: SchedulerOptions) {
+    this.#options = options;
+    this.#random = options.random ?? Math.random;
+    this.#slots = options.checks.map((check) => ({ check, timer: undefined, running: undefined, queued: false, memory: undefined, overruns: 0 }));
+  }
+
+  start(): void {
+    const spread = this.#options.startSpreadMs ?? 2_000;
+    for (const slot of this.#slots) {
+      this.#arm(slot, Math.round(this.#random() * Math.min(spread, slot.check.intervalMs)));
+    }
+  }
+
+  /** Stop scheduling, abort running checks and wait for them; their results are dropped. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const slot of this.#slots) {
+      clearTimeout(slot.timer);
+      slot.running?.abort(new Error('agent stopping'));
+    }
+    this.#queue.length = 0;
+    await Promise.all([...this.#inFlight]);
+  }
+
+  #arm(slot: Slot, delayMs: number): void {
+    if (this.#stopped) return;
+    slot.timer = setTimeout(() => this.#due(slot), delayMs);
+  }
+
+  #nextDelay(slot: Slot): number {
+    const { intervalMs, jitterMs } = slot.check;
+    return Math.max(1, Math.round(intervalMs + (this.#random() * 2 - 1) * jitterMs));
+  }
+
+  #due(slot: Slot): void {
+    this.#arm(slot, this.#nextDelay(slot));
+    if (slot.running || slot.queued) {
+      slot.overruns += 1;
+      this.#options.logger.warn({ check: slot.check.id, overruns: slot.overruns }, 'check still running when due again; round skipped');
+      return;
+    }
+    if (this.#running >= this.#options.maxConcurrent) {
+      slot.queued = true;
+      this.#queue.push(slot);
+      return;
+    }
+    this.#launch(slot);
+  }
+
+  #launch(slot: Slot): void {
+    this.#running += 1;
+    const run = this.#runOnce(slot).finally(() => {
+      this.#running -= 1;
+      this.#inFlight.delete(run);
+      const next = this.#queue.shift();
+      if (next && !this.#stopped) {
+        next.queued = false;
+        this.#launch(next);
+      }
+    });
+    this.#inFlight.add(run);
+  }
+
+  async #runOnce(slot: Slot): Promise<void> {
+    const { check } = slot;
+    const controller = new AbortController();
+    slot.running = controller;
+    const startedAtMs = Date.now();
+    const t0 = performance.now();
+    const timeout = setTimeout(() => controller.abort(new Error('check timeout')), check.timeoutMs);
+    let observation: Observation;
+    try {
+      observation = await withGrace(
+        check.type.run(check.config, {
+          signal: controller.signal,
+          timeoutMs: check.timeoutMs,
+          memory: { get: () => slot.memory, set: (value) => (slot.memory = value) },
+        }),
+        check.timeoutMs + (this.#options.abortGraceMs ?? 1_000),
+      );
+    } catch (err: unknown) {
+      // A runner that throws is a bug in the runner; the result still records it.
+      const message = err instanceof Error ? err.message : String(err);
+      this.#options.logger.error({ check: check.id, err: message }, 'check runner failed');
+      observation = { status: 'UNKNOWN', observation: 'error', message: `check failed: ${message}`, metrics: {} };
+    } finally {
+      clearTimeout(timeout);
+      slot.running = undefined;
+    }
+    if (this.#stopped) return;
+    this.#options.onResult({
+      checkId: check.id,
+      startedAtMs,
+      durationUs: Math.round((performance.now() - t0) * 1000),
+      status: parseStatus(observation.status) ?? Status.UNKNOWN,
+      observation: observation.observation,
+      message: observation.message,
+      metrics: observation.metrics,
+      ...(observation.transcript ? { transcript: observation.transcript } : {}),
+      checkConfigHash: check.configHash,
+    });
+  }
+}
+
+function withGrace(run: Promise<Observation>, limitMs: number): Promise<Observation> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Observation>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ status: 'UNKNOWN', observation: 'timeout', message: `check did not stop within ${limitMs} ms of its start`, metrics: {} }),
+      limitMs,
+    );
+  });
+  return Promise.race([run, late]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,282 @@
+import {
+  AgentHandshake,
+  decodeFrame,
+  encodeBatchBody,
+  encodeFrame,
+  ErrorCode,
+  isOutpostError,
+  OutpostError,
+  signBatch,
+  type DecodedFrame,
+  type FrameInit,
+  type KeyPair,
+} from '@outpost/protocol';
+import { WebSocket } from 'ws';
+import type { AgentConfig } from './config.js';
+import type { Logger } from './logger.js';
+import type { Outbox } from './outbox.js';
+import { pinnedTlsConnector } from './pinned-tls.js';
+
+export type UplinkState = 'idle' | 'connecting' | 'handshaking' | 'connected' | 'backoff' | 'stopped';
+
+export interface UplinkOptions {
+  config: Pick<AgentConfig, 'name' | 'hash' | 'collector' | 'uplink'>;
+  keyPair: KeyPair;
+  outbox: Outbox;
+  logger: Logger;
+  software: string;
+  /** Largest WebSocket message accepted from the collector. */
+  maxMessageBytes?: number;
+  random?: () => number;
+}
+
+interface InFlight {
+  fromId: number;
+  toId: number;
+  count: number;
+}
+
+/** How a connection ended: whether the handshake got through, and why it closed. */
+interface SessionEnd {
+  established: boolean;
+  reason: string;
+}
+
+/**
+ * The agent's link to the collector: connect (pinned TLS), handshake, then keep a window
+ * of signed batches in flight and delete outbox rows only when their Ack arrives. On any
+ * failure it reconnects with exponential backoff and full jitter, moving to the next
+ * collector URL after a failed attempt. Unacknowledged rows are simply sent again; the
+ * collector's (agent, result_id) key absorbs the duplicates.
+ *
+ * @example
+ * const uplink = new Uplink({ config, keyPair, outbox, logger, software: 'outpost-agent/0.1.0' });
+ * uplink.start();
+ * outbox.append(results); uplink.notify();
+ * await uplink.stop();
+ */
+export class Uplink {
+  readonly #options: UplinkOptions;
+  readonly #log: Logger;
+  readonly #stop = new AbortController();
+  #state: UplinkState = 'idle';
+  #loop: Promise<void> | undefined;
+  #ws: WebSocket | undefined;
+  #pump: (() => void) | undefined;
+  #batchSeq: number;
+  #clockOffsetMs = 0;
+
+  constructor(options: UplinkOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ component: 'uplink' });
+    this.#batchSeq = Number(options.outbox.getMeta('batch_seq') ?? 0);
+  }
+
+  get state(): UplinkState {
+    return this.#state;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** New rows are in the outbox: send them if the window has room. */
+  notify(): void {
+    this.#pump?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    this.#ws?.close(1000, 'agent stopping');
+    await this.#loop;
+    this.#setState('stopped');
+  }
+
+  #setState(state: UplinkState, extra: Record<string, string> = {}): void {
+    if (state === this.#state && Object.keys(extra).length === 0) return;
+    this.#state = state;
+    this.#options.outbox.setMetas({ connection_state: state, state_changed_at: String(Date.now()), ...extra });
+  }
+
+  async #run(): Promise<void> {
+    const { urls } = this.#options.config.collector;
+    const { backoffMinMs, backoffMaxMs } = this.#options.config.uplink;
+    const random = this.#options.random ?? Math.random;
+    let failures = 0;
+    let index = 0;
+    while (!this.#stop.signal.aborted) {
+      const url = urls[index % urls.length]!;
+      const end = await this.#session(url);
+      if (this.#stop.signal.aborted) break;
+      if (end.established) {
+        failures = 0;
+      } else {
+        failures += 1;
+        index += 1;
+      }
+      const ceiling = Math.min(backoffMaxMs, backoffMinMs * 2 ** Math.min(failures, 20));
+      const delayMs = Math.round(backoffMinMs + random() * (ceiling - backoffMinMs));
+      this.#setState('backoff', { last_error: end.reason });
+      this.#log.warn({ url, reason: end.reason, retryInMs: delayMs }, 'collector connection ended');
+      await sleep(delayMs, this.#stop.signal);
+    }
+  }
+
+  #session(url: string): Promise<SessionEnd> {
+    const { config, keyPair, outbox } = this.#options;
+    const maxMessageBytes = this.#options.maxMessageBytes ?? 4 * 1024 * 1024;
+    const secure = url.startsWith('wss:');
+    const connector = secure ? pinnedTlsConnector(config.collector.tlsFingerprint ?? '') : undefined;
+    this.#setState('connecting', { collector_url: url });
+
+    return new Promise<SessionEnd>((resolve) => {
+      const ws = new WebSocket(url, {
+        perMessageDeflate: false,
+        maxPayload: maxMessageBytes,
+        handshakeTimeout: 10_000,
+        ...(connector ? { createConnection: connector.createConnection } : {}),
+      });
+      this.#ws = ws;
+      const handshake = new AgentHandshake({
+        keyPair,
+        agentName: config.name,
+        collectorKey: config.collector.key,
+        software: this.#options.software,
+        configHash: config.hash,
+        ...(config.collector.token ? { enrollToken: config.collector.token } : {}),
+      });
+      const inFlight = new Map<number, InFlight>();
+      let cursor = 0;
+      let established = false;
+      let reason = 'closed';
+      let heartbeat: NodeJS.Timeout | undefined;
+      let idle: NodeJS.Timeout | undefined;
+
+      const fail = (why: string, code = 1002) => {
+        reason = why;
+        if (ws.readyState === WebSocket.OPEN) ws.close(code, why.slice(0, 120));
+        else ws.terminate();
+      };
+      const send = (frame: FrameInit) => ws.send(encodeFrame(frame));
+      const resetIdle = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => {
+          reason = `no frame from the collector for ${config.uplink.idleTimeoutMs} ms`;
+          ws.terminate();
+        }, config.uplink.idleTimeoutMs);
+      };
+
+      const pump = () => {
+        if (!established || ws.readyState !== WebSocket.OPEN) return;
+        while (inFlight.size < config.uplink.window) {
+          const rows = outbox.readAfter(cursor, config.uplink.maxBatchResults, config.uplink.maxBatchBytes);
+          if (rows.length === 0) return;
+          const batchSeq = ++this.#batchSeq;
+          outbox.setMeta('batch_seq', String(batchSeq));
+          const payload = encodeBatchBody(
+            { agentKey: keyPair.publicKey, batchSeq, createdMs: Date.now(), clockOffsetMs: this.#clockOffsetMs },
+            rows.map((row) => row.body),
+          );
+          const fromId = rows[0]!.resultId;
+          const toId = rows[rows.length - 1]!.resultId;
+          inFlight.set(batchSeq, { fromId, toId, count: rows.length });
+          cursor = toId;
+          send({ batch: signBatch(keyPair.secretKey, payload) });
+        }
+      };
+
+      const sendHeartbeat = () => {
+        const depth = outbox.depth();
+        send({ heartbeat: { timeMs: Date.now(), backlog: depth.count, oldestUnsentMs: depth.oldestStartedAtMs ?? 0, dropped: 0 } });
+      };
+
+      const onFrame = (frame: DecodedFrame) => {
+        switch (frame.type) {
+          case 'challenge': {
+            send({ hello: handshake.onChallenge(frame.body) });
+            return;
+          }
+          case 'welcome': {
+            const session = handshake.onWelcome(frame.body);
+            established = true;
+            this.#clockOffsetMs = session.clockOffsetMs;
+            this.#setState('connected', { connected_at: String(Date.now()), clock_offset_ms: String(session.clockOffsetMs), last_error: '' });
+            this.#log.info({ url, clockOffsetMs: session.clockOffsetMs, roundTripMs: session.roundTripMs }, 'connected to collector');
+            heartbeat = setInterval(sendHeartbeat, config.uplink.heartbeatIntervalMs);
+            this.#pump = pump;
+            pump();
+            return;
+          }
+          case 'ack': {
+            if (!established) throw new OutpostError(ErrorCode.UNEXPECTED_FRAME, 'Ack before the handshake finished');
+            const sent = inFlight.get(frame.body.batchSeq);
+            if (sent === undefined) {
+              this.#log.warn({ batchSeq: frame.body.batchSeq }, 'ack for a batch not in flight');
+              return;
+            }
+            inFlight.delete(frame.body.batchSeq);
+            outbox.remove(sent.fromId, sent.toId);
+            outbox.setMetas({ last_ack_at: String(Date.now()), last_ack_seq: String(frame.body.batchSeq) });
+            this.#log.debug({ batchSeq: frame.body.batchSeq, stored: frame.body.stored, duplicates: frame.body.duplicates }, 'batch acknowledged');
+            pump();
+            return;
+          }
+          case 'heartbeat':
+            return;
+          case 'error': {
+            const { code, message } = frame.body;
+            const level = code === ErrorCode.PENDING_APPROVAL ? 'warn' : 'error';
+            this.#log[level]({ code, url }, `collector refused: ${message}`);
+            fail(`${code}: ${message}`, 1000);
+            return;
+          }
+          default:
+            throw new OutpostError(ErrorCode.UNEXPECTED_FRAME, `unexpected ${frame.type} frame from the collector`);
+        }
+      };
+
+      ws.on('open', () => {
+        if (connector && !connector.verified) {
+          fail('TLS pin was not verified before the WebSocket opened');
+          return;
+        }
+        this.#setState('handshaking');
+        resetIdle();
+      });
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        resetIdle();
+        try {
+          if (!isBinary) throw new OutpostError(ErrorCode.BAD_FRAME, 'text message on a binary protocol');
+          onFrame(decodeFrame(data, { maxMessageBytes }));
+        } catch (err: unknown) {
+          const code = isOutpostError(err) ? err.code : ErrorCode.INTERNAL;
+          this.#log.error({ code, err: err instanceof Error ? err.message : String(err) }, 'protocol error, closing');
+          fail(`${code}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      });
+      ws.on('error', (err: Error) => {
+        reason = isOutpostError(err) ? `${err.code}: ${err.message}` : err.message;
+      });
+      ws.on('close', (code: number, why: Buffer) => {
+        clearInterval(heartbeat);
+        clearTimeout(idle);
+        if (this.#pump === pump) this.#pump = undefined;
+        if (reason === 'closed' && why.length > 0) reason = `closed by collector (${code}): ${why.toString()}`;
+        resolve({ established, reason });
+      });
+    });
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

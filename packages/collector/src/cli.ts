@@ -1,0 +1,151 @@
+import { encodeKey, isOutpostError, parseDurationMs } from '@outpost/protocol';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { Collector } from './collector.js';
+import { dataFiles, initDataDir } from './data-dir.js';
+import { issueToken } from './enrollment.js';
+import { createLogger } from './logger.js';
+import { SqliteStore } from './sqlite-store.js';
+import type { AgentStatus } from './store.js';
+import { VERSION } from './version.js';
+
+const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+function fail(err: unknown, code: number = EXIT.usage): never {
+  process.stderr.write(`outpost-collector: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(isOutpostError(err) ? code : EXIT.failure);
+}
+
+/** `host:port`, `[v6]:port` or `:port`; port 0 picks a free one. */
+export function parseListen(text: string, option: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65_535) throw new Error(`--${option} ${text}: expected HOST:PORT such as 127.0.0.1:8080`);
+  return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
+}
+
+async function withStore<T>(dataDir: string, work: (store: SqliteStore) => Promise<T>): Promise<T> {
+  const store = SqliteStore.open(dataFiles(dataDir).database);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function setStatus(dataDir: string, name: string, status: AgentStatus): Promise<void> {
+  const changed = await withStore(dataDir, (store) => store.setAgentStatus(name, status, Date.now()));
+  if (!changed) fail(new Error(`no agent named "${name}" (outpost-collector agents list)`));
+  process.stdout.write(`${name}: ${status}\n`);
+}
+
+export async function main(args = hideBin(process.argv)): Promise<void> {
+  const dataDir = { type: 'string', demandOption: true, describe: 'collector data directory' } as const;
+  await yargs(args)
+    .scriptName('outpost-collector')
+    .version(VERSION)
+    .command(
+      'init',
+      'create the collector key, TLS certificate and database',
+      (y) => y.option('data-dir', dataDir).option('json', { type: 'boolean', default: false }),
+      async (argv) => {
+        try {
+          const id = await initDataDir(argv['data-dir']);
+          const out = { created: id.created, dataDir: argv['data-dir'], collectorKey: id.publicKey, tlsFingerprint: id.tlsFingerprint };
+          process.stdout.write(
+            argv.json
+              ? `${JSON.stringify(out)}\n`
+              : `${id.created ? 'created' : 'kept existing identity in'} ${argv['data-dir']}\ncollector key    ${id.publicKey}\ntls fingerprint  ${id.tlsFingerprint}\n`,
+          );
+        } catch (err: unknown) {
+          fail(err);
+        }
+      },
+    )
+    .command(
+      'token',
+      'print a one-time enrollment token',
+      (y) =>
+        y
+          .option('data-dir', dataDir)
+          .option('ttl', { type: 'string', default: '1h', describe: 'how long the token is valid' })
+          .option('agent', { type: 'string', describe: 'bind the token to this agent name' })
+          .option('json', { type: 'boolean', default: false }),
+      async (argv) => {
+        const ttlMs = parseDurationMs(argv.ttl);
+        if (ttlMs === undefined || ttlMs <= 0) fail(new Error(`--ttl ${argv.ttl}: expected a duration such as 30m or 24h`));
+        const token = await withStore(argv['data-dir'], (store) => issueToken(store, ttlMs, argv.agent ?? null));
+        const expires = new Date(Date.now() + ttlMs).toISOString();
+        process.stdout.write(argv.json ? `${JSON.stringify({ token, expires, agent: argv.agent ?? null })}\n` : `${token}\n`);
+      },
+    )
+    .command(
+      'agents <action> [name]',
+      'list, approve or revoke agents',
+      (y) =>
+        y
+          .positional('action', { choices: ['list', 'approve', 'revoke'] as const, demandOption: true })
+          .positional('name', { type: 'string' })
+          .option('data-dir', dataDir)
+          .option('json', { type: 'boolean', default: false }),
+      async (argv) => {
+        if (argv.action === 'list') {
+          const agents = await withStore(argv['data-dir'], (store) => store.listAgents());
+          if (argv.json) {
+            const rows = agents.map((a) => ({ name: a.name, status: a.status, key: encodeKey(a.publicKey), lastSeen: a.lastSeenAt, resultsStored: a.resultsStored }));
+            process.stdout.write(`${JSON.stringify(rows)}\n`);
+            return;
+          }
+          process.stdout.write(`${'NAME'.padEnd(24)} ${'STATUS'.padEnd(8)} ${'LAST SEEN'.padEnd(24)} ${'RESULTS'.padStart(10)}  KEY\n`);
+          for (const a of agents) {
+            const seen = a.lastSeenAt ? new Date(a.lastSeenAt).toISOString() : 'never';
+            process.stdout.write(`${a.name.padEnd(24)} ${a.status.padEnd(8)} ${seen.padEnd(24)} ${String(a.resultsStored).padStart(10)}  ${encodeKey(a.publicKey)}\n`);
+          }
+          return;
+        }
+        if (!argv.name) fail(new Error(`agents ${argv.action}: expected an agent name`));
+        await setStatus(argv['data-dir'], argv.name, argv.action === 'approve' ? 'active' : 'revoked');
+      },
+    )
+    .command(
+      'run',
+      'accept agents and serve the API until stopped',
+      (y) =>
+        y
+          .option('data-dir', dataDir)
+          .option('listen', { type: 'string', default: '0.0.0.0:41121', describe: 'agent listener (TLS)' })
+          .option('http', { type: 'string', default: '127.0.0.1:8080', describe: 'HTTP API listener' })
+          .option('insecure', { type: 'boolean', default: false, describe: 'plain ws:// without TLS (results readable on the wire)' }),
+      async (argv) => {
+        const logger = createLogger('outpost-collector');
+        let collector: Collector;
+        try {
+          collector = new Collector({
+            dataDir: argv['data-dir'],
+            listen: parseListen(argv.listen, 'listen'),
+            http: parseListen(argv.http, 'http'),
+            insecure: argv.insecure,
+            logger,
+          });
+          await collector.start();
+        } catch (err: unknown) {
+          return fail(err);
+        }
+        await new Promise<void>((resolve) => {
+          process.once('SIGTERM', resolve);
+          process.once('SIGINT', resolve);
+        });
+        await collector.stop();
+        process.exit(EXIT.ok);
+      },
+    )
+    .demandCommand(1)
+    .strict()
+    .help()
+    .fail((message, err) => {
+      if (err) fail(err);
+      process.stderr.write(`outpost-collector: ${message}\n(run outpost-collector --help)\n`);
+      process.exit(EXIT.usage);
+    })
+    .parseAsync();
+}

@@ -1,0 +1,138 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { ErrorCode, NonceCache, WS_PATH, type ProtocolLimits } from '@outpost/protocol';
+import { WebSocketServer } from 'ws';
+import type { Counters } from './counters.js';
+import type { CollectorIdentity } from './data-dir.js';
+import type { Logger } from './logger.js';
+import { AgentSession } from './session.js';
+import type { CollectorStore } from './store.js';
+
+export interface CollectorServerOptions {
+  host: string;
+  port: number;
+  /** Plain ws:// without TLS. Results then cross the network readable by anyone on the path. */
+  insecure: boolean;
+  identity: CollectorIdentity;
+  store: CollectorStore;
+  counters: Counters;
+  logger: Logger;
+  limits: ProtocolLimits;
+  /** Connections that have not finished the handshake, in total and per source address. */
+  maxUnauthenticated: number;
+  maxUnauthenticatedPerAddress: number;
+  maxQueuedMessagesPerSession: number;
+}
+
+/**
+ * The agent-facing listener on TCP 41121: TLS (1.2+) with the collector's self-signed
+ * certificate, WebSocket upgrade on /outpost/v1 only, limits on unauthenticated
+ * connections before any protocol work is done for them.
+ *
+ * @example
+ * const server = new CollectorServer({ host: '0.0.0.0', port: 41121, ... });
+ * const { port } = await server.start();
+ */
+export class CollectorServer {
+  readonly #options: CollectorServerOptions;
+  readonly #server: Server;
+  readonly #wss: WebSocketServer;
+  readonly #nonceCache = new NonceCache();
+  readonly #unauthenticated = new Map<string, number>();
+  #unauthenticatedTotal = 0;
+  readonly #sessions = new Set<AgentSession>();
+  readonly #byAgent = new Map<number, AgentSession>();
+
+  constructor(options: CollectorServerOptions) {
+    this.#options = options;
+    this.#server = options.insecure
+      ? createHttpServer()
+      : createHttpsServer({ key: options.identity.tlsKeyPem, cert: options.identity.tlsCertPem, minVersion: 'TLSv1.2' });
+    this.#server.on('request', (_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain' }).end(`Outpost collector: WebSocket on ${WS_PATH} only\n`);
+    });
+    this.#server.on('tlsClientError', () => options.counters.add('rejected.tls_handshake'));
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.limits.maxMessageBytes, perMessageDeflate: false });
+    this.#server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.#onUpgrade(req, socket, head));
+  }
+
+  /** Agent ids with a live, admitted session. */
+  connectedAgents(): Set<number> {
+    return new Set(this.#byAgent.keys());
+  }
+
+  async start(): Promise<{ port: number; url: string }> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#options.port, this.#options.host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = this.#server.address() as AddressInfo;
+    const host = this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host;
+    return { port, url: `${this.#options.insecure ? 'ws' : 'wss'}://${host}:${port}${WS_PATH}` };
+  }
+
+  async stop(): Promise<void> {
+    for (const client of this.#wss.clients) client.close(1001, 'collector stopping');
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections?.();
+    });
+  }
+
+  #onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const { counters, maxUnauthenticated, maxUnauthenticatedPerAddress } = this.#options;
+    const address = socket.remoteAddress ?? 'unknown';
+    const refuse = (status: string, counter: string) => {
+      counters.add(counter);
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.destroy();
+    };
+    if (new URL(req.url ?? '/', 'http://collector').pathname !== WS_PATH) return refuse('404 Not Found', 'rejected.bad_path');
+    const fromAddress = this.#unauthenticated.get(address) ?? 0;
+    if (this.#unauthenticatedTotal >= maxUnauthenticated || fromAddress >= maxUnauthenticatedPerAddress) {
+      return refuse('503 Service Unavailable', 'rejected.unauthenticated_limit');
+    }
+    this.#unauthenticated.set(address, fromAddress + 1);
+    this.#unauthenticatedTotal += 1;
+    let counted = true;
+    const release = () => {
+      if (!counted) return;
+      counted = false;
+      this.#unauthenticatedTotal -= 1;
+      const left = (this.#unauthenticated.get(address) ?? 1) - 1;
+      if (left <= 0) this.#unauthenticated.delete(address);
+      else this.#unauthenticated.set(address, left);
+    };
+    socket.once('close', release);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      counters.add('connections.accepted');
+      const session = new AgentSession(ws, address, {
+        store: this.#options.store,
+        identity: this.#options.identity,
+        nonceCache: this.#nonceCache,
+        counters,
+        logger: this.#options.logger,
+        limits: this.#options.limits,
+        maxQueuedMessages: this.#options.maxQueuedMessagesPerSession,
+        onAdmitted: (admitted, agent) => {
+          release();
+          const previous = this.#byAgent.get(agent.id);
+          if (previous && previous !== admitted) previous.close(ErrorCode.LIMIT, 'replaced by a newer connection of the same agent');
+          this.#byAgent.set(agent.id, admitted);
+        },
+        onClosed: (closed) => {
+          release();
+          this.#sessions.delete(closed);
+          const agent = closed.agent;
+          if (agent && this.#byAgent.get(agent.id) === closed) this.#byAgent.delete(agent.id);
+        },
+      });
+      this.#sessions.add(session);
+    });
+  }
+}

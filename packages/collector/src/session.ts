@@ -1,0 +1,210 @@
+import {
+  CollectorHandshake,
+  decodeFrame,
+  encodeFrame,
+  ErrorCode,
+  isOutpostError,
+  openBatch,
+  OutpostError,
+  PublicKey,
+  type DecodedFrame,
+  type ErrorCodeValue,
+  type FrameInit,
+  type NonceCache,
+  type ProtocolLimits,
+} from '@outpost/protocol';
+import { WebSocket } from 'ws';
+import type { Counters } from './counters.js';
+import type { CollectorIdentity } from './data-dir.js';
+import { admit } from './enrollment.js';
+import type { Logger } from './logger.js';
+import type { AgentRecord, CollectorStore } from './store.js';
+
+export interface SessionContext {
+  store: CollectorStore;
+  identity: CollectorIdentity;
+  nonceCache: NonceCache;
+  counters: Counters;
+  logger: Logger;
+  limits: ProtocolLimits;
+  /** Messages of one session waiting to be processed; past this the agent is not respecting its window. */
+  maxQueuedMessages: number;
+  /** Called once the agent is admitted; returns false to refuse (e.g. collector stopping). */
+  onAdmitted(session: AgentSession, agent: AgentRecord): void;
+  onClosed(session: AgentSession): void;
+}
+
+/** The counter name for a rejection by code: OUTPOST_ERR_BAD_SIGNATURE → rejected.bad_signature. */
+export function rejectionCounter(code: ErrorCodeValue | string): string {
+  return `rejected.${code.replace(/^OUTPOST_ERR_/, '').toLowerCase()}`;
+}
+
+/**
+ * One agent connection at the collector: Challenge, verified Hello, admission, Welcome,
+ * then batches verified before they are decoded and acknowledged only after commit.
+ * Messages are handled one at a time in arrival order. Any protocol violation closes this
+ * connection (counted by reason) and nothing else: the process and stored data are untouched.
+ */
+export class AgentSession {
+  readonly remoteAddress: string;
+  readonly #ws: WebSocket;
+  readonly #ctx: SessionContext;
+  readonly #handshake: CollectorHandshake;
+  readonly #deadline: NodeJS.Timeout;
+  #agent: AgentRecord | undefined;
+  #agentKey: PublicKey | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #queued = 0;
+  #closed = false;
+
+  constructor(ws: WebSocket, remoteAddress: string, ctx: SessionContext) {
+    this.#ws = ws;
+    this.remoteAddress = remoteAddress;
+    this.#ctx = ctx;
+    this.#handshake = new CollectorHandshake({ keyPair: ctx.identity.keyPair, nonceCache: ctx.nonceCache });
+    this.#deadline = setTimeout(() => this.#reject(ErrorCode.HANDSHAKE_TIMEOUT, `no valid Hello within ${ctx.limits.handshakeTimeoutMs} ms`), ctx.limits.handshakeTimeoutMs);
+    ws.on('message', (data: Buffer, isBinary: boolean) => this.#onMessage(data, isBinary));
+    ws.on('error', (err: Error & { code?: string }) => {
+      // ws closes the socket itself after these (oversized message, bad opcode, bad UTF-8).
+      const reason = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? ErrorCode.FRAME_TOO_LARGE : 'OUTPOST_ERR_WEBSOCKET';
+      ctx.counters.add(rejectionCounter(reason));
+      ctx.logger.warn({ remote: remoteAddress, agent: this.#agent?.name, err: err.message }, 'websocket error');
+    });
+    ws.on('close', () => {
+      this.#closed = true;
+      clearTimeout(this.#deadline);
+      ctx.onClosed(this);
+    });
+    this.#send({ challenge: this.#handshake.challenge() });
+  }
+
+  get agent(): AgentRecord | undefined {
+    return this.#agent;
+  }
+
+  /** Close because the operator or a newer connection of the same agent replaced this one. */
+  close(code: ErrorCodeValue, message: string): void {
+    this.#sendError(code, message);
+    this.#ws.close(1008, code);
+  }
+
+  #send(frame: FrameInit): void {
+    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.send(encodeFrame(frame));
+  }
+
+  #sendError(code: ErrorCodeValue, message: string): void {
+    this.#send({ error: { code, message } });
+  }
+
+  #reject(code: ErrorCodeValue, message: string, tellPeer = true): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ctx.counters.add(rejectionCounter(code));
+    this.#ctx.logger.warn({ remote: this.remoteAddress, agent: this.#agent?.name, code }, message);
+    if (tellPeer) this.#sendError(code, message);
+    const wsCode = code === ErrorCode.BAD_FRAME || code === ErrorCode.UNEXPECTED_FRAME ? 1002 : 1008;
+    this.#ws.close(wsCode, code);
+    // A peer that does not finish the closing handshake is cut off.
+    setTimeout(() => this.#ws.terminate(), 1_000).unref();
+  }
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.#closed) return;
+    if (this.#queued >= this.#ctx.maxQueuedMessages) {
+      this.#reject(ErrorCode.LIMIT, `more than ${this.#ctx.maxQueuedMessages} messages queued; the agent ignores its window`);
+      return;
+    }
+    let frame: DecodedFrame;
+    try {
+      if (!isBinary) throw new OutpostError(ErrorCode.BAD_FRAME, 'text message on a binary protocol');
+      frame = decodeFrame(data, this.#ctx.limits);
+    } catch (err: unknown) {
+      this.#fail(err);
+      return;
+    }
+    this.#queued += 1;
+    this.#queue = this.#queue
+      .then(() => (this.#closed ? undefined : this.#handle(frame)))
+      .catch((err: unknown) => this.#fail(err))
+      .finally(() => {
+        this.#queued -= 1;
+      });
+  }
+
+  #fail(err: unknown): void {
+    if (isOutpostError(err)) {
+      // Only a peer that got through the handshake hears why; a stranger learns nothing.
+      this.#reject(err.code, err.message, this.#agent !== undefined);
+      return;
+    }
+    this.#ctx.logger.error({ remote: this.remoteAddress, err: err instanceof Error ? err.stack : String(err) }, 'session failed');
+    this.#reject(ErrorCode.INTERNAL, 'internal error', false);
+  }
+
+  async #handle(frame: DecodedFrame): Promise<void> {
+    if (this.#agent === undefined) {
+      if (frame.type !== 'hello') {
+        throw new OutpostError(ErrorCode.UNEXPECTED_FRAME, `${frame.type} frame before the handshake finished`);
+      }
+      await this.#onHello(frame.body);
+      return;
+    }
+    switch (frame.type) {
+      case 'batch':
+        return this.#onBatch(frame.body);
+      case 'heartbeat': {
+        await this.#ensureStillActive();
+        const { backlog, oldestUnsentMs } = frame.body;
+        await this.#ctx.store.recordHeartbeat(this.#agent.id, { backlog, oldestUnsentMs, at: Date.now() });
+        this.#send({ heartbeat: { timeMs: Date.now() } });
+        return;
+      }
+      default:
+        throw new OutpostError(ErrorCode.UNEXPECTED_FRAME, `${frame.type} frame from an agent`);
+    }
+  }
+
+  async #onHello(hello: Parameters<CollectorHandshake['onHello']>[0]): Promise<void> {
+    const verified = this.#handshake.onHello(hello);
+    const admission = await admit(this.#ctx.store, verified);
+    if (!admission.admitted) {
+      this.#ctx.counters.add(`refused.${admission.code.replace(/^OUTPOST_ERR_/, '').toLowerCase()}`);
+      this.#reject(admission.code, admission.message);
+      return;
+    }
+    clearTimeout(this.#deadline);
+    const agent = admission.agent;
+    this.#agent = agent;
+    this.#agentKey = verified.agentKey;
+    await this.#ctx.store.recordHello(agent.id, {
+      software: verified.software,
+      configHash: verified.configHash,
+      clockOffsetMs: verified.clockOffsetMs,
+      remoteAddress: this.remoteAddress,
+      at: Date.now(),
+    });
+    this.#ctx.onAdmitted(this, agent);
+    this.#send({ welcome: this.#handshake.welcome({ lastBatchSeq: agent.lastBatchSeq, maxResultId: agent.maxResultId }) });
+    this.#ctx.counters.add('sessions.admitted');
+    this.#ctx.logger.info({ agent: agent.name, remote: this.remoteAddress, clockOffsetMs: verified.clockOffsetMs, software: verified.software }, 'agent connected');
+  }
+
+  async #onBatch(batch: Parameters<typeof openBatch>[0]): Promise<void> {
+    const agent = this.#agent!;
+    const body = openBatch(batch, this.#agentKey!, this.#ctx.limits);
+    await this.#ensureStillActive();
+    const outcome = await this.#ctx.store.ingestBatch(agent.id, body, Date.now());
+    this.#ctx.counters.add('ingest.batches');
+    this.#ctx.counters.add('ingest.results_stored', outcome.stored);
+    this.#ctx.counters.add('ingest.duplicates', outcome.duplicates);
+    this.#send({ ack: { batchSeq: body.batchSeq, stored: outcome.stored, duplicates: outcome.duplicates } });
+  }
+
+  /** Revocation takes effect on the live connection, at the next frame. */
+  async #ensureStillActive(): Promise<void> {
+    const current = await this.#ctx.store.findAgentByKey(this.#agentKey!.raw);
+    if (current?.status !== 'active') {
+      throw new OutpostError(ErrorCode.REVOKED, `agent "${this.#agent!.name}" is ${current?.status ?? 'unknown'} now`);
+    }
+  }
+}

@@ -1,0 +1,333 @@
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { OpenedBatch, Result } from '@outpost/protocol';
+import Database from 'better-sqlite3';
+import type {
+  AgentRecord,
+  AgentStatus,
+  CheckStateRecord,
+  CollectorStore,
+  EnrollOutcome,
+  IngestOutcome,
+  ResultQuery,
+  ResultRecord,
+} from './store.js';
+
+/** Versioned migrations; `PRAGMA user_version` records how many have run. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE agents (
+    id               INTEGER PRIMARY KEY,
+    name             TEXT    NOT NULL UNIQUE,
+    public_key       BLOB    NOT NULL UNIQUE,
+    status           TEXT    NOT NULL CHECK (status IN ('pending', 'active', 'revoked')),
+    created_at       INTEGER NOT NULL,
+    approved_at      INTEGER,
+    last_seen_at     INTEGER,
+    remote_address   TEXT,
+    software         TEXT,
+    config_hash      TEXT,
+    clock_offset_ms  INTEGER,
+    backlog          INTEGER,
+    oldest_unsent_ms INTEGER,
+    results_stored   INTEGER NOT NULL DEFAULT 0,
+    duplicates       INTEGER NOT NULL DEFAULT 0,
+    last_batch_seq   INTEGER NOT NULL DEFAULT 0,
+    max_result_id    INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE enrollment_tokens (
+    token_hash  TEXT PRIMARY KEY,
+    agent_name  TEXT,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER,
+    used_by     INTEGER REFERENCES agents (id)
+  ) WITHOUT ROWID;
+  CREATE TABLE results (
+    agent_id    INTEGER NOT NULL,
+    result_id   INTEGER NOT NULL,
+    check_id    TEXT    NOT NULL,
+    started_at  INTEGER NOT NULL,
+    duration_us INTEGER NOT NULL,
+    status      INTEGER NOT NULL,
+    observation TEXT    NOT NULL,
+    message     TEXT    NOT NULL,
+    metrics     TEXT,
+    transcript  BLOB,
+    config_hash TEXT    NOT NULL,
+    batch_seq   INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, result_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX results_by_check_time ON results (agent_id, check_id, started_at);
+  CREATE INDEX results_by_time ON results (started_at);
+  CREATE TABLE gaps (
+    agent_id       INTEGER NOT NULL,
+    from_result_id INTEGER NOT NULL,
+    to_result_id   INTEGER NOT NULL,
+    count          INTEGER NOT NULL,
+    reason         TEXT    NOT NULL,
+    first_ms       INTEGER NOT NULL,
+    last_ms        INTEGER NOT NULL,
+    per_check      TEXT    NOT NULL,
+    received_at    INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, from_result_id, to_result_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE check_state (
+    agent_id    INTEGER NOT NULL,
+    check_id    TEXT    NOT NULL,
+    status      INTEGER NOT NULL,
+    observation TEXT    NOT NULL,
+    message     TEXT    NOT NULL,
+    started_at  INTEGER NOT NULL,
+    result_id   INTEGER NOT NULL,
+    since       INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, check_id)
+  ) WITHOUT ROWID;
+  `,
+];
+
+interface AgentRow {
+  id: number;
+  name: string;
+  public_key: Buffer;
+  status: AgentStatus;
+  created_at: number;
+  approved_at: number | null;
+  last_seen_at: number | null;
+  remote_address: string | null;
+  software: string | null;
+  config_hash: string | null;
+  clock_offset_ms: number | null;
+  backlog: number | null;
+  oldest_unsent_ms: number | null;
+  results_stored: number;
+  duplicates: number;
+  last_batch_seq: number;
+  max_result_id: number;
+}
+
+function toAgent(row: AgentRow): AgentRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    publicKey: new Uint8Array(row.public_key),
+    status: row.status,
+    createdAt: row.created_at,
+    approvedAt: row.approved_at,
+    lastSeenAt: row.last_seen_at,
+    remoteAddress: row.remote_address,
+    software: row.software,
+    configHash: row.config_hash,
+    clockOffsetMs: row.clock_offset_ms,
+    backlog: row.backlog,
+    oldestUnsentMs: row.oldest_unsent_ms,
+    resultsStored: row.results_stored,
+    duplicates: row.duplicates,
+    lastBatchSeq: row.last_batch_seq,
+    maxResultId: row.max_result_id,
+  };
+}
+
+/**
+ * The embedded SQLite store (WAL). One transaction per batch: rows with INSERT OR IGNORE
+ * on the (agent_id, result_id) key, the newest state per check, the agent's counters.
+ *
+ * @example
+ * const store = SqliteStore.open('/var/lib/outpost-collector/collector.db');
+ * const { stored, duplicates } = await store.ingestBatch(agent.id, batch, Date.now());
+ */
+export class SqliteStore implements CollectorStore {
+  readonly #db: Database.Database;
+  readonly #insertResult: Database.Statement;
+  readonly #insertGap: Database.Statement;
+  readonly #upsertState: Database.Statement;
+  readonly #bumpAgent: Database.Statement;
+  readonly #ingest: (agentId: number, batch: OpenedBatch, receivedAt: number) => IngestOutcome;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    this.#insertResult = db.prepare(
+      `INSERT OR IGNORE INTO results (agent_id, result_id, check_id, started_at, duration_us, status, observation, message, metrics, transcript, config_hash, batch_seq, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#insertGap = db.prepare(
+      `INSERT OR IGNORE INTO gaps (agent_id, from_result_id, to_result_id, count, reason, first_ms, last_ms, per_check, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    // Late history never overrides newer state: the newest check time wins.
+    this.#upsertState = db.prepare(
+      `INSERT INTO check_state (agent_id, check_id, status, observation, message, started_at, result_id, since)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (agent_id, check_id) DO UPDATE SET
+         status = excluded.status, observation = excluded.observation, message = excluded.message,
+         started_at = excluded.started_at, result_id = excluded.result_id,
+         since = CASE WHEN check_state.status = excluded.status THEN check_state.since ELSE excluded.started_at END
+       WHERE excluded.started_at > check_state.started_at
+          OR (excluded.started_at = check_state.started_at AND excluded.result_id > check_state.result_id)`,
+    );
+    this.#bumpAgent = db.prepare(
+      `UPDATE agents SET results_stored = results_stored + ?, duplicates = duplicates + ?,
+         last_batch_seq = max(last_batch_seq, ?), max_result_id = max(max_result_id, ?), last_seen_at = ?
+       WHERE id = ?`,
+    );
+    this.#ingest = db.transaction((agentId: number, batch: OpenedBatch, receivedAt: number): IngestOutcome => {
+      let stored = 0;
+      let maxId = 0;
+      const newest = new Map<string, Result>();
+      for (const r of batch.results) {
+        const metrics = Object.keys(r.metrics).length > 0 ? JSON.stringify(r.metrics) : null;
+        const transcript = r.transcript.length > 0 ? r.transcript : null;
+        stored += this.#insertResult.run(
+          agentId, r.resultId, r.checkId, r.startedAtMs, r.durationUs, r.status, r.observation, r.message,
+          metrics, transcript, r.checkConfigHash, batch.batchSeq, receivedAt,
+        ).changes;
+        if (r.resultId > maxId) maxId = r.resultId;
+        const seen = newest.get(r.checkId);
+        if (!seen || r.startedAtMs > seen.startedAtMs || (r.startedAtMs === seen.startedAtMs && r.resultId > seen.resultId)) newest.set(r.checkId, r);
+      }
+      for (const r of newest.values()) {
+        this.#upsertState.run(agentId, r.checkId, r.status, r.observation, r.message, r.startedAtMs, r.resultId, r.startedAtMs);
+      }
+      for (const g of batch.gaps) {
+        this.#insertGap.run(agentId, g.fromResultId, g.toResultId, g.count, g.reason, g.firstMs, g.lastMs, JSON.stringify(g.perCheck), receivedAt);
+      }
+      const duplicates = batch.results.length - stored;
+      this.#bumpAgent.run(stored, duplicates, batch.batchSeq, maxId, receivedAt, agentId);
+      return { stored, duplicates };
+    });
+  }
+
+  /** Open or create the database file (mode 0600) and run pending migrations. */
+  static open(path: string): SqliteStore {
+    const fresh = !existsSync(path);
+    if (fresh) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const db = new Database(path);
+    if (fresh) chmodSync(path, 0o600);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v]!);
+        db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+    return new SqliteStore(db);
+  }
+
+  async findAgentByKey(publicKey: Uint8Array): Promise<AgentRecord | undefined> {
+    const row = this.#db.prepare('SELECT * FROM agents WHERE public_key = ?').get(Buffer.from(publicKey)) as AgentRow | undefined;
+    return row && toAgent(row);
+  }
+
+  async findAgentByName(name: string): Promise<AgentRecord | undefined> {
+    const row = this.#db.prepare('SELECT * FROM agents WHERE name = ?').get(name) as AgentRow | undefined;
+    return row && toAgent(row);
+  }
+
+  async listAgents(): Promise<AgentRecord[]> {
+    return (this.#db.prepare('SELECT * FROM agents ORDER BY name').all() as AgentRow[]).map(toAgent);
+  }
+
+  async createPendingAgent(name: string, publicKey: Uint8Array, at: number): Promise<boolean> {
+    const info = this.#db
+      .prepare("INSERT OR IGNORE INTO agents (name, public_key, status, created_at) VALUES (?, ?, 'pending', ?)")
+      .run(name, Buffer.from(publicKey), at);
+    return info.changes === 1;
+  }
+
+  async setAgentStatus(name: string, status: AgentStatus, at: number): Promise<boolean> {
+    const approved = status === 'active' ? at : null;
+    const info = this.#db
+      .prepare('UPDATE agents SET status = ?, approved_at = coalesce(?, approved_at) WHERE name = ?')
+      .run(status, approved, name);
+    return info.changes === 1;
+  }
+
+  async createToken(tokenHash: string, agentName: string | null, expiresAt: number, at: number): Promise<void> {
+    this.#db
+      .prepare('INSERT INTO enrollment_tokens (token_hash, agent_name, created_at, expires_at) VALUES (?, ?, ?, ?)')
+      .run(tokenHash, agentName, at, expiresAt);
+  }
+
+  async enrollWithToken(tokenHash: string, name: string, publicKey: Uint8Array, at: number): Promise<EnrollOutcome> {
+    return this.#db.transaction((): EnrollOutcome => {
+      const taken = this.#db.prepare('SELECT public_key FROM agents WHERE name = ?').get(name) as { public_key: Buffer } | undefined;
+      if (taken && !Buffer.from(publicKey).equals(taken.public_key)) return 'name_taken';
+      const used = this.#db
+        .prepare(
+          `UPDATE enrollment_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
+             AND (agent_name IS NULL OR agent_name = ?)`,
+        )
+        .run(at, tokenHash, at, name);
+      if (used.changes !== 1) return 'bad_token';
+      this.#db
+        .prepare(
+          `INSERT INTO agents (name, public_key, status, created_at, approved_at) VALUES (?, ?, 'active', ?, ?)
+           ON CONFLICT (name) DO UPDATE SET status = 'active', approved_at = excluded.approved_at`,
+        )
+        .run(name, Buffer.from(publicKey), at, at);
+      const { id } = this.#db.prepare('SELECT id FROM agents WHERE name = ?').get(name) as { id: number };
+      this.#db.prepare('UPDATE enrollment_tokens SET used_by = ? WHERE token_hash = ?').run(id, tokenHash);
+      return 'enrolled';
+    })();
+  }
+
+  async recordHello(
+    agentId: number,
+    hello: { software: string; configHash: string; clockOffsetMs: number; remoteAddress: string; at: number },
+  ): Promise<void> {
+    this.#db
+      .prepare('UPDATE agents SET software = ?, config_hash = ?, clock_offset_ms = ?, remote_address = ?, last_seen_at = ? WHERE id = ?')
+      .run(hello.software, hello.configHash, hello.clockOffsetMs, hello.remoteAddress, hello.at, agentId);
+  }
+
+  async recordHeartbeat(agentId: number, heartbeat: { backlog: number; oldestUnsentMs: number; at: number }): Promise<void> {
+    this.#db
+      .prepare('UPDATE agents SET backlog = ?, oldest_unsent_ms = ?, last_seen_at = ? WHERE id = ?')
+      .run(heartbeat.backlog, heartbeat.oldestUnsentMs || null, heartbeat.at, agentId);
+  }
+
+  async ingestBatch(agentId: number, batch: OpenedBatch, receivedAt: number): Promise<IngestOutcome> {
+    return this.#ingest(agentId, batch, receivedAt);
+  }
+
+  async listCheckStates(agent?: string): Promise<CheckStateRecord[]> {
+    const rows = this.#db
+      .prepare(
+        `SELECT a.name AS agent, s.check_id AS checkId, s.status, s.observation, s.message, s.started_at AS startedAt,
+                s.result_id AS resultId, s.since
+           FROM check_state s JOIN agents a ON a.id = s.agent_id
+          WHERE (? IS NULL OR a.name = ?)
+          ORDER BY a.name, s.check_id`,
+      )
+      .all(agent ?? null, agent ?? null);
+    return rows as CheckStateRecord[];
+  }
+
+  async queryResults(query: ResultQuery): Promise<ResultRecord[]> {
+    const rows = this.#db
+      .prepare(
+        `SELECT a.name AS agent, r.result_id AS resultId, r.check_id AS checkId, r.started_at AS startedAt,
+                r.duration_us AS durationUs, r.status, r.observation, r.message, r.metrics, r.config_hash AS configHash,
+                r.batch_seq AS batchSeq, r.received_at AS receivedAt
+           FROM results r JOIN agents a ON a.id = r.agent_id
+          WHERE (? IS NULL OR a.name = ?) AND (? IS NULL OR r.check_id = ?)
+            AND (? IS NULL OR r.started_at >= ?) AND (? IS NULL OR r.started_at < ?)
+          ORDER BY r.started_at, r.agent_id, r.result_id
+          LIMIT ?`,
+      )
+      .all(
+        query.agent ?? null, query.agent ?? null, query.checkId ?? null, query.checkId ?? null,
+        query.since ?? null, query.since ?? null, query.until ?? null, query.until ?? null, query.limit,
+      ) as (Omit<ResultRecord, 'metrics'> & { metrics: string | null })[];
+    return rows.map((row) => ({ ...row, metrics: row.metrics ? (JSON.parse(row.metrics) as Record<string, number>) : {} }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}

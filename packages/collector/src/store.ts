@@ -1,0 +1,90 @@
+import type { OpenedBatch } from '@outpost/protocol';
+
+export type AgentStatus = 'pending' | 'active' | 'revoked';
+
+export interface AgentRecord {
+  id: number;
+  name: string;
+  publicKey: Uint8Array;
+  status: AgentStatus;
+  createdAt: number;
+  approvedAt: number | null;
+  lastSeenAt: number | null;
+  remoteAddress: string | null;
+  software: string | null;
+  configHash: string | null;
+  clockOffsetMs: number | null;
+  backlog: number | null;
+  oldestUnsentMs: number | null;
+  resultsStored: number;
+  duplicates: number;
+  lastBatchSeq: number;
+  maxResultId: number;
+}
+
+export interface CheckStateRecord {
+  agent: string;
+  checkId: string;
+  status: number;
+  observation: string;
+  message: string;
+  startedAt: number;
+  resultId: number;
+  /** Start of the current status: the first result that had it. */
+  since: number;
+}
+
+export interface ResultRecord {
+  agent: string;
+  resultId: number;
+  checkId: string;
+  startedAt: number;
+  durationUs: number;
+  status: number;
+  observation: string;
+  message: string;
+  metrics: Record<string, number>;
+  configHash: string;
+  batchSeq: number;
+  receivedAt: number;
+}
+
+export interface ResultQuery {
+  agent?: string;
+  checkId?: string;
+  /** started_at >= since (ms). */
+  since?: number;
+  until?: number;
+  limit: number;
+}
+
+export interface IngestOutcome {
+  stored: number;
+  duplicates: number;
+}
+
+export type EnrollOutcome = 'enrolled' | 'bad_token' | 'name_taken';
+
+/**
+ * The collector's storage. SQLite is the embedded default; a PostgreSQL implementation
+ * plugs in behind the same interface, so the core never writes SQL. Every method that
+ * changes data commits before it resolves: an Ack follows a resolved `ingestBatch`.
+ */
+export interface CollectorStore {
+  findAgentByKey(publicKey: Uint8Array): Promise<AgentRecord | undefined>;
+  findAgentByName(name: string): Promise<AgentRecord | undefined>;
+  listAgents(): Promise<AgentRecord[]>;
+  /** Record an unknown agent as pending approval; false when the name is taken. */
+  createPendingAgent(name: string, publicKey: Uint8Array, at: number): Promise<boolean>;
+  setAgentStatus(name: string, status: AgentStatus, at: number): Promise<boolean>;
+  createToken(tokenHash: string, agentName: string | null, expiresAt: number, at: number): Promise<void>;
+  /** Consume a valid, unused, unexpired token and enroll the agent, atomically. */
+  enrollWithToken(tokenHash: string, name: string, publicKey: Uint8Array, at: number): Promise<EnrollOutcome>;
+  recordHello(agentId: number, hello: { software: string; configHash: string; clockOffsetMs: number; remoteAddress: string; at: number }): Promise<void>;
+  recordHeartbeat(agentId: number, heartbeat: { backlog: number; oldestUnsentMs: number; at: number }): Promise<void>;
+  /** Store a verified batch idempotently: (agent, result_id) rows already present are counted, not stored. */
+  ingestBatch(agentId: number, batch: OpenedBatch, receivedAt: number): Promise<IngestOutcome>;
+  listCheckStates(agent?: string): Promise<CheckStateRecord[]>;
+  queryResults(query: ResultQuery): Promise<ResultRecord[]>;
+  close(): Promise<void>;
+}
