@@ -1,0 +1,184 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { range, TestDeployment } from './support/deployment.js';
+import { eventually, runCli } from './support/processes.js';
+import { RawAgent } from './support/raw-agent.js';
+
+interface AgentsView {
+  agents: { name: string; status: string; connected: boolean; resultsStored: number; duplicates: number }[];
+}
+interface ChecksView {
+  checks: { agent: string; check: string; status: string; observation: string }[];
+}
+interface StatusView {
+  counters: Record<string, number>;
+}
+
+let deployment: TestDeployment | undefined;
+
+afterEach(async () => {
+  await deployment?.cleanup();
+  deployment = undefined;
+});
+
+/** Checks against loopback ports the test controls: the collector's agent listener and its API port. */
+function checksFor(d: TestDeployment) {
+  return [
+    { id: 'collector-port', type: 'tcp', target: `127.0.0.1:${d.port}`, interval: '200ms', jitter: '0%' },
+    { id: 'api-port', type: 'tcp', target: `127.0.0.1:${d.httpPort}`, expect: 'open', interval: '200ms', jitter: '0%' },
+  ];
+}
+
+describe('end to end: agent → signed batches on wss → collector → API', () => {
+  it('delivers results that are queryable through the API', async () => {
+    const d = (deployment = await TestDeployment.create());
+    await d.startCollector();
+    await d.initAgent('lab-1', { checks: checksFor(d) });
+    d.startAgent('lab-1');
+
+    const checks = await eventually('both checks in the API', async () => {
+      const view = await d.api<ChecksView>('/api/v1/checks');
+      return view.checks.length === 2 ? view.checks : undefined;
+    });
+    expect(checks.find((c) => c.check === 'collector-port')).toMatchObject({ agent: 'lab-1', status: 'OK', observation: 'open' });
+    expect(checks.find((c) => c.check === 'api-port')).toMatchObject({ status: 'OK', observation: 'open' });
+
+    const agents = await d.api<AgentsView>('/api/v1/agents');
+    expect(agents.agents).toEqual([expect.objectContaining({ name: 'lab-1', status: 'active', connected: true })]);
+    const results = await d.api<{ results: { check: string; resultId: number; startedAt: string }[] }>(
+      '/api/v1/results?agent=lab-1&check=collector-port&limit=5',
+    );
+    expect(results.results.length).toBeGreaterThan(0);
+    expect(results.results.every((r) => r.check === 'collector-port')).toBe(true);
+
+    const status = await runCli('agent', ['status', '--config', d.configPath('lab-1'), '--json']);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ name: 'lab-1', connection: 'connected' });
+  });
+
+  it('keeps checking while the collector is down and delivers the backlog exactly once with original timestamps', async () => {
+    const d = (deployment = await TestDeployment.create());
+    await d.startCollector();
+    await d.initAgent('lab-1', { checks: checksFor(d) });
+    d.startAgent('lab-1');
+    await eventually('first results', () => (d.collectorResultIds('lab-1').length >= 4 ? true : undefined));
+
+    await d.stopCollector();
+    const downAt = Date.now();
+    // The agent goes on checking; its backlog grows in the outbox.
+    await eventually('a backlog while the collector is down', () => (d.agentOutbox('lab-1').waiting >= 15 ? true : undefined));
+    const status = await runCli('agent', ['status', '--config', d.configPath('lab-1'), '--json']);
+    const report = JSON.parse(status.stdout) as { backlog: number; connection: string };
+    expect(report.backlog).toBeGreaterThanOrEqual(15);
+    expect(report.connection).not.toBe('connected');
+    const upAt = Date.now();
+    await d.startCollector();
+
+    const made = await d.drain('lab-1');
+    const stored = d.collectorResults('lab-1');
+    expect(stored.map((r) => r.id)).toEqual(range(made));
+
+    // Results made during the outage carry the time they were made, not the time they arrived.
+    const duringOutage = stored.filter((r) => r.startedAt > downAt + 500 && r.startedAt < upAt);
+    expect(duringOutage.length).toBeGreaterThanOrEqual(10);
+    for (const r of duringOutage) expect(r.receivedAt).toBeGreaterThanOrEqual(upAt);
+    const agents = await d.api<AgentsView>('/api/v1/agents');
+    expect(agents.agents[0]!.resultsStored).toBe(made);
+  });
+
+  it('loses and duplicates nothing when the agent is SIGKILLed mid-upload', async () => {
+    const d = (deployment = await TestDeployment.create());
+    // One result per batch and one batch in flight: the drain takes long enough to kill it halfway.
+    await d.initAgent('lab-1', {
+      checks: Array.from({ length: 10 }, (_, i) => ({ id: `c${i}`, type: 'tcp', target: `127.0.0.1:${d.port}`, expect: 'closed', interval: '100ms', jitter: '0%' })),
+      uplink: { window: 1, max_batch_results: 1 },
+    });
+    const agent = d.startAgent('lab-1');
+    await eventually('a backlog of 600 results', () => (d.agentOutbox('lab-1').waiting >= 600 ? true : undefined), 60_000);
+    await d.startCollector();
+    await eventually('upload under way', () => (d.collectorResultIds('lab-1').length >= 50 ? true : undefined));
+    await agent.stop('SIGKILL');
+    const before = d.agentOutbox('lab-1');
+    expect(before.waiting).toBeGreaterThan(0);
+    expect(d.collectorResultIds('lab-1').length).toBeLessThan(before.lastId);
+
+    const made = await d.drain('lab-1');
+    expect(made).toBe(before.lastId);
+    expect(d.collectorResultIds('lab-1')).toEqual(range(made));
+  });
+
+  it('refuses an agent without a valid token or approval before reading any batch, then admits it once approved', async () => {
+    const d = (deployment = await TestDeployment.create());
+    await d.startCollector();
+    await d.initAgent('lab-2', { token: false, checks: checksFor(d) });
+    const agent = d.startAgent('lab-2');
+    await agent.waitForLine((line) => line.includes('OUTPOST_ERR_PENDING_APPROVAL'));
+    const pending = await d.api<AgentsView>('/api/v1/agents');
+    expect(pending.agents).toEqual([expect.objectContaining({ name: 'lab-2', status: 'pending', connected: false, resultsStored: 0 })]);
+    expect(d.collectorResultIds('lab-2')).toEqual([]);
+
+    // A client that pushes a batch right behind its Hello gets nothing stored.
+    const raw = await RawAgent.connect(`wss://127.0.0.1:${d.port}/outpost/v1`);
+    await raw.hello({ name: 'intruder', collectorKey: d.collectorKey });
+    raw.send(raw.batch(1, 1, 5));
+    const refused = await raw.next('error');
+    expect(refused.type === 'error' && refused.body.code).toBe('OUTPOST_ERR_PENDING_APPROVAL');
+    await raw.closed;
+    // A batch before any Hello is refused too.
+    const early = await RawAgent.connect(`wss://127.0.0.1:${d.port}/outpost/v1`);
+    early.send(early.batch(1, 1, 5));
+    expect((await early.closed).code).toBe(1002);
+    // And a made-up token.
+    const forger = await RawAgent.connect(`wss://127.0.0.1:${d.port}/outpost/v1`);
+    await forger.hello({ name: 'forger', collectorKey: d.collectorKey, token: 'opt_not-a-real-token' });
+    const bad = await forger.next('error');
+    expect(bad.type === 'error' && bad.body.code).toBe('OUTPOST_ERR_BAD_TOKEN');
+
+    const status = await d.api<StatusView>('/api/v1/status');
+    expect(status.counters['refused.pending_approval']).toBeGreaterThanOrEqual(2);
+    expect(status.counters['rejected.unexpected_frame']).toBe(1);
+    expect(status.counters['refused.bad_token']).toBe(1);
+    expect(d.collectorResultIds('intruder')).toEqual([]);
+
+    const approve = await runCli('collector', ['agents', 'approve', 'lab-2', '--data-dir', d.collectorDir]);
+    expect(approve.code).toBe(0);
+    await eventually('results after approval', () => (d.collectorResultIds('lab-2').length > 0 ? true : undefined));
+  });
+
+  it('rejects a batch with one flipped byte: the connection dies, the collector and its data do not', async () => {
+    const d = (deployment = await TestDeployment.create());
+    await d.startCollector();
+    const token = await d.token();
+    const raw = await RawAgent.connect(`wss://127.0.0.1:${d.port}/outpost/v1`);
+    await raw.hello({ name: 'raw-1', collectorKey: d.collectorKey, token });
+    await raw.next('welcome');
+    raw.send(raw.batch(1, 1, 10));
+    const ack = await raw.next('ack');
+    expect(ack.type === 'ack' && ack.body.stored).toBe(10);
+
+    const frame = raw.batch(2, 11, 10);
+    frame[frame.length - 80]! ^= 0x04; // inside the signed payload
+    raw.send(frame);
+    const refused = await raw.next('error');
+    expect(refused.type === 'error' && refused.body.code).toBe('OUTPOST_ERR_BAD_SIGNATURE');
+    expect((await raw.closed).code).toBe(1008);
+
+    const status = await d.api<StatusView>('/api/v1/status');
+    expect(status.counters['rejected.bad_signature']).toBe(1);
+    expect(d.collectorResultIds('raw-1')).toEqual(range(10));
+    expect(d.collector!.child.exitCode).toBeNull();
+
+    // The same agent reconnects and carries on: only that connection was dropped.
+    const again = await RawAgent.connect(`wss://127.0.0.1:${d.port}/outpost/v1`, raw.keyPair);
+    await again.hello({ name: 'raw-1', collectorKey: d.collectorKey });
+    await again.next('welcome');
+    again.send(again.batch(3, 11, 10));
+    const ack2 = await again.next('ack');
+    expect(ack2.type === 'ack' && ack2.body).toMatchObject({ stored: 10, duplicates: 0 });
+    // A replay of the first batch is harmless: counted as duplicates, stored once.
+    again.send(raw.batch(1, 1, 10));
+    const ack3 = await again.next('ack');
+    expect(ack3.type === 'ack' && ack3.body).toMatchObject({ stored: 0, duplicates: 10 });
+    expect(d.collectorResultIds('raw-1')).toEqual(range(20));
+    again.close();
+  });
+});
