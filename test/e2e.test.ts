@@ -181,4 +181,29 @@ describe('end to end: agent → signed batches on wss → collector → API', ()
     expect(d.collectorResultIds('raw-1')).toEqual(range(20));
     again.close();
   });
+
+  it('an agent that pins another TLS key or collector key never sends its Hello', async () => {
+    const d = (deployment = await TestDeployment.create());
+    await d.startCollector();
+    const other = await TestDeployment.create();
+    try {
+      await d.initAgent('wrong-pin', { checks: checksFor(d) });
+      await d.initAgent('wrong-key', { checks: checksFor(d) });
+      const { readFileSync, writeFileSync } = await import('node:fs');
+      const swap = (name: string, from: string, to: string) =>
+        writeFileSync(d.configPath(name), readFileSync(d.configPath(name), 'utf8').replace(from, to));
+      swap('wrong-pin', d.fingerprint, other.fingerprint);
+      swap('wrong-key', d.collectorKey, other.collectorKey);
+      const pin = d.startAgent('wrong-pin');
+      const key = d.startAgent('wrong-key');
+      await pin.waitForLine((line) => line.includes('OUTPOST_ERR_TLS_PIN'));
+      await key.waitForLine((line) => line.includes('OUTPOST_ERR_COLLECTOR_KEY'));
+      const agents = await d.api<AgentsView>('/api/v1/agents');
+      expect(agents.agents).toEqual([]);
+      const status = await d.api<StatusView>('/api/v1/status');
+      expect(status.counters['sessions.admitted'] ?? 0).toBe(0);
+    } finally {
+      await other.cleanup();
+    }
+  });
 });

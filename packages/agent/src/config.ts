@@ -178,7 +178,7 @@ function resolveCheck(
  * OUTPOST_ERR_CONFIG) with the file, the key path and what was expected.
  */
 export function parseAgentConfig(text: string, file: string): AgentConfig {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
     const line = err.linePos?.[0];

@@ -1,4 +1,4 @@
-import { encodeKey, isOutpostError, parseDurationMs } from '@outpost/protocol';
+import { encodeKey, ErrorCode, isOutpostError, OutpostError, parseDurationMs } from '@outpost/protocol';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { Collector } from './collector.js';
@@ -20,7 +20,7 @@ function fail(err: unknown, code: number = EXIT.usage): never {
 export function parseListen(text: string, option: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text);
   const port = match ? Number(match[3]) : NaN;
-  if (!match || port > 65_535) throw new Error(`--${option} ${text}: expected HOST:PORT such as 127.0.0.1:8080`);
+  if (!match || port > 65_535) throw new OutpostError(ErrorCode.CONFIG, `--${option} ${text}: expected HOST:PORT such as 127.0.0.1:8080`);
   return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
 }
 
@@ -35,7 +35,7 @@ async function withStore<T>(dataDir: string, work: (store: SqliteStore) => Promi
 
 async function setStatus(dataDir: string, name: string, status: AgentStatus): Promise<void> {
   const changed = await withStore(dataDir, (store) => store.setAgentStatus(name, status, Date.now()));
-  if (!changed) fail(new Error(`no agent named "${name}" (outpost-collector agents list)`));
+  if (!changed) fail(new OutpostError(ErrorCode.CONFIG, `no agent named "${name}" (outpost-collector agents list)`));
   process.stdout.write(`${name}: ${status}\n`);
 }
 
@@ -73,7 +73,7 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           .option('json', { type: 'boolean', default: false }),
       async (argv) => {
         const ttlMs = parseDurationMs(argv.ttl);
-        if (ttlMs === undefined || ttlMs <= 0) fail(new Error(`--ttl ${argv.ttl}: expected a duration such as 30m or 24h`));
+        if (ttlMs === undefined || ttlMs <= 0) fail(new OutpostError(ErrorCode.CONFIG, `--ttl ${argv.ttl}: expected a duration such as 30m or 24h`));
         const token = await withStore(argv['data-dir'], (store) => issueToken(store, ttlMs, argv.agent ?? null));
         const expires = new Date(Date.now() + ttlMs).toISOString();
         process.stdout.write(argv.json ? `${JSON.stringify({ token, expires, agent: argv.agent ?? null })}\n` : `${token}\n`);
@@ -103,7 +103,7 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           }
           return;
         }
-        if (!argv.name) fail(new Error(`agents ${argv.action}: expected an agent name`));
+        if (!argv.name) fail(new OutpostError(ErrorCode.CONFIG, `agents ${argv.action}: expected an agent name`));
         await setStatus(argv['data-dir'], argv.name, argv.action === 'approve' ? 'active' : 'revoked');
       },
     )

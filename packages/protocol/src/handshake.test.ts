@@ -68,7 +68,7 @@ describe('handshake', () => {
   it('refuses a Hello with a flipped signature byte', () => {
     const { collector, agent } = setup();
     const hello = roundTrip<Hello>({ hello: agent.onChallenge(roundTrip<Challenge>({ challenge: collector.challenge() })) });
-    hello.signature[5] ^= 0x01;
+    hello.signature[5]! ^= 0x01;
     expect(() => collector.onHello(hello)).toThrow(expect.objectContaining({ code: ErrorCode.BAD_SIGNATURE }));
   });
 
