@@ -23,7 +23,7 @@ describe('outpost-agent check (Nagios conventions)', () => {
   it('exits 0 with perfdata for an open port expected open', async () => {
     const res = await runCli('agent', ['check', 'tcp', `127.0.0.1:${openPort}`, '--expect', 'open']);
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(new RegExp(`^TCP OK - 127\\.0\\.0\\.1:${openPort} open in [\\d.]+ ms \\| connect_ms=[\\d.]+ms;;;\\n$`));
+    expect(res.stdout).toMatch(new RegExp(`^TCP OK - 127\\.0\\.0\\.1:${openPort} open in [\\d.]+ ms \\| connect_ms=[\\d.]+ms;;;;\\n$`));
   });
 
   it('exits 2 for a closed port expected open, 0 when expected closed', async () => {

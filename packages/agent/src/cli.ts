@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { Agent } from './agent.js';
-import { CHECK_TYPES, type Observation } from './checks/index.js';
+import { applyThresholds, CHECK_TYPES, metricThresholds, type Observation } from './checks/index.js';
 import { loadAgentConfig } from './config.js';
 import { parseDurationMs } from './duration.js';
 import { initAgent } from './init.js';
@@ -21,7 +21,17 @@ function fail(err: unknown, code: number = EXIT.config): never {
 }
 
 /** Options a user may pass to `check` that are not the type's own keys. */
-const CHECK_COMMON = new Set(['_', '$0', 'type', 'target', 'timeout', 'json', 'help', 'version']);
+const CHECK_COMMON = new Set(['_', '$0', 'type', 'target', 'timeout', 'json', 'help', 'version', 'warning', 'critical']);
+
+/** The config key that the positional TARGET of `check TYPE TARGET` fills. */
+const TARGET_KEY: Record<string, string> = { dns: 'name', icmp: 'host', http: 'url', exposure: 'targets' };
+
+/** `--warning connect_ms=100 --warning loss_pct=20` → { connect_ms: '100', loss_pct: '20' }. */
+function thresholdArgs(value: unknown): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const items = (Array.isArray(value) ? value : [value]).map(String);
+  return Object.fromEntries(items.map((item) => [item.slice(0, Math.max(0, item.indexOf('='))), item.slice(item.indexOf('=') + 1)]));
+}
 
 async function runCheck(argv: Record<string, unknown>): Promise<never> {
   const typeName = String(argv['type']);
@@ -38,7 +48,7 @@ async function runCheck(argv: Record<string, unknown>): Promise<never> {
   // Every other --flag becomes the type's config key (--expect-status → expect_status);
   // values that look like YAML lists or maps are parsed as such.
   const raw: Record<string, unknown> = {};
-  if (argv['target'] !== undefined) raw['target'] = String(argv['target']);
+  if (argv['target'] !== undefined) raw[TARGET_KEY[typeName] ?? 'target'] = String(argv['target']);
   for (const [key, value] of Object.entries(argv)) {
     if (CHECK_COMMON.has(key) || key.includes('-')) continue;
     const name = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -49,15 +59,20 @@ async function runCheck(argv: Record<string, unknown>): Promise<never> {
     const issue = parsed.error.issues[0]!;
     return unknown(`${issue.path.join('.') || 'arguments'}: ${issue.message}`);
   }
+  const thresholds = { warning: metricThresholds.safeParse(thresholdArgs(argv['warning']) ?? {}), critical: metricThresholds.safeParse(thresholdArgs(argv['critical']) ?? {}) };
+  for (const [level, result] of Object.entries(thresholds)) {
+    if (!result.success) return unknown(`--${level}: ${result.error.issues[0]!.message} (expected METRIC=RANGE, e.g. connect_ms=100)`);
+  }
   const started = Date.now();
-  const observation: Observation = await type.run(parsed.data, { signal: AbortSignal.timeout(timeoutMs), timeoutMs });
+  const ranges = { warning: thresholds.warning.data ?? {}, critical: thresholds.critical.data ?? {} };
+  const observation: Observation = applyThresholds(await type.run(parsed.data, { signal: AbortSignal.timeout(timeoutMs), timeoutMs }), ranges);
   if (argv['json']) {
     const { transcript, ...rest } = observation;
     const out = { check: typeName, target: type.describe(parsed.data), startedAt: new Date(started).toISOString(), ...rest,
       ...(transcript ? { transcript: Buffer.from(transcript).toString('utf8') } : {}) };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {
-    process.stdout.write(`${pluginOutput(typeName, observation)}\n`);
+    process.stdout.write(`${pluginOutput(typeName, observation, ranges)}\n`);
     if (observation.transcript && observation.status !== 'OK') process.stdout.write(`${Buffer.from(observation.transcript).toString('utf8')}\n`);
   }
   process.exit(EXIT_CODES[observation.status]);
@@ -145,8 +160,12 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           .positional('target', { type: 'string', describe: 'what to check, e.g. 127.0.0.1:22' })
           .option('timeout', { type: 'string', default: '5s' })
           .option('json', { type: 'boolean', default: false })
+          .option('warning', { type: 'string', array: true, describe: 'METRIC=RANGE (Nagios range), raises to WARNING' })
+          .option('critical', { type: 'string', array: true, describe: 'METRIC=RANGE (Nagios range), raises to CRITICAL' })
           .strict(false)
-          .example('$0 check tcp 127.0.0.1:22 --expect open', 'is SSH listening?'),
+          .example('$0 check tcp 127.0.0.1:22 --expect open --critical connect_ms=500', 'is SSH listening, and fast?')
+          .example('$0 check http http://127.0.0.1:8080/health --expect-body ok', 'does the service answer?')
+          .example('$0 check icmp 127.0.0.1 --count 5', 'reachability, RTT and loss through fping'),
       (argv) => runCheck(argv),
     )
     .demandCommand(1)

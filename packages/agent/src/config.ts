@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { DEFAULT_PORT, ErrorCode, OutpostError, parseFingerprint, PublicKey, WS_PATH } from '@outpost/protocol';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { CHECK_TYPES, type CheckType } from './checks/index.js';
+import { CHECK_TYPES, metricThresholds, type CheckType, type MetricThresholds } from './checks/index.js';
 import { durationMs } from './duration.js';
 
 /** A check as the scheduler runs it: common settings resolved, type config validated. */
@@ -15,6 +15,8 @@ export interface ResolvedCheck {
   intervalMs: number;
   timeoutMs: number;
   jitterMs: number;
+  /** `warning` / `critical` ranges on the check's metrics. */
+  thresholds: MetricThresholds;
   /** sha256 of the check's config entry, first 16 hex digits; travels with every result. */
   configHash: string;
 }
@@ -66,6 +68,8 @@ const checkCommon = z.object({
   interval: durationMs({ minMs: 100 }).optional(),
   timeout: durationMs({ minMs: 10, maxMs: 3_600_000 }).optional(),
   jitter: jitter.optional(),
+  warning: metricThresholds.optional(),
+  critical: metricThresholds.optional(),
 });
 
 const fileSchema = z
@@ -169,6 +173,10 @@ function resolveCheck(
     intervalMs,
     timeoutMs: common.data.timeout ?? defaults.timeout,
     jitterMs: Math.round(intervalMs * jitterFraction),
+    thresholds: {
+      ...(common.data.warning ? { warning: common.data.warning } : {}),
+      ...(common.data.critical ? { critical: common.data.critical } : {}),
+    },
     configHash: createHash('sha256').update(JSON.stringify(raw)).digest('hex').slice(0, 16),
   };
 }

@@ -1,5 +1,5 @@
 import { parseStatus, Status } from '@outpost/protocol';
-import type { Observation } from './checks/index.js';
+import { applyThresholds, type Observation } from './checks/index.js';
 import type { ResolvedCheck } from './config.js';
 import type { Logger } from './logger.js';
 import type { NewResult } from './outbox.js';
@@ -135,6 +135,7 @@ export class Scheduler {
       slot.running = undefined;
     }
     if (this.#stopped) return;
+    observation = applyThresholds(observation, check.thresholds);
     this.#options.onResult({
       checkId: check.id,
       startedAtMs,
