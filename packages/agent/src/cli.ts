@@ -7,6 +7,7 @@ import { applyThresholds, CHECK_TYPES, metricThresholds, type Observation } from
 import { loadAgentConfig } from './config.js';
 import { parseDurationMs } from './duration.js';
 import { initAgent } from './init.js';
+import { scanCommand } from './scan-command.js';
 import { createLogger } from './logger.js';
 import { EXIT_CODES, pluginOutput } from './nagios.js';
 import { formatStatus, readStatus } from './status-report.js';
@@ -167,6 +168,37 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           .example('$0 check http http://127.0.0.1:8080/health --expect-body ok', 'does the service answer?')
           .example('$0 check icmp 127.0.0.1 --count 5', 'reachability, RTT and loss through fping'),
       (argv) => runCheck(argv),
+    )
+    .command(
+      'scan <target>',
+      'TCP connect scan, nmap-style output (PORT STATE SERVICE)',
+      (y) =>
+        y
+          .positional('target', { type: 'string', demandOption: true, describe: 'host, list (a,b) or CIDR' })
+          .option('p', { alias: 'ports', type: 'string', default: '1-1000', describe: 'ports: 22,80,8000-8100 or 1-65535 or -' })
+          .option('concurrency', { type: 'number', default: 512 })
+          .option('max-rate', { type: 'number', describe: 'connects per second at most' })
+          .option('port-timeout', { type: 'string', default: '1s', describe: 'no answer within this is "filtered"' })
+          .option('max-cidr-prefix', { type: 'number', default: 16, describe: 'widest IPv4 range accepted' })
+          .option('json', { type: 'boolean', default: false })
+          .example('$0 scan 127.0.0.1 -p 1-65535', 'every TCP port of this host'),
+      async (argv) => {
+        const controller = new AbortController();
+        process.once('SIGINT', () => controller.abort());
+        const code = await scanCommand(
+          {
+            target: argv.target,
+            ports: argv.p,
+            concurrency: argv.concurrency,
+            ...(argv['max-rate'] ? { maxRate: argv['max-rate'] } : {}),
+            portTimeout: argv['port-timeout'],
+            json: argv.json,
+            maxCidrPrefix: argv['max-cidr-prefix'],
+          },
+          controller.signal,
+        );
+        process.exit(code);
+      },
     )
     .demandCommand(1)
     .strict()
