@@ -53,6 +53,13 @@ describe('end to end: agent → signed batches on wss → collector → API', ()
     const status = await runCli('agent', ['status', '--config', d.configPath('lab-1'), '--json']);
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ name: 'lab-1', connection: 'connected' });
+
+    // Several heartbeats later (every 500 ms here) the agent is still on its first session.
+    await new Promise((r) => setTimeout(r, 2_500));
+    const counters = (await d.api<StatusView>('/api/v1/status')).counters;
+    expect(counters['sessions.admitted']).toBe(1);
+    // The collector-port check opens and resets TCP connections: those count as TLS handshake failures, nothing else may.
+    expect(Object.keys(counters).filter((name) => name.startsWith('rejected.') && name !== 'rejected.tls_handshake')).toEqual([]);
   });
 
   it('keeps checking while the collector is down and delivers the backlog exactly once with original timestamps', async () => {

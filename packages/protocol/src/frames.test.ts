@@ -32,4 +32,16 @@ describe('frame codec', () => {
     expect(outcomes.filter((o) => o === 'rejected').length).toBeGreaterThan(3);
     expect(outcomes.every((o) => o === 'rejected' || o === 'heartbeat')).toBe(true);
   });
+
+  it('decodes every 64-bit field as a number, zero included', () => {
+    const zero = decodeFrame(encodeFrame({ heartbeat: { timeMs: 0, backlog: 0, oldestUnsentMs: 0, dropped: 0 } }));
+    if (zero.type !== 'heartbeat') throw new Error('unreachable');
+    for (const value of [zero.body.timeMs, zero.body.backlog, zero.body.oldestUnsentMs, zero.body.dropped]) expect(value).toBe(0);
+    const welcome = decodeFrame(encodeFrame({ welcome: { timeMs: 1 } }));
+    if (welcome.type !== 'welcome') throw new Error('unreachable');
+    expect(welcome.body.maxResultId).toBe(0);
+    expect(welcome.body.lastBatchSeq).toBe(0);
+    const big = decodeFrame(encodeFrame({ ack: { batchSeq: 2 ** 52 + 1 } }));
+    expect(big.type === 'ack' && big.body.batchSeq).toBe(2 ** 52 + 1);
+  });
 });

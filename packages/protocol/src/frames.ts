@@ -1,12 +1,7 @@
-import protobuf from 'protobufjs/minimal.js';
+import './protobuf-runtime.js';
 import { outpost } from '../gen/outpost.js';
 import { ErrorCode, OutpostError } from './errors.js';
 import { DEFAULT_LIMITS, type ProtocolLimits } from './limits.js';
-
-// Decode 64-bit fields as plain numbers, not Long objects: result ids, sequence numbers and
-// millisecond times all stay below 2^53, and validation rejects anything that does not.
-protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
-protobuf.configure();
 
 /** The generated protobuf classes of proto/outpost.proto (package outpost.v1). */
 export const pb = outpost.v1;
