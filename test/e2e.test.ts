@@ -1,3 +1,4 @@
+import { connect as tlsConnect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { range, TestDeployment } from './support/deployment.js';
 import { eventually, runCli } from './support/processes.js';
@@ -212,5 +213,38 @@ describe('end to end: agent → signed batches on wss → collector → API', ()
     } finally {
       await other.cleanup();
     }
+  });
+
+  it('hostile upgrade requests and frames cost a connection, never the collector', async () => {
+    const d = (deployment = await TestDeployment.create());
+    await d.startCollector();
+    const exchange = (request: string) =>
+      new Promise<string>((resolve) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: d.port, rejectUnauthorized: false }, () => socket.write(request));
+        let answer = '';
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(answer));
+      });
+    const upgrade = (target: string) =>
+      `GET ${target} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+    expect(await exchange(upgrade('http://['))).toMatch(/^HTTP\/1.1 400/);
+    expect(await exchange(upgrade('/somewhere-else'))).toMatch(/^HTTP\/1.1 404/);
+    await exchange('\x16\x03\x01 this is not HTTP at all\r\n\r\n');
+
+    const garbage = await RawAgent.connect(`wss://127.0.0.1:${d.port}/outpost/v1`);
+    garbage.send(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]));
+    expect((await garbage.closed).code).toBe(1002);
+    const huge = await RawAgent.connect(`wss://127.0.0.1:${d.port}/outpost/v1`);
+    huge.send(new Uint8Array(4 * 1024 * 1024 + 1));
+    expect((await huge.closed).code).toBe(1009);
+
+    const status = await d.api<StatusView>('/api/v1/status');
+    expect(status.counters).toMatchObject({ 'rejected.bad_request': 1, 'rejected.bad_path': 1, 'rejected.bad_frame': 1, 'rejected.frame_too_large': 1 });
+    expect(d.collector!.child.exitCode).toBeNull();
+    // And a real agent is still served afterwards.
+    await d.initAgent('after', { checks: checksFor(d) });
+    d.startAgent('after');
+    await eventually('results after the abuse', () => (d.collectorResultIds('after').length > 0 ? true : undefined));
   });
 });

@@ -53,6 +53,10 @@ export class CollectorServer {
       res.writeHead(426, { 'content-type': 'text/plain' }).end(`Outpost collector: WebSocket on ${WS_PATH} only\n`);
     });
     this.#server.on('tlsClientError', () => options.counters.add('rejected.tls_handshake'));
+    // A peer that opens a connection but never finishes its upgrade request is cut off as
+    // soon as a handshake would have had to be done.
+    this.#server.headersTimeout = options.limits.handshakeTimeoutMs;
+    this.#server.requestTimeout = options.limits.handshakeTimeoutMs;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.limits.maxMessageBytes, perMessageDeflate: false });
     this.#server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.#onUpgrade(req, socket, head));
   }
@@ -77,6 +81,11 @@ export class CollectorServer {
 
   async stop(): Promise<void> {
     for (const client of this.#wss.clients) client.close(1001, 'collector stopping');
+    // Peers get a moment to finish the closing handshake; then their sockets are cut, so
+    // nothing touches the store after it is closed.
+    const deadline = Date.now() + 1_000;
+    while (this.#wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const client of this.#wss.clients) client.terminate();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
@@ -92,7 +101,13 @@ export class CollectorServer {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       socket.destroy();
     };
-    if (new URL(req.url ?? '/', 'http://collector').pathname !== WS_PATH) return refuse('404 Not Found', 'rejected.bad_path');
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://collector').pathname;
+    } catch {
+      return refuse('400 Bad Request', 'rejected.bad_request');
+    }
+    if (path !== WS_PATH) return refuse('404 Not Found', 'rejected.bad_path');
     const fromAddress = this.#unauthenticated.get(address) ?? 0;
     if (this.#unauthenticatedTotal >= maxUnauthenticated || fromAddress >= maxUnauthenticatedPerAddress) {
       return refuse('503 Service Unavailable', 'rejected.unauthenticated_limit');

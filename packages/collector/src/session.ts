@@ -167,6 +167,7 @@ export class AgentSession {
   async #onHello(hello: Parameters<CollectorHandshake['onHello']>[0]): Promise<void> {
     const verified = this.#handshake.onHello(hello);
     const admission = await admit(this.#ctx.store, verified);
+    if (this.#closed) return;
     if (!admission.admitted) {
       this.#ctx.counters.add(`refused.${admission.code.replace(/^OUTPOST_ERR_/, '').toLowerCase()}`);
       this.#reject(admission.code, admission.message);
@@ -183,6 +184,8 @@ export class AgentSession {
       remoteAddress: this.remoteAddress,
       at: Date.now(),
     });
+    // The peer may have gone while the store was busy: do not register a dead session.
+    if (this.#closed) return;
     this.#ctx.onAdmitted(this, agent);
     this.#send({ welcome: this.#handshake.welcome({ lastBatchSeq: agent.lastBatchSeq, maxResultId: agent.maxResultId }) });
     this.#ctx.counters.add('sessions.admitted');
@@ -194,6 +197,7 @@ export class AgentSession {
     const body = openBatch(batch, this.#agentKey!, this.#ctx.limits);
     await this.#ensureStillActive();
     const outcome = await this.#ctx.store.ingestBatch(agent.id, body, Date.now());
+    if (this.#closed) return;
     this.#ctx.counters.add('ingest.batches');
     this.#ctx.counters.add('ingest.results_stored', outcome.stored);
     this.#ctx.counters.add('ingest.duplicates', outcome.duplicates);
