@@ -148,6 +148,12 @@ function normaliseUrl(file: string, path: readonly PropertyKey[], text: string, 
   return url.toString();
 }
 
+/** `<type>:<target>`, shortened with a hash when a long URL or host list would pass 128 characters. */
+function defaultId(text: string): string {
+  if (text.length <= 128) return text;
+  return `${text.slice(0, 111)}~${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+}
+
 function resolveCheck(
   file: string,
   index: number,
@@ -167,7 +173,7 @@ function resolveCheck(
   const intervalMs = common.data.interval ?? defaults.interval;
   const jitterFraction = (common.data.jitter ?? defaults.jitter).fraction;
   return {
-    id: common.data.id ?? `${type.type}:${type.describe(parsed.data)}`,
+    id: common.data.id ?? defaultId(`${type.type}:${type.describe(parsed.data)}`),
     type,
     config: parsed.data,
     intervalMs,

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { encodeResult, type ResultInit, type Status } from '@outpost/protocol';
+import { DEFAULT_LIMITS, encodeResult, pb, type ResultInit, type Status } from '@outpost/protocol';
 import Database from 'better-sqlite3';
 
 /** A result as the scheduler hands it over; the outbox gives it its identity. */
@@ -98,13 +98,44 @@ export class Outbox {
     this.#db.transaction(() => {
       let id = first;
       for (const r of results) {
-        const init: ResultInit = { ...r, resultId: id };
+        const init: ResultInit = { ...fitWireLimits(r), resultId: id };
         this.#insert.run(id, r.checkId, r.startedAtMs, r.status, encodeResult(init));
         ids.push(id++);
       }
     })();
     this.#nextId = first + results.length;
     return ids;
+  }
+
+  /**
+   * Make sure every unsent and future result id is above `collectorMaxId`. Needed only when
+   * this outbox is behind what the collector already holds for this agent key (the
+   * database was lost, the key kept): its rows are renumbered, in order, above that id.
+   * Returns how many rows were renumbered.
+   */
+  rebase(collectorMaxId: number): number {
+    if (this.#nextId > collectorMaxId) return 0;
+    const rows = this.#db.prepare('SELECT result_id, check_id, started_at, status, body FROM results ORDER BY result_id').all() as {
+      result_id: number;
+      check_id: string;
+      started_at: number;
+      status: number;
+      body: Buffer;
+    }[];
+    let id = collectorMaxId + 1;
+    this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM results').run();
+      for (const row of rows) {
+        const result = pb.Result.decode(row.body);
+        result.resultId = id;
+        this.#insert.run(id++, row.check_id, row.started_at, row.status, pb.Result.encode(result).finish());
+      }
+      // AUTOINCREMENT's high mark must not fall back below the collector's.
+      this.#db.prepare("DELETE FROM sqlite_sequence WHERE name = 'results'").run();
+      this.#db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('results', ?)").run(id - 1);
+    })();
+    this.#nextId = id;
+    return rows.length;
   }
 
   /** Up to `maxResults` rows after `afterId` in id order, stopping before `maxBytes`. */
@@ -152,4 +183,22 @@ export class Outbox {
   close(): void {
     if (this.#db.open) this.#db.close();
   }
+}
+
+/**
+ * Cut text and transcript to what the collector accepts, so one oversized result can never
+ * make a whole batch unacceptable (and block everything queued behind it).
+ */
+function fitWireLimits(result: NewResult): NewResult {
+  const { maxNameLength, maxMessageLength, maxTranscriptBytes } = DEFAULT_LIMITS;
+  const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+  if (result.message.length <= maxMessageLength && result.observation.length <= maxNameLength && (result.transcript?.length ?? 0) <= maxTranscriptBytes) {
+    return result;
+  }
+  return {
+    ...result,
+    message: cut(result.message, maxMessageLength),
+    observation: cut(result.observation, maxNameLength),
+    ...(result.transcript ? { transcript: result.transcript.subarray(0, maxTranscriptBytes) } : {}),
+  };
 }

@@ -36,9 +36,13 @@ interface InFlight {
   count: number;
 }
 
-/** How a connection ended: whether the handshake got through, and why it closed. */
+/**
+ * How a connection ended: whether it did useful work (a batch acknowledged, or nothing left
+ * to send), and why it closed. A session that only got as far as Welcome counts as a
+ * failure, so a collector that keeps refusing a batch is backed off from and failed over.
+ */
 interface SessionEnd {
-  established: boolean;
+  healthy: boolean;
   reason: string;
 }
 
@@ -108,7 +112,7 @@ export class Uplink {
       const url = urls[index % urls.length]!;
       const end = await this.#session(url);
       if (this.#stop.signal.aborted) break;
-      if (end.established) {
+      if (end.healthy) {
         failures = 0;
       } else {
         failures += 1;
@@ -148,6 +152,7 @@ export class Uplink {
       const inFlight = new Map<number, InFlight>();
       let cursor = 0;
       let established = false;
+      let acknowledged = false;
       let reason = 'closed';
       let heartbeat: NodeJS.Timeout | undefined;
       let idle: NodeJS.Timeout | undefined;
@@ -198,6 +203,10 @@ export class Uplink {
           }
           case 'welcome': {
             const session = handshake.onWelcome(frame.body);
+            const renumbered = outbox.rebase(session.maxResultId);
+            if (renumbered > 0) {
+              this.#log.warn({ renumbered, collectorMaxResultId: session.maxResultId }, 'outbox was behind the collector (recreated?); unsent results renumbered');
+            }
             established = true;
             this.#clockOffsetMs = session.clockOffsetMs;
             this.#setState('connected', { connected_at: String(Date.now()), clock_offset_ms: String(session.clockOffsetMs), last_error: '' });
@@ -215,6 +224,7 @@ export class Uplink {
               return;
             }
             inFlight.delete(frame.body.batchSeq);
+            acknowledged = true;
             outbox.remove(sent.fromId, sent.toId);
             outbox.setMetas({ last_ack_at: String(Date.now()), last_ack_seq: String(frame.body.batchSeq) });
             this.#log.debug({ batchSeq: frame.body.batchSeq, stored: frame.body.stored, duplicates: frame.body.duplicates }, 'batch acknowledged');
@@ -262,7 +272,7 @@ export class Uplink {
         clearTimeout(idle);
         if (this.#pump === pump) this.#pump = undefined;
         if (reason === 'closed' && why.length > 0) reason = `closed by collector (${code}): ${why.toString()}`;
-        resolve({ established, reason });
+        resolve({ healthy: established && (acknowledged || inFlight.size === 0), reason });
       });
     });
   }

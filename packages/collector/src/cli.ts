@@ -33,10 +33,19 @@ async function withStore<T>(dataDir: string, work: (store: SqliteStore) => Promi
   }
 }
 
-async function setStatus(dataDir: string, name: string, status: AgentStatus): Promise<void> {
-  const changed = await withStore(dataDir, (store) => store.setAgentStatus(name, status, Date.now()));
-  if (!changed) fail(new OutpostError(ErrorCode.CONFIG, `no agent named "${name}" (outpost-collector agents list)`));
-  process.stdout.write(`${name}: ${status}\n`);
+async function setStatus(dataDir: string, name: string, status: AgentStatus, keyPrefix?: string): Promise<void> {
+  const key = await withStore(dataDir, async (store) => {
+    const agent = await store.findAgentByName(name);
+    if (!agent) fail(new OutpostError(ErrorCode.CONFIG, `no agent named "${name}" (outpost-collector agents list)`));
+    const text = encodeKey(agent.publicKey);
+    // Anyone can claim a name while pending; --key makes sure the approved key is the one the operator saw.
+    if (keyPrefix !== undefined && !text.startsWith(keyPrefix)) {
+      fail(new OutpostError(ErrorCode.CONFIG, `agent "${name}" has key ${text}, which does not start with --key ${keyPrefix}`));
+    }
+    await store.setAgentStatus(name, status, Date.now());
+    return text;
+  });
+  process.stdout.write(`${name}: ${status} (key ${key})\n`);
 }
 
 export async function main(args = hideBin(process.argv)): Promise<void> {
@@ -86,6 +95,7 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
         y
           .positional('action', { choices: ['list', 'approve', 'revoke'] as const, demandOption: true })
           .positional('name', { type: 'string' })
+          .option('key', { type: 'string', describe: 'approve only if the agent key starts with this (as printed by outpost-agent init)' })
           .option('data-dir', dataDir)
           .option('json', { type: 'boolean', default: false }),
       async (argv) => {
@@ -104,7 +114,7 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           return;
         }
         if (!argv.name) fail(new OutpostError(ErrorCode.CONFIG, `agents ${argv.action}: expected an agent name`));
-        await setStatus(argv['data-dir'], argv.name, argv.action === 'approve' ? 'active' : 'revoked');
+        await setStatus(argv['data-dir'], argv.name, argv.action === 'approve' ? 'active' : 'revoked', argv.key);
       },
     )
     .command(

@@ -2,6 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ErrorCode, type ErrorCodeValue, type VerifiedHello } from '@outpost/protocol';
 import type { AgentRecord, CollectorStore } from './store.js';
 
+/** Unknown agents recorded as pending at most; past this only a token enrolls. */
+export const MAX_PENDING_AGENTS = 1_000;
+
 /** Only a hash of a token is stored: a copy of the database enrolls nobody. */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -42,8 +45,11 @@ export async function admit(store: CollectorStore, hello: VerifiedHello, now = D
   }
 
   if (!agent) {
-    const created = await store.createPendingAgent(name, hello.agentKey.raw, now);
-    if (!created) return { admitted: false, code: ErrorCode.NAME_TAKEN, message: `agent name "${name}" is enrolled with another key` };
+    const created = await store.createPendingAgent(name, hello.agentKey.raw, now, MAX_PENDING_AGENTS);
+    if (created === 'name_taken') return { admitted: false, code: ErrorCode.NAME_TAKEN, message: `agent name "${name}" is enrolled with another key` };
+    if (created === 'limit') {
+      return { admitted: false, code: ErrorCode.LIMIT, message: `${MAX_PENDING_AGENTS} agents already wait for approval; use an enrollment token` };
+    }
   }
   return {
     admitted: false,

@@ -142,6 +142,7 @@ export class SqliteStore implements CollectorStore {
   readonly #insertResult: Database.Statement;
   readonly #insertGap: Database.Statement;
   readonly #upsertState: Database.Statement;
+  readonly #getState: Database.Statement<[number, string], { status: number; started_at: number; result_id: number; since: number }>;
   readonly #bumpAgent: Database.Statement;
   readonly #ingest: (agentId: number, batch: OpenedBatch, receivedAt: number) => IngestOutcome;
 
@@ -161,11 +162,11 @@ export class SqliteStore implements CollectorStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (agent_id, check_id) DO UPDATE SET
          status = excluded.status, observation = excluded.observation, message = excluded.message,
-         started_at = excluded.started_at, result_id = excluded.result_id,
-         since = CASE WHEN check_state.status = excluded.status THEN check_state.since ELSE excluded.started_at END
+         started_at = excluded.started_at, result_id = excluded.result_id, since = excluded.since
        WHERE excluded.started_at > check_state.started_at
           OR (excluded.started_at = check_state.started_at AND excluded.result_id > check_state.result_id)`,
     );
+    this.#getState = db.prepare('SELECT status, started_at, result_id, since FROM check_state WHERE agent_id = ? AND check_id = ?');
     this.#bumpAgent = db.prepare(
       `UPDATE agents SET results_stored = results_stored + ?, duplicates = duplicates + ?,
          last_batch_seq = max(last_batch_seq, ?), max_result_id = max(max_result_id, ?), last_seen_at = ?
@@ -174,21 +175,24 @@ export class SqliteStore implements CollectorStore {
     this.#ingest = db.transaction((agentId: number, batch: OpenedBatch, receivedAt: number): IngestOutcome => {
       let stored = 0;
       let maxId = 0;
-      const newest = new Map<string, Result>();
+      // State follows only rows stored now: a duplicate was applied when it first arrived.
+      const fresh = new Map<string, Result[]>();
       for (const r of batch.results) {
         const metrics = Object.keys(r.metrics).length > 0 ? JSON.stringify(r.metrics) : null;
         const transcript = r.transcript.length > 0 ? r.transcript : null;
-        stored += this.#insertResult.run(
+        const inserted = this.#insertResult.run(
           agentId, r.resultId, r.checkId, r.startedAtMs, r.durationUs, r.status, r.observation, r.message,
           metrics, transcript, r.checkConfigHash, batch.batchSeq, receivedAt,
         ).changes;
+        stored += inserted;
         if (r.resultId > maxId) maxId = r.resultId;
-        const seen = newest.get(r.checkId);
-        if (!seen || r.startedAtMs > seen.startedAtMs || (r.startedAtMs === seen.startedAtMs && r.resultId > seen.resultId)) newest.set(r.checkId, r);
+        if (inserted === 1) {
+          const list = fresh.get(r.checkId);
+          if (list) list.push(r);
+          else fresh.set(r.checkId, [r]);
+        }
       }
-      for (const r of newest.values()) {
-        this.#upsertState.run(agentId, r.checkId, r.status, r.observation, r.message, r.startedAtMs, r.resultId, r.startedAtMs);
-      }
+      for (const [checkId, results] of fresh) this.#advanceState(agentId, checkId, results);
       for (const g of batch.gaps) {
         this.#insertGap.run(agentId, g.fromResultId, g.toResultId, g.count, g.reason, g.firstMs, g.lastMs, JSON.stringify(g.perCheck), receivedAt);
       }
@@ -198,6 +202,34 @@ export class SqliteStore implements CollectorStore {
     });
   }
 
+  /**
+   * Move a check's state forward through its new results in check-time order. `since` is
+   * the first result of the current run of equal status, even when the change happened
+   * inside this batch; results older than the state are history and leave it alone.
+   */
+  #advanceState(agentId: number, checkId: string, results: Result[]): void {
+    results.sort((a, b) => a.startedAtMs - b.startedAtMs || a.resultId - b.resultId);
+    const current = this.#getState.get(agentId, checkId);
+    let status = current?.status;
+    let since = current?.since ?? 0;
+    let at = current?.started_at ?? -Infinity;
+    let resultId = current?.result_id ?? 0;
+    let newest: Result | undefined;
+    for (const r of results) {
+      if (r.startedAtMs < at || (r.startedAtMs === at && r.resultId <= resultId)) continue;
+      if (r.status !== status) {
+        status = r.status;
+        since = r.startedAtMs;
+      }
+      at = r.startedAtMs;
+      resultId = r.resultId;
+      newest = r;
+    }
+    if (newest) {
+      this.#upsertState.run(agentId, checkId, newest.status, newest.observation, newest.message, newest.startedAtMs, newest.resultId, since);
+    }
+  }
+
   /** Open or create the database file (mode 0600) and run pending migrations. */
   static open(path: string): SqliteStore {
     const fresh = !existsSync(path);
@@ -205,7 +237,9 @@ export class SqliteStore implements CollectorStore {
     const db = new Database(path);
     if (fresh) chmodSync(path, 0o600);
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    // An Ack promises the rows are durable and the agent deletes them on it: every commit
+    // is synced, so not even a power cut after the Ack can take them back.
+    db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
     const version = db.pragma('user_version', { simple: true }) as number;
@@ -232,11 +266,15 @@ export class SqliteStore implements CollectorStore {
     return (this.#db.prepare('SELECT * FROM agents ORDER BY name').all() as AgentRow[]).map(toAgent);
   }
 
-  async createPendingAgent(name: string, publicKey: Uint8Array, at: number): Promise<boolean> {
-    const info = this.#db
-      .prepare("INSERT OR IGNORE INTO agents (name, public_key, status, created_at) VALUES (?, ?, 'pending', ?)")
-      .run(name, Buffer.from(publicKey), at);
-    return info.changes === 1;
+  async createPendingAgent(name: string, publicKey: Uint8Array, at: number, maxPending: number): Promise<'created' | 'name_taken' | 'limit'> {
+    return this.#db.transaction((): 'created' | 'name_taken' | 'limit' => {
+      const { n } = this.#db.prepare("SELECT count(*) AS n FROM agents WHERE status = 'pending'").get() as { n: number };
+      if (n >= maxPending) return 'limit';
+      const info = this.#db
+        .prepare("INSERT OR IGNORE INTO agents (name, public_key, status, created_at) VALUES (?, ?, 'pending', ?)")
+        .run(name, Buffer.from(publicKey), at);
+      return info.changes === 1 ? 'created' : 'name_taken';
+    })();
   }
 
   async setAgentStatus(name: string, status: AgentStatus, at: number): Promise<boolean> {
@@ -255,8 +293,10 @@ export class SqliteStore implements CollectorStore {
 
   async enrollWithToken(tokenHash: string, name: string, publicKey: Uint8Array, at: number): Promise<EnrollOutcome> {
     return this.#db.transaction((): EnrollOutcome => {
-      const taken = this.#db.prepare('SELECT public_key FROM agents WHERE name = ?').get(name) as { public_key: Buffer } | undefined;
-      if (taken && !Buffer.from(publicKey).equals(taken.public_key)) return 'name_taken';
+      const taken = this.#db.prepare('SELECT public_key, status FROM agents WHERE name = ?').get(name) as
+        | { public_key: Buffer; status: AgentStatus }
+        | undefined;
+      if (taken && taken.status !== 'pending' && !Buffer.from(publicKey).equals(taken.public_key)) return 'name_taken';
       const used = this.#db
         .prepare(
           `UPDATE enrollment_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
@@ -267,7 +307,7 @@ export class SqliteStore implements CollectorStore {
       this.#db
         .prepare(
           `INSERT INTO agents (name, public_key, status, created_at, approved_at) VALUES (?, ?, 'active', ?, ?)
-           ON CONFLICT (name) DO UPDATE SET status = 'active', approved_at = excluded.approved_at`,
+           ON CONFLICT (name) DO UPDATE SET public_key = excluded.public_key, status = 'active', approved_at = excluded.approved_at`,
         )
         .run(name, Buffer.from(publicKey), at, at);
       const { id } = this.#db.prepare('SELECT id FROM agents WHERE name = ?').get(name) as { id: number };

@@ -74,11 +74,17 @@ export interface CollectorStore {
   findAgentByKey(publicKey: Uint8Array): Promise<AgentRecord | undefined>;
   findAgentByName(name: string): Promise<AgentRecord | undefined>;
   listAgents(): Promise<AgentRecord[]>;
-  /** Record an unknown agent as pending approval; false when the name is taken. */
-  createPendingAgent(name: string, publicKey: Uint8Array, at: number): Promise<boolean>;
+  /**
+   * Record an unknown agent as pending approval. 'limit' when `maxPending` agents already
+   * wait (strangers must not grow the database without bound).
+   */
+  createPendingAgent(name: string, publicKey: Uint8Array, at: number, maxPending: number): Promise<'created' | 'name_taken' | 'limit'>;
   setAgentStatus(name: string, status: AgentStatus, at: number): Promise<boolean>;
   createToken(tokenHash: string, agentName: string | null, expiresAt: number, at: number): Promise<void>;
-  /** Consume a valid, unused, unexpired token and enroll the agent, atomically. */
+  /**
+   * Consume a valid, unused, unexpired token and enroll the agent, atomically. A pending
+   * record of the same name with another key is replaced: pending is an unproven claim.
+   */
   enrollWithToken(tokenHash: string, name: string, publicKey: Uint8Array, at: number): Promise<EnrollOutcome>;
   recordHello(agentId: number, hello: { software: string; configHash: string; clockOffsetMs: number; remoteAddress: string; at: number }): Promise<void>;
   recordHeartbeat(agentId: number, heartbeat: { backlog: number; oldestUnsentMs: number; at: number }): Promise<void>;

@@ -120,6 +120,15 @@ describe('handshake', () => {
     expect(() => agent2.onWelcome(oldWelcome)).toThrow(expect.objectContaining({ code: ErrorCode.BAD_SIGNATURE }));
   });
 
+  it('refuses a Welcome whose resume point was altered in transit', () => {
+    const { collector, agent } = setup();
+    const hello = agent.onChallenge(roundTrip<Challenge>({ challenge: collector.challenge() }));
+    collector.onHello(roundTrip<Hello>({ hello }));
+    const welcome = roundTrip<Welcome>({ welcome: collector.welcome({ lastBatchSeq: 3, maxResultId: 500 }) });
+    welcome.maxResultId = 5;
+    expect(() => agent.onWelcome(welcome)).toThrow(expect.objectContaining({ code: ErrorCode.BAD_SIGNATURE }));
+  });
+
   it('refuses frames out of order', () => {
     const { collector, agent } = setup();
     expect(() => agent.onWelcome(roundTrip<Welcome>({ welcome: { timeMs: 1 } }))).toThrow(

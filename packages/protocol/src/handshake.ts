@@ -28,6 +28,13 @@ function requireLength(field: string, value: Uint8Array, expected: number): void
   }
 }
 
+/** A 64-bit unsigned big-endian field inside signed bytes. */
+function u64(value: number): Uint8Array {
+  const out = Buffer.alloc(8);
+  out.writeBigUInt64BE(BigInt(value));
+  return out;
+}
+
 function unexpected(side: string, state: string, event: string): OutpostError {
   return new OutpostError(ErrorCode.UNEXPECTED_FRAME, `${side} handshake in state ${state} cannot take ${event}`);
 }
@@ -114,7 +121,7 @@ export class AgentHandshake {
     if (this.#state !== 'await-welcome') throw unexpected('agent', this.#state, 'a Welcome');
     const ok = this.#options.collectorKey.verify(
       WELCOME_DOMAIN,
-      [this.#agentNonce, this.#collectorNonce, this.#options.keyPair.publicKey],
+      [this.#agentNonce, this.#collectorNonce, this.#options.keyPair.publicKey, u64(welcome.lastBatchSeq), u64(welcome.maxResultId)],
       welcome.signature,
     );
     if (!ok) {
@@ -226,10 +233,13 @@ export class CollectorHandshake {
     if (this.#state !== 'verified' || hello === undefined) throw unexpected('collector', this.#state, 'a welcome request');
     this.#state = 'done';
     return {
+      // The resume point is signed too: the agent renumbers its outbox from it.
       signature: sign(this.#options.keyPair.secretKey, WELCOME_DOMAIN, [
         hello.nonce,
         this.#collectorNonce,
         hello.agentKey,
+        u64(resume.lastBatchSeq),
+        u64(resume.maxResultId),
       ]),
       timeMs: this.#env.now(),
       lastBatchSeq: resume.lastBatchSeq,
