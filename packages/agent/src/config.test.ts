@@ -54,6 +54,12 @@ describe('agent config', () => {
     ['plain ws without insecure', config().replace('wss://', 'ws://'), /collector\.url: plain ws:\/\/ sends results unencrypted/],
     ['a bad agent name', config().replace('lab-1', 'lab 1'), /agent\.name: expected 1-64 letters/],
     ['a missing collector section', 'agent: { name: a }\n', /collector: expected object/],
+    ['a bad regex in a conversation', config('', '  - { type: tcp, target: "127.0.0.1:25", steps: [{ expect: "^(250" }] }'), /checks\[0\]\.steps\[0\].*invalid regex/i],
+    ['an invalid hex string', config('', '  - { type: tcp, target: "127.0.0.1:25", steps: [{ send_hex: "zz 01" }] }'), /checks\[0\]\.steps\[0\].*hex/i],
+    ['a CIDR wider than allowed', config('', '  - { type: exposure, targets: "192.0.2.0/8", ports: "22" }'), /checks\[0\]\.targets: .*(wider|\/8)/],
+    ['an SNMP v3 user without keys', config('', '  - { type: snmp, target: "127.0.0.1:161", version: 3, user: mon, level: authPriv, oids: [{ oid: "1.3.6.1.2.1.1.1.0" }] }'), /checks\[0\]\.(auth_key|auth_protocol|priv_key|priv_protocol|level).*/],
+    ['a bad udp port', config('', '  - { type: udp, target: "127.0.0.1:0", send: "x", expect: "y" }'), /checks\[0\]\.target: /],
+    ['a bad metric range', config('', '  - { type: tcp, target: "127.0.0.1:22", critical: { connect_ms: "fast" } }'), /checks\[0\]\.critical\.connect_ms: expected a Nagios range/],
   ])('rejects %s with the file, the key and what was expected', (_, text, message) => {
     expect(errorOf(text)).toMatch(message);
   });
