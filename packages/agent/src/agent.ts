@@ -26,11 +26,13 @@ export class Agent {
   readonly #scheduler: Scheduler;
   readonly #uplink: Uplink;
   readonly #log: Logger;
+  readonly #insecure: boolean;
   #pending: NewResult[] = [];
   #flushScheduled = false;
 
   constructor(config: AgentConfig, logger: Logger) {
     this.#log = logger;
+    this.#insecure = config.collector.insecure;
     const keyPair = loadKeyFile(config.keyFile);
     this.#outbox = Outbox.open(outboxPath(config));
     this.#uplink = new Uplink({ config, keyPair, outbox: this.#outbox, logger, software: SOFTWARE });
@@ -43,6 +45,9 @@ export class Agent {
   }
 
   start(): void {
+    if (this.#insecure) {
+      this.#log.warn('INSECURE: collector.insecure is set; results travel unencrypted over ws:// and anyone on the path can read them');
+    }
     this.#uplink.start();
     this.#scheduler.start();
     this.#log.info({ depth: this.#outbox.depth().count }, 'agent started');

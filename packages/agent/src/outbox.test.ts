@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, pb, Status } from '@outpost/protocol';
@@ -35,6 +35,7 @@ describe('Outbox', () => {
     expect(outbox.append([make(4)])).toEqual([4]);
     expect(outbox.depth()).toMatchObject({ count: 1, maxResultId: 4, oldestStartedAtMs: 1_004 });
     outbox.close();
+    expect(statSync(path()).mode & 0o777).toBe(0o600);
   });
 
   it('keeps each result encoded with its id, and reads in id order within the byte budget', () => {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DEFAULT_LIMITS, encodeResult, pb, type ResultInit, type Status } from '@outpost/protocol';
 import Database from 'better-sqlite3';
@@ -77,8 +77,11 @@ export class Outbox {
 
   /** Open (creating if needed) the outbox file with WAL journaling. */
   static open(path: string, options: { readonly?: boolean } = {}): Outbox {
-    if (!options.readonly) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const fresh = !options.readonly && !existsSync(path);
+    if (fresh) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    // Results can name internal hosts and services: owner only (SQLite gives -wal and -shm the same mode).
+    if (fresh) chmodSync(path, 0o600);
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode survives a process crash (SIGKILL) without losing commits; only

@@ -3,10 +3,12 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { ErrorCode, NonceCache, WS_PATH, type ProtocolLimits } from '@outpost/protocol';
 import { WebSocketServer } from 'ws';
+import { ConnectionGate } from './connection-gate.js';
 import type { Counters } from './counters.js';
 import type { CollectorIdentity } from './data-dir.js';
 import type { Logger } from './logger.js';
 import { AgentSession } from './session.js';
+import { ThrottledLog } from './throttled-log.js';
 import type { CollectorStore } from './store.js';
 
 export interface CollectorServerOptions {
@@ -23,6 +25,8 @@ export interface CollectorServerOptions {
   maxUnauthenticated: number;
   maxUnauthenticatedPerAddress: number;
   maxQueuedMessagesPerSession: number;
+  /** How often live sessions are checked against revocations. */
+  revocationCheckMs?: number;
 }
 
 /**
@@ -39,16 +43,31 @@ export class CollectorServer {
   readonly #server: Server;
   readonly #wss: WebSocketServer;
   readonly #nonceCache = new NonceCache();
-  readonly #unauthenticated = new Map<string, number>();
-  #unauthenticatedTotal = 0;
+  readonly #gate: ConnectionGate;
+  readonly #rejections: ThrottledLog;
+  #revocationTimer: NodeJS.Timeout | undefined;
   readonly #sessions = new Set<AgentSession>();
   readonly #byAgent = new Map<number, AgentSession>();
 
   constructor(options: CollectorServerOptions) {
     this.#options = options;
+    this.#rejections = new ThrottledLog(options.logger);
+    this.#gate = new ConnectionGate({
+      maxUnauthenticated: options.maxUnauthenticated,
+      maxUnauthenticatedPerAddress: options.maxUnauthenticatedPerAddress,
+      // TLS, the upgrade request and the handshake together.
+      deadlineMs: 2 * options.limits.handshakeTimeoutMs,
+      counters: options.counters,
+    });
     this.#server = options.insecure
       ? createHttpServer()
-      : createHttpsServer({ key: options.identity.tlsKeyPem, cert: options.identity.tlsCertPem, minVersion: 'TLSv1.2' });
+      : createHttpsServer({
+          key: options.identity.tlsKeyPem,
+          cert: options.identity.tlsCertPem,
+          minVersion: 'TLSv1.2',
+          handshakeTimeout: options.limits.handshakeTimeoutMs,
+        });
+    this.#server.on('connection', (socket: Socket) => this.#gate.accept(socket));
     this.#server.on('request', (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' }).end(`Outpost collector: WebSocket on ${WS_PATH} only\n`);
     });
@@ -74,12 +93,16 @@ export class CollectorServer {
         resolve();
       });
     });
+    this.#revocationTimer = setInterval(() => void this.#enforceRevocations(), this.#options.revocationCheckMs ?? 1_000);
+    this.#revocationTimer.unref();
     const { port } = this.#server.address() as AddressInfo;
     const host = this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host;
     return { port, url: `${this.#options.insecure ? 'ws' : 'wss'}://${host}:${port}${WS_PATH}` };
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#revocationTimer);
+    this.#rejections.flush();
     for (const client of this.#wss.clients) client.close(1001, 'collector stopping');
     // Peers get a moment to finish the closing handshake; then their sockets are cut, so
     // nothing touches the store after it is closed.
@@ -93,8 +116,18 @@ export class CollectorServer {
     });
   }
 
+  /** Revocation reaches live connections: an agent revoked by the operator is cut off within a second. */
+  async #enforceRevocations(): Promise<void> {
+    for (const [agentId, session] of this.#byAgent) {
+      const current = await this.#options.store.findAgentByName(session.agent!.name);
+      if (current?.id === agentId && current.status === 'active') continue;
+      this.#options.counters.add('sessions.revoked');
+      session.close(ErrorCode.REVOKED, `agent "${session.agent!.name}" is ${current?.status ?? 'gone'}`);
+    }
+  }
+
   #onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    const { counters, maxUnauthenticated, maxUnauthenticatedPerAddress } = this.#options;
+    const { counters } = this.#options;
     const address = socket.remoteAddress ?? 'unknown';
     const refuse = (status: string, counter: string) => {
       counters.add(counter);
@@ -108,22 +141,6 @@ export class CollectorServer {
       return refuse('400 Bad Request', 'rejected.bad_request');
     }
     if (path !== WS_PATH) return refuse('404 Not Found', 'rejected.bad_path');
-    const fromAddress = this.#unauthenticated.get(address) ?? 0;
-    if (this.#unauthenticatedTotal >= maxUnauthenticated || fromAddress >= maxUnauthenticatedPerAddress) {
-      return refuse('503 Service Unavailable', 'rejected.unauthenticated_limit');
-    }
-    this.#unauthenticated.set(address, fromAddress + 1);
-    this.#unauthenticatedTotal += 1;
-    let counted = true;
-    const release = () => {
-      if (!counted) return;
-      counted = false;
-      this.#unauthenticatedTotal -= 1;
-      const left = (this.#unauthenticated.get(address) ?? 1) - 1;
-      if (left <= 0) this.#unauthenticated.delete(address);
-      else this.#unauthenticated.set(address, left);
-    };
-    socket.once('close', release);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       counters.add('connections.accepted');
       const session = new AgentSession(ws, address, {
@@ -132,16 +149,16 @@ export class CollectorServer {
         nonceCache: this.#nonceCache,
         counters,
         logger: this.#options.logger,
+        rejections: this.#rejections,
         limits: this.#options.limits,
         maxQueuedMessages: this.#options.maxQueuedMessagesPerSession,
         onAdmitted: (admitted, agent) => {
-          release();
+          this.#gate.admitted(socket);
           const previous = this.#byAgent.get(agent.id);
           if (previous && previous !== admitted) previous.close(ErrorCode.LIMIT, 'replaced by a newer connection of the same agent');
           this.#byAgent.set(agent.id, admitted);
         },
         onClosed: (closed) => {
-          release();
           this.#sessions.delete(closed);
           const agent = closed.agent;
           if (agent && this.#byAgent.get(agent.id) === closed) this.#byAgent.delete(agent.id);

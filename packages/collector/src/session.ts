@@ -19,6 +19,7 @@ import type { CollectorIdentity } from './data-dir.js';
 import { admit } from './enrollment.js';
 import type { Logger } from './logger.js';
 import type { AgentRecord, CollectorStore } from './store.js';
+import type { ThrottledLog } from './throttled-log.js';
 
 export interface SessionContext {
   store: CollectorStore;
@@ -26,6 +27,8 @@ export interface SessionContext {
   nonceCache: NonceCache;
   counters: Counters;
   logger: Logger;
+  /** Rejections are logged once per kind and interval; counters see every one. */
+  rejections: ThrottledLog;
   limits: ProtocolLimits;
   /** Messages of one session waiting to be processed; past this the agent is not respecting its window. */
   maxQueuedMessages: number;
@@ -68,7 +71,7 @@ export class AgentSession {
       // ws closes the socket itself after these (oversized message, bad opcode, bad UTF-8).
       const reason = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? ErrorCode.FRAME_TOO_LARGE : 'OUTPOST_ERR_WEBSOCKET';
       ctx.counters.add(rejectionCounter(reason));
-      ctx.logger.warn({ remote: remoteAddress, agent: this.#agent?.name, err: err.message }, 'websocket error');
+      ctx.rejections.warn(rejectionCounter(reason), { remote: remoteAddress, agent: this.#agent?.name, err: err.message }, 'websocket error');
     });
     ws.on('close', () => {
       this.#closed = true;
@@ -100,7 +103,7 @@ export class AgentSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#ctx.counters.add(rejectionCounter(code));
-    this.#ctx.logger.warn({ remote: this.remoteAddress, agent: this.#agent?.name, code }, message);
+    this.#ctx.rejections.warn(rejectionCounter(code), { remote: this.remoteAddress, agent: this.#agent?.name, code }, message);
     if (tellPeer) this.#sendError(code, message);
     const wsCode = code === ErrorCode.BAD_FRAME || code === ErrorCode.UNEXPECTED_FRAME ? 1002 : 1008;
     this.#ws.close(wsCode, code);

@@ -1,0 +1,76 @@
+import type { Socket } from 'node:net';
+import type { Counters } from './counters.js';
+
+export interface ConnectionGateOptions {
+  /** Connections not yet admitted, in total and per source address. */
+  maxUnauthenticated: number;
+  maxUnauthenticatedPerAddress: number;
+  /** From TCP accept to admission (TLS, upgrade and handshake together). */
+  deadlineMs: number;
+  counters: Counters;
+}
+
+const connectionKey = (socket: Socket) => `${socket.remoteAddress ?? '?'}|${socket.remotePort ?? 0}`;
+
+/**
+ * Bounds what a stranger can hold open: every TCP connection counts against the limits
+ * from the moment it is accepted (before TLS costs anything) until its agent is admitted
+ * or it closes, and one that is not admitted within the deadline is cut off.
+ *
+ * @example
+ * server.on('connection', (socket) => gate.accept(socket));
+ * // ...after a verified, admitted Hello on that connection:
+ * gate.admitted(tlsSocket);
+ */
+export class ConnectionGate {
+  readonly #options: ConnectionGateOptions;
+  readonly #perAddress = new Map<string, number>();
+  readonly #pending = new Map<string, () => void>();
+  #total = 0;
+
+  constructor(options: ConnectionGateOptions) {
+    this.#options = options;
+  }
+
+  get unauthenticated(): number {
+    return this.#total;
+  }
+
+  /** Count a new TCP connection, or destroy it at once when a limit is reached. */
+  accept(socket: Socket): void {
+    const { counters, maxUnauthenticated, maxUnauthenticatedPerAddress, deadlineMs } = this.#options;
+    const address = socket.remoteAddress ?? '?';
+    const fromAddress = this.#perAddress.get(address) ?? 0;
+    if (this.#total >= maxUnauthenticated || fromAddress >= maxUnauthenticatedPerAddress) {
+      counters.add('rejected.unauthenticated_limit');
+      socket.destroy();
+      return;
+    }
+    this.#perAddress.set(address, fromAddress + 1);
+    this.#total += 1;
+    const key = connectionKey(socket);
+    const deadline = setTimeout(() => {
+      counters.add('rejected.handshake_timeout');
+      socket.destroy();
+    }, deadlineMs);
+    deadline.unref();
+    let counted = true;
+    const release = () => {
+      if (!counted) return;
+      counted = false;
+      clearTimeout(deadline);
+      this.#pending.delete(key);
+      this.#total -= 1;
+      const left = (this.#perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) this.#perAddress.delete(address);
+      else this.#perAddress.set(address, left);
+    };
+    this.#pending.set(key, release);
+    socket.once('close', release);
+  }
+
+  /** The connection behind `socket` (the TLS socket is fine) belongs to an admitted agent now. */
+  admitted(socket: Socket | undefined): void {
+    if (socket) this.#pending.get(connectionKey(socket))?.();
+  }
+}
