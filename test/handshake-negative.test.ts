@@ -70,7 +70,7 @@ describe('negative handshakes over real sockets', () => {
     const original = await RawAgent.connect(url(d), keyPair);
     const challenge = (await original.next('challenge')).body as Challenge;
     const hello = encodeFrame({
-      hello: new AgentHandshake({ keyPair, agentName: 'replayed', collectorKey: PublicKey.parse(d.collectorKey), software: 't', configHash: '', enrollToken: token }).onChallenge(challenge),
+      hello: new AgentHandshake({ keyPair, agentName: 'replayed', collectorKeys: [PublicKey.parse(d.collectorKey)], software: 't', configHash: '', enrollToken: token }).onChallenge(challenge),
     });
     original.send(hello);
     await original.next('welcome');

@@ -77,7 +77,7 @@ export class RawAgent {
     const handshake = new AgentHandshake({
       keyPair: this.keyPair,
       agentName: options.name,
-      collectorKey: PublicKey.parse(options.collectorKey),
+      collectorKeys: [PublicKey.parse(options.collectorKey)],
       software: 'raw-agent/test',
       configHash: '',
       ...(options.token ? { enrollToken: options.token } : {}),

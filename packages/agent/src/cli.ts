@@ -1,4 +1,4 @@
-import { isOutpostError } from '@outpost/protocol';
+import { encodeKey, isOutpostError } from '@outpost/protocol';
 import { parse as parseYaml } from 'yaml';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -7,6 +7,7 @@ import { applyThresholds, CHECK_TYPES, metricThresholds, type Observation } from
 import { loadAgentConfig } from './config.js';
 import { parseDurationMs } from './duration.js';
 import { initAgent } from './init.js';
+import { createNextKeyFile, nextKeyPath } from './key-file.js';
 import { scanCommand } from './scan-command.js';
 import { createLogger } from './logger.js';
 import { EXIT_CODES, pluginOutput } from './nagios.js';
@@ -137,6 +138,21 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
         });
         await agent.stop();
         process.exit(EXIT.ok);
+      },
+    )
+    .command(
+      'rotate-key',
+      'make a new agent key; the running agent moves to it at its next heartbeat, signed by the old key',
+      (y) => y.option('config', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
+      (argv) => {
+        try {
+          const config = loadAgentConfig(argv.config);
+          const next = createNextKeyFile(config.keyFile);
+          const out = { nextKeyFile: nextKeyPath(config.keyFile), nextKey: encodeKey(next.publicKey) };
+          process.stdout.write(argv.json ? `${JSON.stringify(out)}\n` : `next key   ${out.nextKey}\nkey file   ${out.nextKeyFile}\nThe agent presents it, signed by the current key, at its next connection or heartbeat.\n`);
+        } catch (err: unknown) {
+          fail(err);
+        }
       },
     )
     .command(

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ErrorCode, formatSecretKeyFile, generateKeyPair, OutpostError, parseSecretKeyFile, type KeyPair } from '@outpost/protocol';
 
@@ -33,4 +33,21 @@ export function createKeyFile(path: string): KeyPair {
   }
   chmodSync(path, 0o600);
   return keyPair;
+}
+
+/** Where `outpost-agent rotate-key` puts the next key until the collector has accepted it. */
+export function nextKeyPath(keyFile: string): string {
+  return `${keyFile}.next`;
+}
+
+/** Create the next key (0600) beside the current one; an existing next key is kept. */
+export function createNextKeyFile(keyFile: string): KeyPair {
+  const next = nextKeyPath(keyFile);
+  return existsSync(next) ? loadKeyFile(next) : createKeyFile(next);
+}
+
+/** The collector accepted the next key: it becomes the key, the old one is kept as `.old`. */
+export function promoteNextKey(keyFile: string): void {
+  renameSync(keyFile, `${keyFile}.old`);
+  renameSync(nextKeyPath(keyFile), keyFile);
 }

@@ -6,13 +6,17 @@ import {
   ErrorCode,
   isOutpostError,
   OutpostError,
+  PublicKey,
+  encodeKey,
   signBatch,
   type DecodedFrame,
   type FrameInit,
   type KeyPair,
 } from '@outpost/protocol';
 import { WebSocket } from 'ws';
+import { existsSync } from 'node:fs';
 import type { AgentConfig } from './config.js';
+import { loadKeyFile, nextKeyPath, promoteNextKey } from './key-file.js';
 import type { Logger } from './logger.js';
 import type { Outbox } from './outbox.js';
 import { pinnedTlsConnector } from './pinned-tls.js';
@@ -20,7 +24,7 @@ import { pinnedTlsConnector } from './pinned-tls.js';
 export type UplinkState = 'idle' | 'connecting' | 'handshaking' | 'connected' | 'backoff' | 'stopped';
 
 export interface UplinkOptions {
-  config: Pick<AgentConfig, 'name' | 'hash' | 'collector' | 'uplink'>;
+  config: Pick<AgentConfig, 'name' | 'hash' | 'collector' | 'uplink' | 'keyFile'>;
   keyPair: KeyPair;
   outbox: Outbox;
   logger: Logger;
@@ -69,10 +73,12 @@ export class Uplink {
   #pump: (() => void) | undefined;
   #batchSeq: number;
   #clockOffsetMs = 0;
+  #keyPair: KeyPair;
 
   constructor(options: UplinkOptions) {
     this.#options = options;
     this.#log = options.logger.child({ component: 'uplink' });
+    this.#keyPair = options.keyPair;
     this.#batchSeq = Number(options.outbox.getMeta('batch_seq') ?? 0);
   }
 
@@ -102,6 +108,12 @@ export class Uplink {
     this.#options.outbox.setMetas({ connection_state: state, state_changed_at: String(Date.now()), ...extra });
   }
 
+  /** Collector keys this agent accepted through endorsements, kept in the outbox's meta. */
+  #endorsedCollectorKeys(): PublicKey[] {
+    const text = this.#options.outbox.getMeta('collector_keys') ?? '';
+    return text.split(',').filter(Boolean).map((key) => PublicKey.parse(key, 'endorsed collector key'));
+  }
+
   async #run(): Promise<void> {
     const { urls } = this.#options.config.collector;
     const { backoffMinMs, backoffMaxMs } = this.#options.config.uplink;
@@ -127,7 +139,10 @@ export class Uplink {
   }
 
   #session(url: string): Promise<SessionEnd> {
-    const { config, keyPair, outbox } = this.#options;
+    const { config, outbox } = this.#options;
+    const keyPair = this.#keyPair;
+    const nextKeyFile = nextKeyPath(config.keyFile);
+    const rotateTo = existsSync(nextKeyFile) ? loadKeyFile(nextKeyFile) : undefined;
     const maxMessageBytes = this.#options.maxMessageBytes ?? 4 * 1024 * 1024;
     const secure = url.startsWith('wss:');
     const connector = secure ? pinnedTlsConnector(config.collector.tlsFingerprint ?? '') : undefined;
@@ -144,7 +159,8 @@ export class Uplink {
       const handshake = new AgentHandshake({
         keyPair,
         agentName: config.name,
-        collectorKey: config.collector.key,
+        collectorKeys: [config.collector.key, ...this.#endorsedCollectorKeys()],
+        ...(rotateTo ? { rotateTo } : {}),
         software: this.#options.software,
         configHash: config.hash,
         ...(config.collector.token ? { enrollToken: config.collector.token } : {}),
@@ -153,6 +169,8 @@ export class Uplink {
       let cursor = 0;
       let established = false;
       let acknowledged = false;
+      // Closed on purpose (a key rotation): reconnect at once, stay on this collector.
+      let planned = false;
       let reason = 'closed';
       let heartbeat: NodeJS.Timeout | undefined;
       let idle: NodeJS.Timeout | undefined;
@@ -191,6 +209,12 @@ export class Uplink {
       };
 
       const sendHeartbeat = () => {
+        // A key made by `outpost-agent rotate-key` since this session began: reconnect to present it.
+        if (!rotateTo && existsSync(nextKeyFile)) {
+          planned = true;
+          fail('presenting a new agent key', 1000);
+          return;
+        }
         const depth = outbox.depth();
         send({ heartbeat: { timeMs: Date.now(), backlog: depth.count, oldestUnsentMs: depth.oldestStartedAtMs ?? 0, dropped: 0 } });
       };
@@ -203,6 +227,18 @@ export class Uplink {
           }
           case 'welcome': {
             const session = handshake.onWelcome(frame.body);
+            if (session.collectorKeyEndorsed) {
+              outbox.setMeta('collector_keys', [...this.#endorsedCollectorKeys().map(String), String(session.collectorKey)].join(','));
+              this.#log.warn({ collectorKey: String(session.collectorKey) }, 'collector key rotated; the new key was endorsed by a trusted one and is trusted from now on');
+            }
+            if (session.keyRotated && rotateTo) {
+              promoteNextKey(config.keyFile);
+              this.#keyPair = rotateTo;
+              this.#log.warn({ agentKey: encodeKey(rotateTo.publicKey) }, 'agent key rotated; reconnecting with the new key');
+              planned = true;
+              fail('agent key rotated', 1000);
+              return;
+            }
             const renumbered = outbox.rebase(session.maxResultId);
             if (renumbered > 0) {
               this.#log.warn({ renumbered, collectorMaxResultId: session.maxResultId }, 'outbox was behind the collector (recreated?); unsent results renumbered');
@@ -272,7 +308,7 @@ export class Uplink {
         clearTimeout(idle);
         if (this.#pump === pump) this.#pump = undefined;
         if (reason === 'closed' && why.length > 0) reason = `closed by collector (${code}): ${why.toString()}`;
-        resolve({ healthy: established && (acknowledged || inFlight.size === 0), reason });
+        resolve({ healthy: planned || (established && (acknowledged || inFlight.size === 0)), reason });
       });
     });
   }

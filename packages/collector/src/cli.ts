@@ -2,7 +2,7 @@ import { encodeKey, ErrorCode, isOutpostError, OutpostError, parseDurationMs } f
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { Collector } from './collector.js';
-import { dataFiles, initDataDir } from './data-dir.js';
+import { dataFiles, initDataDir, rotateCollectorKey } from './data-dir.js';
 import { issueToken } from './enrollment.js';
 import { createLogger } from './logger.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -115,6 +115,29 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
         }
         if (!argv.name) fail(new OutpostError(ErrorCode.CONFIG, `agents ${argv.action}: expected an agent name`));
         await setStatus(argv['data-dir'], argv.name, argv.action === 'approve' ? 'active' : 'revoked', argv.key);
+      },
+    )
+    .command(
+      'rotate-key',
+      'replace the collector key; the old key vouches for the new one during the overlap',
+      (y) =>
+        y
+          .option('data-dir', dataDir)
+          .option('overlap', { type: 'string', default: '30d', describe: 'how long agents may still move over by themselves' })
+          .option('json', { type: 'boolean', default: false }),
+      (argv) => {
+        const overlapMs = parseDurationMs(argv.overlap);
+        if (overlapMs === undefined || overlapMs <= 0) fail(new OutpostError(ErrorCode.CONFIG, `--overlap ${argv.overlap}: expected a duration such as 30d`));
+        try {
+          const out = rotateCollectorKey(argv['data-dir'], overlapMs);
+          process.stdout.write(
+            argv.json
+              ? `${JSON.stringify(out)}\n`
+              : `collector key    ${out.newKey} (was ${out.oldKey})\nendorsed until   ${out.until}\nRestart the collector to use it; agents pinned to the old key follow by themselves until then.\n`,
+          );
+        } catch (err: unknown) {
+          fail(err);
+        }
       },
     )
     .command(

@@ -1,13 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  decodeKey,
   encodeKey,
+  endorseCollectorKey,
   ErrorCode,
   formatSecretKeyFile,
   generateKeyPair,
   OutpostError,
   parseSecretKeyFile,
   spkiFingerprint,
+  type KeyEndorsementInit,
   type KeyPair,
 } from '@outpost/protocol';
 import { SqliteStore } from './sqlite-store.js';
@@ -20,6 +23,7 @@ export function dataFiles(dir: string) {
     tlsKey: join(dir, 'tls.key'),
     tlsCert: join(dir, 'tls.crt'),
     database: join(dir, 'collector.db'),
+    endorsement: join(dir, 'collector.key.endorsement'),
   };
 }
 
@@ -30,6 +34,21 @@ export interface CollectorIdentity {
   tlsCertPem: string;
   /** SPKI SHA-256 of the TLS certificate, the value agents pin. */
   tlsFingerprint: string;
+  /** After a key rotation, until it expires: the previous key vouching for this one. */
+  endorsement?: KeyEndorsementInit;
+}
+
+interface EndorsementFile {
+  oldKey: string;
+  signature: string;
+  notAfterMs: number;
+}
+
+function readEndorsement(path: string, now: number): KeyEndorsementInit | undefined {
+  if (!existsSync(path)) return undefined;
+  const file = JSON.parse(readFileSync(path, 'utf8')) as EndorsementFile;
+  if (file.notAfterMs <= now) return undefined;
+  return { oldKey: decodeKey(file.oldKey, `${path}: oldKey`), signature: Buffer.from(file.signature, 'base64url'), notAfterMs: file.notAfterMs };
 }
 
 /** Read a secret file, refusing one that group or others can read. */
@@ -52,7 +71,37 @@ export function loadIdentity(dir: string): CollectorIdentity {
   const keyPair = parseSecretKeyFile(readSecret(files.key), files.key);
   const tlsKeyPem = readSecret(files.tlsKey);
   const tlsCertPem = readFileSync(files.tlsCert, 'utf8');
-  return { keyPair, publicKey: encodeKey(keyPair.publicKey), tlsKeyPem, tlsCertPem, tlsFingerprint: spkiFingerprint(tlsCertPem) };
+  const endorsement = readEndorsement(files.endorsement, Date.now());
+  return {
+    keyPair,
+    publicKey: encodeKey(keyPair.publicKey),
+    tlsKeyPem,
+    tlsCertPem,
+    tlsFingerprint: spkiFingerprint(tlsCertPem),
+    ...(endorsement ? { endorsement } : {}),
+  };
+}
+
+/**
+ * Replace the collector's Ed25519 key. The old key signs the new one; for `overlapMs` every
+ * Challenge carries that endorsement, and agents pinned to the old key move to the new one
+ * on their own. The old key file is kept as `collector.key.old-<time>`. The TLS key is not
+ * touched, so agents' certificate pins stay valid. Restart the collector to use the new key.
+ */
+export function rotateCollectorKey(dir: string, overlapMs: number, now = Date.now()): { oldKey: string; newKey: string; until: string } {
+  const files = dataFiles(dir);
+  const old = parseSecretKeyFile(readSecret(files.key), files.key);
+  const next = generateKeyPair();
+  const endorsement = endorseCollectorKey(old, next.publicKey, now + overlapMs);
+  const record: EndorsementFile = {
+    oldKey: encodeKey(old.publicKey),
+    signature: Buffer.from(endorsement.signature!).toString('base64url'),
+    notAfterMs: now + overlapMs,
+  };
+  renameSync(files.key, `${files.key}.old-${now}`);
+  writeFileSync(files.key, formatSecretKeyFile(next), { mode: 0o600, flag: 'wx' });
+  writeFileSync(files.endorsement, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  return { oldKey: record.oldKey, newKey: encodeKey(next.publicKey), until: new Date(now + overlapMs).toISOString() };
 }
 
 /**

@@ -26,6 +26,12 @@ export type Admission = { admitted: true; agent: AgentRecord } | { admitted: fal
 export async function admit(store: CollectorStore, hello: VerifiedHello, now = Date.now()): Promise<Admission> {
   const name = hello.agentName;
   let agent = await store.findAgentByKey(hello.agentKey.raw);
+  if (!agent && hello.rotateTo) {
+    // A rotation the collector completed but the agent did not record: it comes back with
+    // the old key and the same signed move, and is known by the new key already.
+    const rotated = await store.findAgentByPreviousKey(hello.agentKey.raw);
+    if (rotated && hello.rotateTo.equals(rotated.publicKey)) agent = rotated;
+  }
   if (agent && agent.name !== name) {
     return { admitted: false, code: ErrorCode.NAME_TAKEN, message: `this key is enrolled as "${agent.name}", not "${name}"` };
   }

@@ -64,7 +64,11 @@ export class AgentSession {
     this.#ws = ws;
     this.remoteAddress = remoteAddress;
     this.#ctx = ctx;
-    this.#handshake = new CollectorHandshake({ keyPair: ctx.identity.keyPair, nonceCache: ctx.nonceCache });
+    this.#handshake = new CollectorHandshake({
+      keyPair: ctx.identity.keyPair,
+      nonceCache: ctx.nonceCache,
+      ...(ctx.identity.endorsement ? { endorsement: ctx.identity.endorsement } : {}),
+    });
     this.#deadline = setTimeout(() => this.#reject(ErrorCode.HANDSHAKE_TIMEOUT, `no valid Hello within ${ctx.limits.handshakeTimeoutMs} ms`), ctx.limits.handshakeTimeoutMs);
     ws.on('message', (data: Buffer, isBinary: boolean) => this.#onMessage(data, isBinary));
     ws.on('error', (err: Error & { code?: string }) => {
@@ -180,6 +184,15 @@ export class AgentSession {
     const agent = admission.agent;
     this.#agent = agent;
     this.#agentKey = verified.agentKey;
+    let keyRotated = false;
+    if (verified.rotateTo) {
+      if ((await this.#ctx.store.rotateAgentKey(agent.id, verified.rotateTo.raw)) === 'key_in_use') {
+        throw new OutpostError(ErrorCode.BAD_KEY, `agent "${agent.name}" wants to move to a key another agent holds`);
+      }
+      keyRotated = true;
+      this.#ctx.counters.add('agents.key_rotated');
+      this.#ctx.logger.warn({ agent: agent.name, newKey: String(verified.rotateTo) }, 'agent key rotated');
+    }
     await this.#ctx.store.recordHello(agent.id, {
       software: verified.software,
       configHash: verified.configHash,
@@ -190,7 +203,7 @@ export class AgentSession {
     // The peer may have gone while the store was busy: do not register a dead session.
     if (this.#closed) return;
     this.#ctx.onAdmitted(this, agent);
-    this.#send({ welcome: this.#handshake.welcome({ lastBatchSeq: agent.lastBatchSeq, maxResultId: agent.maxResultId }) });
+    this.#send({ welcome: this.#handshake.welcome({ lastBatchSeq: agent.lastBatchSeq, maxResultId: agent.maxResultId, keyRotated }) });
     this.#ctx.counters.add('sessions.admitted');
     this.#ctx.logger.info({ agent: agent.name, remote: this.remoteAddress, clockOffsetMs: verified.clockOffsetMs, software: verified.software }, 'agent connected');
   }
@@ -209,8 +222,8 @@ export class AgentSession {
 
   /** Revocation takes effect on the live connection, at the next frame. */
   async #ensureStillActive(): Promise<void> {
-    const current = await this.#ctx.store.findAgentByKey(this.#agentKey!.raw);
-    if (current?.status !== 'active') {
+    const current = await this.#ctx.store.findAgentByName(this.#agent!.name);
+    if (current?.id !== this.#agent!.id || current.status !== 'active') {
       throw new OutpostError(ErrorCode.REVOKED, `agent "${this.#agent!.name}" is ${current?.status ?? 'unknown'} now`);
     }
   }

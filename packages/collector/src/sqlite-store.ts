@@ -85,6 +85,9 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (agent_id, check_id)
   ) WITHOUT ROWID;
   `,
+  // 2: agent key rotation keeps the previous key, so a rotation interrupted on the agent's
+  // side can be completed when it comes back with the old key.
+  `ALTER TABLE agents ADD COLUMN previous_public_key BLOB;`,
 ];
 
 interface AgentRow {
@@ -260,6 +263,20 @@ export class SqliteStore implements CollectorStore {
   async findAgentByName(name: string): Promise<AgentRecord | undefined> {
     const row = this.#db.prepare('SELECT * FROM agents WHERE name = ?').get(name) as AgentRow | undefined;
     return row && toAgent(row);
+  }
+
+  async findAgentByPreviousKey(publicKey: Uint8Array): Promise<AgentRecord | undefined> {
+    const row = this.#db.prepare('SELECT * FROM agents WHERE previous_public_key = ?').get(Buffer.from(publicKey)) as AgentRow | undefined;
+    return row && toAgent(row);
+  }
+
+  async rotateAgentKey(agentId: number, newKey: Uint8Array): Promise<'rotated' | 'key_in_use'> {
+    return this.#db.transaction((): 'rotated' | 'key_in_use' => {
+      const holder = this.#db.prepare('SELECT id FROM agents WHERE public_key = ?').get(Buffer.from(newKey)) as { id: number } | undefined;
+      if (holder) return holder.id === agentId ? 'rotated' : 'key_in_use';
+      this.#db.prepare('UPDATE agents SET previous_public_key = public_key, public_key = ? WHERE id = ?').run(Buffer.from(newKey), agentId);
+      return 'rotated';
+    })();
   }
 
   async listAgents(): Promise<AgentRecord[]> {

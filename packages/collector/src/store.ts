@@ -74,6 +74,10 @@ export interface CollectorStore {
   findAgentByKey(publicKey: Uint8Array): Promise<AgentRecord | undefined>;
   findAgentByName(name: string): Promise<AgentRecord | undefined>;
   listAgents(): Promise<AgentRecord[]>;
+  /** The agent whose key was `publicKey` before its last rotation. */
+  findAgentByPreviousKey(publicKey: Uint8Array): Promise<AgentRecord | undefined>;
+  /** Move an agent to a new key (kept as previous: the old one); refuses a key another agent holds. */
+  rotateAgentKey(agentId: number, newKey: Uint8Array): Promise<'rotated' | 'key_in_use'>;
   /**
    * Record an unknown agent as pending approval. 'limit' when `maxPending` agents already
    * wait (strangers must not grow the database without bound).

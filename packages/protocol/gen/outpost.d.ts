@@ -161,6 +161,9 @@ export namespace outpost {
             /** Challenge timeMs. */
             timeMs: number;
 
+            /** Challenge endorsement. */
+            endorsement?: (outpost.v1.KeyEndorsement.$Properties|null);
+
             /**
              * Encodes the specified Challenge message. Does not implicitly {@link outpost.v1.Challenge.verify|verify} messages.
              * @param message Challenge message or plain object to encode
@@ -204,12 +207,91 @@ export namespace outpost {
                 /** Challenge timeMs */
                 timeMs?: (number|null);
 
+                /** Challenge endorsement */
+                endorsement?: (outpost.v1.KeyEndorsement.$Properties|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a Challenge. */
             type $Shape = outpost.v1.Challenge.$Properties;
+        }
+
+        /**
+         * Properties of a KeyEndorsement.
+         * @deprecated Use outpost.v1.KeyEndorsement.$Properties instead.
+         */
+        interface IKeyEndorsement extends outpost.v1.KeyEndorsement.$Properties {
+        }
+
+        /** Represents a KeyEndorsement. */
+        class KeyEndorsement {
+
+            /**
+             * Constructs a new KeyEndorsement.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: outpost.v1.KeyEndorsement.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** KeyEndorsement oldKey. */
+            oldKey: Uint8Array;
+
+            /** KeyEndorsement signature. */
+            signature: Uint8Array;
+
+            /** KeyEndorsement notAfterMs. */
+            notAfterMs: number;
+
+            /**
+             * Encodes the specified KeyEndorsement message. Does not implicitly {@link outpost.v1.KeyEndorsement.verify|verify} messages.
+             * @param message KeyEndorsement message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: outpost.v1.KeyEndorsement.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a KeyEndorsement message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {outpost.v1.KeyEndorsement & outpost.v1.KeyEndorsement.$Shape} KeyEndorsement
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): outpost.v1.KeyEndorsement & outpost.v1.KeyEndorsement.$Shape;
+
+            /**
+             * Gets the type url for KeyEndorsement
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace KeyEndorsement {
+
+            /** Properties of a KeyEndorsement. */
+            interface $Properties {
+
+                /** KeyEndorsement oldKey */
+                oldKey?: (Uint8Array|null);
+
+                /** KeyEndorsement signature */
+                signature?: (Uint8Array|null);
+
+                /** KeyEndorsement notAfterMs */
+                notAfterMs?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a KeyEndorsement. */
+            type $Shape = outpost.v1.KeyEndorsement.$Properties;
         }
 
         /**
@@ -257,6 +339,15 @@ export namespace outpost {
 
             /** Hello signature. */
             signature: Uint8Array;
+
+            /** Hello rotateToKey. */
+            rotateToKey: Uint8Array;
+
+            /** Hello rotateSignatureOld. */
+            rotateSignatureOld: Uint8Array;
+
+            /** Hello rotateSignatureNew. */
+            rotateSignatureNew: Uint8Array;
 
             /**
              * Encodes the specified Hello message. Does not implicitly {@link outpost.v1.Hello.verify|verify} messages.
@@ -316,6 +407,15 @@ export namespace outpost {
                 /** Hello signature */
                 signature?: (Uint8Array|null);
 
+                /** Hello rotateToKey */
+                rotateToKey?: (Uint8Array|null);
+
+                /** Hello rotateSignatureOld */
+                rotateSignatureOld?: (Uint8Array|null);
+
+                /** Hello rotateSignatureNew */
+                rotateSignatureNew?: (Uint8Array|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
@@ -357,6 +457,9 @@ export namespace outpost {
 
             /** Welcome agentStatus. */
             agentStatus: string;
+
+            /** Welcome keyRotated. */
+            keyRotated: boolean;
 
             /**
              * Encodes the specified Welcome message. Does not implicitly {@link outpost.v1.Welcome.verify|verify} messages.
@@ -403,6 +506,9 @@ export namespace outpost {
 
                 /** Welcome agentStatus */
                 agentStatus?: (string|null);
+
+                /** Welcome keyRotated */
+                keyRotated?: (boolean|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -336,6 +336,7 @@ export const outpost = $root.outpost = (() => {
              * @property {Uint8Array|null} [collectorKey] Challenge collectorKey
              * @property {Uint8Array|null} [nonce] Challenge nonce
              * @property {number|null} [timeMs] Challenge timeMs
+             * @property {outpost.v1.KeyEndorsement.$Properties|null} [endorsement] Challenge endorsement
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -400,6 +401,14 @@ export const outpost = $root.outpost = (() => {
             Challenge.prototype.timeMs = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
+             * Challenge endorsement.
+             * @member {outpost.v1.KeyEndorsement.$Properties|null|undefined} endorsement
+             * @memberof outpost.v1.Challenge
+             * @instance
+             */
+            Challenge.prototype.endorsement = null;
+
+            /**
              * Encodes the specified Challenge message. Does not implicitly {@link outpost.v1.Challenge.verify|verify} messages.
              * @function encode
              * @memberof outpost.v1.Challenge
@@ -423,6 +432,8 @@ export const outpost = $root.outpost = (() => {
                     writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.nonce);
                 if (message.timeMs != null && $Object.hasOwnProperty.call(message, "timeMs") && (typeof message.timeMs === "object" ? message.timeMs.low || message.timeMs.high : message.timeMs !== 0))
                     writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.timeMs);
+                if (message.endorsement != null && $Object.hasOwnProperty.call(message, "endorsement"))
+                    $root.outpost.v1.KeyEndorsement.encode(message.endorsement, writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -503,6 +514,12 @@ export const outpost = $root.outpost = (() => {
                                 delete message.timeMs;
                             continue;
                         }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            message.endorsement = $root.outpost.v1.KeyEndorsement.decode(reader, reader.size(), $undefined, _depth + 1, message.endorsement);
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -537,6 +554,196 @@ export const outpost = $root.outpost = (() => {
             return Challenge;
         })();
 
+        v1.KeyEndorsement = (function() {
+
+            /**
+             * Properties of a KeyEndorsement.
+             * @typedef {Object} outpost.v1.KeyEndorsement.$Properties
+             * @property {Uint8Array|null} [oldKey] KeyEndorsement oldKey
+             * @property {Uint8Array|null} [signature] KeyEndorsement signature
+             * @property {number|null} [notAfterMs] KeyEndorsement notAfterMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a KeyEndorsement.
+             * @memberof outpost.v1
+             * @interface IKeyEndorsement
+             * @augments outpost.v1.KeyEndorsement.$Properties
+             * @deprecated Use outpost.v1.KeyEndorsement.$Properties instead.
+             */
+
+            /**
+             * Shape of a KeyEndorsement.
+             * @typedef {outpost.v1.KeyEndorsement.$Properties} outpost.v1.KeyEndorsement.$Shape
+             */
+
+            /**
+             * Constructs a new KeyEndorsement.
+             * @memberof outpost.v1
+             * @classdesc Represents a KeyEndorsement.
+             * @constructor
+             * @param {outpost.v1.KeyEndorsement.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const KeyEndorsement = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * KeyEndorsement oldKey.
+             * @member {Uint8Array} oldKey
+             * @memberof outpost.v1.KeyEndorsement
+             * @instance
+             */
+            KeyEndorsement.prototype.oldKey = $util.newBuffer([]);
+
+            /**
+             * KeyEndorsement signature.
+             * @member {Uint8Array} signature
+             * @memberof outpost.v1.KeyEndorsement
+             * @instance
+             */
+            KeyEndorsement.prototype.signature = $util.newBuffer([]);
+
+            /**
+             * KeyEndorsement notAfterMs.
+             * @member {number} notAfterMs
+             * @memberof outpost.v1.KeyEndorsement
+             * @instance
+             */
+            KeyEndorsement.prototype.notAfterMs = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Encodes the specified KeyEndorsement message. Does not implicitly {@link outpost.v1.KeyEndorsement.verify|verify} messages.
+             * @function encode
+             * @memberof outpost.v1.KeyEndorsement
+             * @static
+             * @param {outpost.v1.KeyEndorsement.$Properties} message KeyEndorsement message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            KeyEndorsement.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.oldKey != null && $Object.hasOwnProperty.call(message, "oldKey") && message.oldKey.length)
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.oldKey);
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
+                    writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.signature);
+                if (message.notAfterMs != null && $Object.hasOwnProperty.call(message, "notAfterMs") && (typeof message.notAfterMs === "object" ? message.notAfterMs.low || message.notAfterMs.high : message.notAfterMs !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.notAfterMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a KeyEndorsement message from the specified reader or buffer.
+             * @function decode
+             * @memberof outpost.v1.KeyEndorsement
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {outpost.v1.KeyEndorsement & outpost.v1.KeyEndorsement.$Shape} KeyEndorsement
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            KeyEndorsement.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.outpost.v1.KeyEndorsement();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.oldKey = value;
+                            else
+                                delete message.oldKey;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.signature = value;
+                            else
+                                delete message.signature;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.notAfterMs = value;
+                            else
+                                delete message.notAfterMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Gets the type url for KeyEndorsement
+             * @function getTypeUrl
+             * @memberof outpost.v1.KeyEndorsement
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            KeyEndorsement.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/outpost.v1.KeyEndorsement";
+            };
+
+            return KeyEndorsement;
+        })();
+
         v1.Hello = (function() {
 
             /**
@@ -551,6 +758,9 @@ export const outpost = $root.outpost = (() => {
              * @property {string|null} [configHash] Hello configHash
              * @property {string|null} [enrollToken] Hello enrollToken
              * @property {Uint8Array|null} [signature] Hello signature
+             * @property {Uint8Array|null} [rotateToKey] Hello rotateToKey
+             * @property {Uint8Array|null} [rotateSignatureOld] Hello rotateSignatureOld
+             * @property {Uint8Array|null} [rotateSignatureNew] Hello rotateSignatureNew
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -655,6 +865,30 @@ export const outpost = $root.outpost = (() => {
             Hello.prototype.signature = $util.newBuffer([]);
 
             /**
+             * Hello rotateToKey.
+             * @member {Uint8Array} rotateToKey
+             * @memberof outpost.v1.Hello
+             * @instance
+             */
+            Hello.prototype.rotateToKey = $util.newBuffer([]);
+
+            /**
+             * Hello rotateSignatureOld.
+             * @member {Uint8Array} rotateSignatureOld
+             * @memberof outpost.v1.Hello
+             * @instance
+             */
+            Hello.prototype.rotateSignatureOld = $util.newBuffer([]);
+
+            /**
+             * Hello rotateSignatureNew.
+             * @member {Uint8Array} rotateSignatureNew
+             * @memberof outpost.v1.Hello
+             * @instance
+             */
+            Hello.prototype.rotateSignatureNew = $util.newBuffer([]);
+
+            /**
              * Encodes the specified Hello message. Does not implicitly {@link outpost.v1.Hello.verify|verify} messages.
              * @function encode
              * @memberof outpost.v1.Hello
@@ -688,6 +922,12 @@ export const outpost = $root.outpost = (() => {
                     writer.uint32(/* id 8, wireType 2 =*/66).string(message.enrollToken);
                 if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
                     writer.uint32(/* id 9, wireType 2 =*/74).bytes(message.signature);
+                if (message.rotateToKey != null && $Object.hasOwnProperty.call(message, "rotateToKey") && message.rotateToKey.length)
+                    writer.uint32(/* id 10, wireType 2 =*/82).bytes(message.rotateToKey);
+                if (message.rotateSignatureOld != null && $Object.hasOwnProperty.call(message, "rotateSignatureOld") && message.rotateSignatureOld.length)
+                    writer.uint32(/* id 11, wireType 2 =*/90).bytes(message.rotateSignatureOld);
+                if (message.rotateSignatureNew != null && $Object.hasOwnProperty.call(message, "rotateSignatureNew") && message.rotateSignatureNew.length)
+                    writer.uint32(/* id 12, wireType 2 =*/98).bytes(message.rotateSignatureNew);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -813,6 +1053,33 @@ export const outpost = $root.outpost = (() => {
                                 delete message.signature;
                             continue;
                         }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.rotateToKey = value;
+                            else
+                                delete message.rotateToKey;
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.rotateSignatureOld = value;
+                            else
+                                delete message.rotateSignatureOld;
+                            continue;
+                        }
+                    case 12: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.rotateSignatureNew = value;
+                            else
+                                delete message.rotateSignatureNew;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -857,6 +1124,7 @@ export const outpost = $root.outpost = (() => {
              * @property {number|null} [lastBatchSeq] Welcome lastBatchSeq
              * @property {number|null} [maxResultId] Welcome maxResultId
              * @property {string|null} [agentStatus] Welcome agentStatus
+             * @property {boolean|null} [keyRotated] Welcome keyRotated
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -929,6 +1197,14 @@ export const outpost = $root.outpost = (() => {
             Welcome.prototype.agentStatus = "";
 
             /**
+             * Welcome keyRotated.
+             * @member {boolean} keyRotated
+             * @memberof outpost.v1.Welcome
+             * @instance
+             */
+            Welcome.prototype.keyRotated = false;
+
+            /**
              * Encodes the specified Welcome message. Does not implicitly {@link outpost.v1.Welcome.verify|verify} messages.
              * @function encode
              * @memberof outpost.v1.Welcome
@@ -954,6 +1230,8 @@ export const outpost = $root.outpost = (() => {
                     writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.maxResultId);
                 if (message.agentStatus != null && $Object.hasOwnProperty.call(message, "agentStatus") && message.agentStatus !== "")
                     writer.uint32(/* id 5, wireType 2 =*/42).string(message.agentStatus);
+                if (message.keyRotated != null && $Object.hasOwnProperty.call(message, "keyRotated") && message.keyRotated !== false)
+                    writer.uint32(/* id 6, wireType 0 =*/48).bool(message.keyRotated);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1041,6 +1319,15 @@ export const outpost = $root.outpost = (() => {
                                 message.agentStatus = value;
                             else
                                 delete message.agentStatus;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.keyRotated = value;
+                            else
+                                delete message.keyRotated;
                             continue;
                         }
                     }

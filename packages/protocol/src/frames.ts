@@ -20,6 +20,7 @@ export type Ack = outpost.v1.Ack;
 export type Heartbeat = outpost.v1.Heartbeat;
 export type ConfigPush = outpost.v1.ConfigPush;
 export type ErrorFrame = outpost.v1.Error;
+export type KeyEndorsement = outpost.v1.KeyEndorsement;
 
 // Messages to encode: plain objects, absent fields take proto3 defaults.
 export type FrameInit = outpost.v1.Frame.$Properties;
@@ -30,6 +31,7 @@ export type BatchInit = outpost.v1.Batch.$Properties;
 export type ResultInit = outpost.v1.Result.$Properties;
 export type GapInit = outpost.v1.Gap.$Properties;
 export type HeartbeatInit = outpost.v1.Heartbeat.$Properties;
+export type KeyEndorsementInit = outpost.v1.KeyEndorsement.$Properties;
 
 interface FrameBodies {
   challenge: Challenge;

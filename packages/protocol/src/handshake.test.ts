@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AgentHandshake,
+  endorseCollectorKey,
   CollectorHandshake,
   ErrorCode,
   generateKeyPair,
@@ -25,7 +26,7 @@ function setup(options: { pinned?: PublicKey; nonceCache?: NonceCache } = {}) {
   const agent = new AgentHandshake({
     keyPair: agentKeys,
     agentName: 'lab-1',
-    collectorKey: options.pinned ?? PublicKey.from(collectorKeys.publicKey),
+    collectorKeys: [options.pinned ?? PublicKey.from(collectorKeys.publicKey)],
     software: 'outpost-agent/test',
     configHash: 'abc',
   });
@@ -92,7 +93,7 @@ describe('handshake', () => {
       const agent = new AgentHandshake({
         keyPair: agentKeys,
         agentName: 'lab-1',
-        collectorKey: PublicKey.from(collectorKeys.publicKey),
+        collectorKeys: [PublicKey.from(collectorKeys.publicKey)],
         software: 't',
         configHash: '',
         randomBytes: () => fixed,
@@ -112,7 +113,7 @@ describe('handshake', () => {
     const agent2 = new AgentHandshake({
       keyPair: agentKeys,
       agentName: 'lab-1',
-      collectorKey: PublicKey.from(collectorKeys.publicKey),
+      collectorKeys: [PublicKey.from(collectorKeys.publicKey)],
       software: 't',
       configHash: '',
     });
@@ -147,7 +148,7 @@ describe('handshake', () => {
     const agent = new AgentHandshake({
       keyPair: generateKeyPair(),
       agentName: 'a',
-      collectorKey: PublicKey.from(collectorKeys.publicKey),
+      collectorKeys: [PublicKey.from(collectorKeys.publicKey)],
       software: 't',
       configHash: '',
       now: () => agentClock,
@@ -165,5 +166,42 @@ describe('handshake', () => {
     const session = agent.onWelcome(welcome);
     expect(session.clockOffsetMs).toBe(5000);
     expect(session.roundTripMs).toBe(20);
+  });
+
+  it('rotates an agent key when both keys sign the move', () => {
+    const { agentKeys, collector, collectorKeys } = setup();
+    const next = generateKeyPair();
+    const agent = new AgentHandshake({ keyPair: agentKeys, agentName: 'lab-1', collectorKeys: [PublicKey.from(collectorKeys.publicKey)], software: 't', configHash: '', rotateTo: next });
+    const hello = roundTrip<Hello>({ hello: agent.onChallenge(roundTrip<Challenge>({ challenge: collector.challenge() })) });
+    expect(collector.onHello(hello).rotateTo?.equals(next.publicKey)).toBe(true);
+    const session = agent.onWelcome(roundTrip<Welcome>({ welcome: collector.welcome({ lastBatchSeq: 0, maxResultId: 0, keyRotated: true }) }));
+    expect(session.keyRotated).toBe(true);
+  });
+
+  it('refuses a rotation the new key did not sign', () => {
+    const { agentKeys, collector, collectorKeys } = setup();
+    const agent = new AgentHandshake({ keyPair: agentKeys, agentName: 'lab-1', collectorKeys: [PublicKey.from(collectorKeys.publicKey)], software: 't', configHash: '', rotateTo: generateKeyPair() });
+    const hello = roundTrip<Hello>({ hello: agent.onChallenge(roundTrip<Challenge>({ challenge: collector.challenge() })) });
+    hello.rotateToKey = generateKeyPair().publicKey; // someone else's key
+    expect(() => collector.onHello(hello)).toThrow(expect.objectContaining({ code: ErrorCode.BAD_SIGNATURE }));
+  });
+
+  it('follows a collector key rotation that the pinned key endorsed, and only that', () => {
+    const oldKeys = generateKeyPair();
+    const newKeys = generateKeyPair();
+    const agentFor = () => new AgentHandshake({ keyPair: generateKeyPair(), agentName: 'a', collectorKeys: [PublicKey.from(oldKeys.publicKey)], software: 't', configHash: '' });
+    const endorsed = new CollectorHandshake({ keyPair: newKeys, endorsement: endorseCollectorKey(oldKeys, newKeys.publicKey, Date.now() + 60_000) });
+    const agent = agentFor();
+    const hello = roundTrip<Hello>({ hello: agent.onChallenge(roundTrip<Challenge>({ challenge: endorsed.challenge() })) });
+    endorsed.onHello(hello);
+    const session = agent.onWelcome(roundTrip<Welcome>({ welcome: endorsed.welcome({ lastBatchSeq: 0, maxResultId: 0 }) }));
+    expect(session.collectorKeyEndorsed).toBe(true);
+    expect(session.collectorKey.equals(newKeys.publicKey)).toBe(true);
+
+    const stranger = generateKeyPair();
+    const forged = new CollectorHandshake({ keyPair: newKeys, endorsement: endorseCollectorKey(stranger, newKeys.publicKey, Date.now() + 60_000) });
+    expect(() => agentFor().onChallenge(roundTrip<Challenge>({ challenge: forged.challenge() }))).toThrow(expect.objectContaining({ code: ErrorCode.COLLECTOR_KEY }));
+    const expired = new CollectorHandshake({ keyPair: newKeys, endorsement: endorseCollectorKey(oldKeys, newKeys.publicKey, Date.now() - 1) });
+    expect(() => agentFor().onChallenge(roundTrip<Challenge>({ challenge: expired.challenge() }))).toThrow(expect.objectContaining({ code: ErrorCode.COLLECTOR_KEY }));
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { ErrorCode, OutpostError } from './errors.js';
-import type { Challenge, ChallengeInit, Hello, HelloInit, Welcome, WelcomeInit } from './frames.js';
+import type { Challenge, ChallengeInit, Hello, HelloInit, KeyEndorsement, KeyEndorsementInit, Welcome, WelcomeInit } from './frames.js';
 import { bytesEqual, PUBLIC_KEY_BYTES, PublicKey, sign, type KeyPair } from './keys.js';
 import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from './limits.js';
 import type { NonceCache } from './nonce-cache.js';
@@ -8,6 +8,20 @@ import type { NonceCache } from './nonce-cache.js';
 export const NONCE_BYTES = 32;
 export const HELLO_DOMAIN = 'outpost/hello/v1';
 export const WELCOME_DOMAIN = 'outpost/welcome/v1';
+export const ROTATE_AGENT_DOMAIN = 'outpost/rotate-agent/v1';
+export const ROTATE_COLLECTOR_DOMAIN = 'outpost/rotate-collector/v1';
+
+/**
+ * The old collector key vouching for the new one, shown in every Challenge for a while
+ * after a rotation so that agents pinned to the old key move to the new one by themselves.
+ */
+export function endorseCollectorKey(oldKeyPair: KeyPair, newPublicKey: Uint8Array, notAfterMs: number): KeyEndorsementInit {
+  return {
+    oldKey: oldKeyPair.publicKey,
+    signature: sign(oldKeyPair.secretKey, ROTATE_COLLECTOR_DOMAIN, [oldKeyPair.publicKey, newPublicKey]),
+    notAfterMs,
+  };
+}
 
 /** Injected side effects, so the state machines stay deterministic under test. */
 export interface HandshakeEnv {
@@ -35,6 +49,10 @@ function u64(value: number): Uint8Array {
   return out;
 }
 
+function flag(value: boolean): Uint8Array {
+  return Uint8Array.of(value ? 1 : 0);
+}
+
 function unexpected(side: string, state: string, event: string): OutpostError {
   return new OutpostError(ErrorCode.UNEXPECTED_FRAME, `${side} handshake in state ${state} cannot take ${event}`);
 }
@@ -42,8 +60,13 @@ function unexpected(side: string, state: string, event: string): OutpostError {
 export interface AgentHandshakeOptions extends HandshakeEnv {
   keyPair: KeyPair;
   agentName: string;
-  /** The collector key the agent was configured with; any other key is refused. */
-  collectorKey: PublicKey;
+  /**
+   * Collector keys the agent trusts: the configured one, plus any it accepted since through
+   * an endorsement. Any other key is refused unless a trusted key endorsed it.
+   */
+  collectorKeys: readonly PublicKey[];
+  /** Move to this key pair in this handshake (agent key rotation). */
+  rotateTo?: KeyPair;
   software: string;
   configHash: string;
   enrollToken?: string;
@@ -56,6 +79,12 @@ export interface AgentSession {
   roundTripMs: number;
   lastBatchSeq: number;
   maxResultId: number;
+  /** The collector key of this session. */
+  collectorKey: PublicKey;
+  /** True when that key was accepted in this handshake through an endorsement: persist it. */
+  collectorKeyEndorsed: boolean;
+  /** The collector now knows this agent by `rotateTo`. */
+  keyRotated: boolean;
 }
 
 /**
@@ -73,6 +102,8 @@ export class AgentHandshake {
   #collectorNonce: Uint8Array = new Uint8Array(0);
   #agentNonce: Uint8Array = new Uint8Array(0);
   #helloSentAt = 0;
+  #collectorKey: PublicKey | undefined;
+  #endorsed = false;
 
   constructor(options: AgentHandshakeOptions) {
     this.#options = options;
@@ -89,18 +120,24 @@ export class AgentHandshake {
     }
     requireLength('Challenge.collector_key', challenge.collectorKey, PUBLIC_KEY_BYTES);
     requireLength('Challenge.nonce', challenge.nonce, NONCE_BYTES);
-    if (!this.#options.collectorKey.equals(challenge.collectorKey)) {
-      throw new OutpostError(
-        ErrorCode.COLLECTOR_KEY,
-        `collector presented key ${PublicKey.from(challenge.collectorKey)}, configured key is ${this.#options.collectorKey}`,
-      );
-    }
+    this.#collectorKey = this.#trustCollectorKey(challenge);
     this.#collectorNonce = Uint8Array.from(challenge.nonce);
     this.#agentNonce = this.#env.randomBytes(NONCE_BYTES);
     this.#helloSentAt = this.#env.now();
     this.#state = 'await-welcome';
-    const { keyPair } = this.#options;
+    const { keyPair, rotateTo } = this.#options;
+    const rotation = rotateTo
+      ? (() => {
+          const parts = [keyPair.publicKey, rotateTo.publicKey, challenge.collectorKey];
+          return {
+            rotateToKey: rotateTo.publicKey,
+            rotateSignatureOld: sign(keyPair.secretKey, ROTATE_AGENT_DOMAIN, parts),
+            rotateSignatureNew: sign(rotateTo.secretKey, ROTATE_AGENT_DOMAIN, parts),
+          };
+        })()
+      : {};
     return {
+      ...rotation,
       version: PROTOCOL_VERSION,
       agentName: this.#options.agentName,
       agentKey: keyPair.publicKey,
@@ -117,11 +154,31 @@ export class AgentHandshake {
     };
   }
 
+  #trustCollectorKey(challenge: Challenge): PublicKey {
+    const { collectorKeys } = this.#options;
+    const presented = PublicKey.from(challenge.collectorKey);
+    if (collectorKeys.some((key) => key.equals(presented))) return presented;
+    // Nested messages decode with their proto3 defaults in place.
+    const endorsement = challenge.endorsement as KeyEndorsement | null | undefined;
+    const voucher = endorsement ? collectorKeys.find((key) => key.equals(endorsement.oldKey)) : undefined;
+    if (endorsement && voucher) {
+      const signed = voucher.verify(ROTATE_COLLECTOR_DOMAIN, [voucher.raw, presented.raw], endorsement.signature);
+      if (signed && this.#env.now() <= endorsement.notAfterMs) {
+        this.#endorsed = true;
+        return presented;
+      }
+    }
+    throw new OutpostError(
+      ErrorCode.COLLECTOR_KEY,
+      `collector presented key ${presented}, configured key is ${collectorKeys[0]}${endorsement ? ' (its endorsement is not from a trusted key, or has expired)' : ''}`,
+    );
+  }
+
   onWelcome(welcome: Welcome): AgentSession {
-    if (this.#state !== 'await-welcome') throw unexpected('agent', this.#state, 'a Welcome');
-    const ok = this.#options.collectorKey.verify(
+    if (this.#state !== 'await-welcome' || this.#collectorKey === undefined) throw unexpected('agent', this.#state, 'a Welcome');
+    const ok = this.#collectorKey.verify(
       WELCOME_DOMAIN,
-      [this.#agentNonce, this.#collectorNonce, this.#options.keyPair.publicKey, u64(welcome.lastBatchSeq), u64(welcome.maxResultId)],
+      [this.#agentNonce, this.#collectorNonce, this.#options.keyPair.publicKey, u64(welcome.lastBatchSeq), u64(welcome.maxResultId), flag(welcome.keyRotated)],
       welcome.signature,
     );
     if (!ok) {
@@ -135,12 +192,17 @@ export class AgentHandshake {
       roundTripMs,
       lastBatchSeq: welcome.lastBatchSeq,
       maxResultId: welcome.maxResultId,
+      collectorKey: this.#collectorKey,
+      collectorKeyEndorsed: this.#endorsed,
+      keyRotated: welcome.keyRotated && this.#options.rotateTo !== undefined,
     };
   }
 }
 
 export interface CollectorHandshakeOptions extends HandshakeEnv {
   keyPair: KeyPair;
+  /** Shown in the Challenge after a collector key rotation (see endorseCollectorKey). */
+  endorsement?: KeyEndorsementInit;
   /** Shared across connections: an agent nonce is accepted once. */
   nonceCache?: NonceCache;
 }
@@ -155,6 +217,8 @@ export interface VerifiedHello {
   enrollToken: string;
   /** Collector clock minus agent clock, estimated from the round trip. */
   clockOffsetMs: number;
+  /** The agent proves it holds both keys and asks to be known by `rotateTo` from now on. */
+  rotateTo?: PublicKey;
 }
 
 /**
@@ -190,6 +254,7 @@ export class CollectorHandshake {
       collectorKey: this.#options.keyPair.publicKey,
       nonce: this.#collectorNonce,
       timeMs: this.#challengeSentAt,
+      ...(this.#options.endorsement ? { endorsement: this.#options.endorsement } : {}),
     };
   }
 
@@ -215,9 +280,18 @@ export class CollectorHandshake {
     if (this.#options.nonceCache && !this.#options.nonceCache.remember(hello.nonce, receivedAt)) {
       throw new OutpostError(ErrorCode.REPLAY, `Hello from "${hello.agentName}" reuses an agent nonce`);
     }
+    let rotateTo: PublicKey | undefined;
+    if (hello.rotateToKey.length > 0) {
+      rotateTo = PublicKey.from(hello.rotateToKey);
+      const parts = [hello.agentKey, hello.rotateToKey, this.#options.keyPair.publicKey];
+      if (!agentKey.verify(ROTATE_AGENT_DOMAIN, parts, hello.rotateSignatureOld) || !rotateTo.verify(ROTATE_AGENT_DOMAIN, parts, hello.rotateSignatureNew)) {
+        throw new OutpostError(ErrorCode.BAD_SIGNATURE, `key rotation from "${hello.agentName}" is not signed by both keys`);
+      }
+    }
     this.#hello = hello;
     this.#state = 'verified';
     return {
+      ...(rotateTo ? { rotateTo } : {}),
       version: hello.version,
       agentName: hello.agentName,
       agentKey,
@@ -228,7 +302,7 @@ export class CollectorHandshake {
     };
   }
 
-  welcome(resume: { lastBatchSeq: number; maxResultId: number }): WelcomeInit {
+  welcome(resume: { lastBatchSeq: number; maxResultId: number; keyRotated?: boolean }): WelcomeInit {
     const hello = this.#hello;
     if (this.#state !== 'verified' || hello === undefined) throw unexpected('collector', this.#state, 'a welcome request');
     this.#state = 'done';
@@ -240,11 +314,13 @@ export class CollectorHandshake {
         hello.agentKey,
         u64(resume.lastBatchSeq),
         u64(resume.maxResultId),
+        flag(resume.keyRotated ?? false),
       ]),
       timeMs: this.#env.now(),
       lastBatchSeq: resume.lastBatchSeq,
       maxResultId: resume.maxResultId,
       agentStatus: 'active',
+      keyRotated: resume.keyRotated ?? false,
     };
   }
 

@@ -1,0 +1,81 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestDeployment } from './support/deployment.js';
+import { eventually, runCli } from './support/processes.js';
+
+interface AgentsView {
+  agents: { name: string; key: string; connected: boolean; resultsStored: number }[];
+}
+
+let deployment: TestDeployment | undefined;
+afterEach(async () => {
+  await deployment?.cleanup();
+  deployment = undefined;
+});
+
+const checks = (d: TestDeployment) => [{ id: 'p', type: 'tcp', target: `127.0.0.1:${d.port}`, interval: '200ms', jitter: '0%' }];
+
+async function agentView(d: TestDeployment, name: string) {
+  return (await d.api<AgentsView>('/api/v1/agents')).agents.find((a) => a.name === name);
+}
+
+async function moreResults(d: TestDeployment, name: string, than: number) {
+  await eventually(`more than ${than} results from ${name}`, () => (d.collectorResultIds(name).length > than ? true : undefined));
+}
+
+describe('key rotation', () => {
+  it('moves a live agent to a new key signed by its old one, without losing results', async () => {
+    const d = (deployment = await TestDeployment.create());
+    await d.startCollector();
+    await d.initAgent('rot-a', { checks: checks(d) });
+    const agent = d.startAgent('rot-a');
+    await moreResults(d, 'rot-a', 0);
+    const before = (await agentView(d, 'rot-a'))!.key;
+
+    const rotate = await runCli('agent', ['rotate-key', '--config', d.configPath('rot-a'), '--json']);
+    expect(rotate.code).toBe(0);
+    const { nextKey } = JSON.parse(rotate.stdout) as { nextKey: string };
+    await agent.waitForLine((line) => line.includes('agent key rotated'));
+    await eventually('the collector to know the new key', async () => ((await agentView(d, 'rot-a'))?.key === nextKey ? true : undefined));
+    expect(nextKey).not.toBe(before);
+    expect(existsSync(join(d.root, 'rot-a', 'data', 'agent.key.old'))).toBe(true);
+    expect(existsSync(join(d.root, 'rot-a', 'data', 'agent.key.next'))).toBe(false);
+
+    // Results keep flowing under the new key, also after a restart, and none are missing.
+    const count = d.collectorResultIds('rot-a').length;
+    await moreResults(d, 'rot-a', count + 3);
+    const made = await d.drain('rot-a');
+    expect(d.collectorResultIds('rot-a')).toEqual(Array.from({ length: made }, (_, i) => i + 1));
+    expect((await agentView(d, 'rot-a'))!.key).toBe(nextKey);
+  });
+
+  it('lets agents follow a collector key rotation endorsed by the key they pinned', async () => {
+    const d = (deployment = await TestDeployment.create());
+    await d.startCollector();
+    await d.initAgent('rot-c', { checks: checks(d) });
+    const agent = d.startAgent('rot-c');
+    await moreResults(d, 'rot-c', 0);
+
+    await d.stopCollector();
+    const rotate = await runCli('collector', ['rotate-key', '--data-dir', d.collectorDir, '--overlap', '1h', '--json']);
+    expect(rotate.code).toBe(0);
+    const { newKey, oldKey } = JSON.parse(rotate.stdout) as { newKey: string; oldKey: string };
+    expect(oldKey).toBe(d.collectorKey);
+    await d.startCollector();
+    await agent.waitForLine((line) => line.includes('collector key rotated'));
+    const count = d.collectorResultIds('rot-c').length;
+    await moreResults(d, 'rot-c', count);
+
+    // Once trusted, the new key no longer needs the endorsement.
+    await d.stopCollector();
+    rmSync(join(d.collectorDir, 'collector.key.endorsement'));
+    await d.startCollector();
+    await agent.stop();
+    const again = d.startAgent('rot-c');
+    const afterRestart = d.collectorResultIds('rot-c').length;
+    await moreResults(d, 'rot-c', afterRestart);
+    expect(again.lines.some((line) => line.includes('OUTPOST_ERR_COLLECTOR_KEY'))).toBe(false);
+    expect(newKey).not.toBe(oldKey);
+  });
+});
