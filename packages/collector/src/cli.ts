@@ -148,7 +148,10 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           .option('data-dir', dataDir)
           .option('listen', { type: 'string', default: '0.0.0.0:41121', describe: 'agent listener (TLS)' })
           .option('http', { type: 'string', default: '127.0.0.1:8080', describe: 'HTTP API listener' })
-          .option('insecure', { type: 'boolean', default: false, describe: 'plain ws:// without TLS (results readable on the wire)' }),
+          .option('insecure', { type: 'boolean', default: false, describe: 'plain ws:// without TLS (results readable on the wire)' })
+          .option('max-unauthenticated', { type: 'number', default: 256, describe: 'connections not yet admitted, in total' })
+          .option('max-unauthenticated-per-address', { type: 'number', default: 32, describe: 'connections not yet admitted, per source address' })
+          .option('connect-rate', { type: 'number', default: 50, describe: 'new connections per second per source address (burst 4x)' }),
       async (argv) => {
         const logger = createLogger('outpost-collector');
         let collector: Collector;
@@ -158,6 +161,9 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
             listen: parseListen(argv.listen, 'listen'),
             http: parseListen(argv.http, 'http'),
             insecure: argv.insecure,
+            maxUnauthenticated: argv['max-unauthenticated'],
+            maxUnauthenticatedPerAddress: argv['max-unauthenticated-per-address'],
+            connectRatePerAddress: argv['connect-rate'],
             logger,
           });
           await collector.start();

@@ -15,6 +15,8 @@ export interface CollectorOptions {
   limits?: Partial<ProtocolLimits>;
   maxUnauthenticated?: number;
   maxUnauthenticatedPerAddress?: number;
+  /** New connections per second per source address; bursts of four times that pass. */
+  connectRatePerAddress?: number;
   logger: Logger;
 }
 
@@ -49,6 +51,8 @@ export class Collector {
       maxUnauthenticated: options.maxUnauthenticated ?? 256,
       maxUnauthenticatedPerAddress: options.maxUnauthenticatedPerAddress ?? 32,
       maxQueuedMessagesPerSession: 64,
+      maxConnectsPerSecondPerAddress: options.connectRatePerAddress ?? 50,
+      connectBurstPerAddress: 4 * (options.connectRatePerAddress ?? 50),
     });
     this.#api = new ApiServer({
       host: options.http.host,

@@ -7,8 +7,20 @@ export interface ConnectionGateOptions {
   maxUnauthenticatedPerAddress: number;
   /** From TCP accept to admission (TLS, upgrade and handshake together). */
   deadlineMs: number;
+  /** New connections per second per source address, with a burst allowance. */
+  maxConnectsPerSecondPerAddress: number;
+  connectBurstPerAddress: number;
   counters: Counters;
+  now?: () => number;
 }
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+/** Buckets kept at most; a full bucket carries no information and is dropped first. */
+const MAX_BUCKETS = 10_000;
 
 const connectionKey = (socket: Socket) => `${socket.remoteAddress ?? '?'}|${socket.remotePort ?? 0}`;
 
@@ -26,6 +38,7 @@ export class ConnectionGate {
   readonly #options: ConnectionGateOptions;
   readonly #perAddress = new Map<string, number>();
   readonly #pending = new Map<string, () => void>();
+  readonly #buckets = new Map<string, Bucket>();
   #total = 0;
 
   constructor(options: ConnectionGateOptions) {
@@ -40,6 +53,11 @@ export class ConnectionGate {
   accept(socket: Socket): void {
     const { counters, maxUnauthenticated, maxUnauthenticatedPerAddress, deadlineMs } = this.#options;
     const address = socket.remoteAddress ?? '?';
+    if (!this.#takeToken(address)) {
+      counters.add('rejected.rate_limit');
+      socket.destroy();
+      return;
+    }
     const fromAddress = this.#perAddress.get(address) ?? 0;
     if (this.#total >= maxUnauthenticated || fromAddress >= maxUnauthenticatedPerAddress) {
       counters.add('rejected.unauthenticated_limit');
@@ -67,6 +85,21 @@ export class ConnectionGate {
     };
     this.#pending.set(key, release);
     socket.once('close', release);
+  }
+
+  /** Token bucket per source address: refills at the configured rate up to the burst. */
+  #takeToken(address: string): boolean {
+    const { maxConnectsPerSecondPerAddress: rate, connectBurstPerAddress: burst } = this.#options;
+    const now = (this.#options.now ?? Date.now)();
+    const bucket = this.#buckets.get(address) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * rate);
+    bucket.at = now;
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    this.#buckets.delete(address);
+    this.#buckets.set(address, bucket);
+    if (this.#buckets.size > MAX_BUCKETS) this.#buckets.delete(this.#buckets.keys().next().value!);
+    return true;
   }
 
   /** The connection behind `socket` (the TLS socket is fine) belongs to an admitted agent now. */

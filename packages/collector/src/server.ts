@@ -27,6 +27,9 @@ export interface CollectorServerOptions {
   maxQueuedMessagesPerSession: number;
   /** How often live sessions are checked against revocations. */
   revocationCheckMs?: number;
+  /** New connections per second per source address (token bucket) and its burst. */
+  maxConnectsPerSecondPerAddress?: number;
+  connectBurstPerAddress?: number;
 }
 
 /**
@@ -57,6 +60,8 @@ export class CollectorServer {
       maxUnauthenticatedPerAddress: options.maxUnauthenticatedPerAddress,
       // TLS, the upgrade request and the handshake together.
       deadlineMs: 2 * options.limits.handshakeTimeoutMs,
+      maxConnectsPerSecondPerAddress: options.maxConnectsPerSecondPerAddress ?? 50,
+      connectBurstPerAddress: options.connectBurstPerAddress ?? 200,
       counters: options.counters,
     });
     this.#server = options.insecure
