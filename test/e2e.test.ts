@@ -240,7 +240,8 @@ describe('end to end: agent → signed batches on wss → collector → API', ()
     expect((await huge.closed).code).toBe(1009);
 
     const status = await d.api<StatusView>('/api/v1/status');
-    expect(status.counters).toMatchObject({ 'rejected.bad_request': 1, 'rejected.bad_path': 1, 'rejected.bad_frame': 1, 'rejected.frame_too_large': 1 });
+    // bad_request: the malformed URL and the bytes that are not HTTP at all.
+    expect(status.counters).toMatchObject({ 'rejected.bad_request': 2, 'rejected.bad_path': 1, 'rejected.bad_frame': 1, 'rejected.frame_too_large': 1 });
     expect(d.collector!.child.exitCode).toBeNull();
     // And a real agent is still served afterwards.
     await d.initAgent('after', { checks: checksFor(d) });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAgentConfig } from './config.js';
 
-const KEY = 'rT4BQS1R-5Gwqp5T80dx2MaN-IUSctQp5lZDUgFymog';
+const KEY = 'ed25519:rT4BQS1R-5Gwqp5T80dx2MaN-IUSctQp5lZDUgFymog';
 const FP = '7c17e65805c9b9f18361aa7b0c076a95342ba8275195d849d496609a5adbd177';
 
 function config(extra = '', checks = '  - { type: tcp, target: "127.0.0.1:22" }'): string {
@@ -49,7 +49,7 @@ describe('agent config', () => {
     ['a bad expectation', config('', '  - { type: tcp, target: "127.0.0.1:22", expect: maybe }'), /checks\[0\]\.expect: /],
     ['a bad duration', config('', '  - { type: tcp, target: "127.0.0.1:22", interval: soon }'), /checks\[0\]\.interval: expected a duration such as "500ms"/],
     ['a duplicate id', config('', '  - { id: a, type: tcp, target: "127.0.0.1:22" }\n  - { id: a, type: tcp, target: "127.0.0.1:23" }'), /checks\[1\]\.id: duplicate check id "a" \(also checks\[0\]\)/],
-    ['a wrong collector key', config().replace(KEY, 'abc'), /collector\.key: collector key "abc" is not a 32-byte key in base64url/],
+    ['a wrong collector key', config().replace(KEY, 'abc'), /collector\.key: collector key "abc" is not an Ed25519 key/],
     ['a wrong fingerprint', config().replace(FP, 'deadbeef'), /collector\.tls_fingerprint: TLS fingerprint "deadbeef" is not a SHA-256/],
     ['plain ws without insecure', config().replace('wss://', 'ws://'), /collector\.url: plain ws:\/\/ sends results unencrypted/],
     ['a bad agent name', config().replace('lab-1', 'lab 1'), /agent\.name: expected 1-64 letters/],

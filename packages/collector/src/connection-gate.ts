@@ -30,7 +30,7 @@ const connectionKey = (socket: Socket) => `${socket.remoteAddress ?? '?'}|${sock
  * or it closes, and one that is not admitted within the deadline is cut off.
  *
  * @example
- * server.on('connection', (socket) => gate.accept(socket));
+ * net.createServer((socket) => gate.accept(socket) && tlsServer.emit('connection', socket));
  * // ...after a verified, admitted Hello on that connection:
  * gate.admitted(tlsSocket);
  */
@@ -49,20 +49,20 @@ export class ConnectionGate {
     return this.#total;
   }
 
-  /** Count a new TCP connection, or destroy it at once when a limit is reached. */
-  accept(socket: Socket): void {
+  /** Count a new TCP connection; false (and the socket destroyed) when a limit is reached. */
+  accept(socket: Socket): boolean {
     const { counters, maxUnauthenticated, maxUnauthenticatedPerAddress, deadlineMs } = this.#options;
     const address = socket.remoteAddress ?? '?';
-    if (!this.#takeToken(address)) {
-      counters.add('rejected.rate_limit');
-      socket.destroy();
-      return;
-    }
     const fromAddress = this.#perAddress.get(address) ?? 0;
-    if (this.#total >= maxUnauthenticated || fromAddress >= maxUnauthenticatedPerAddress) {
-      counters.add('rejected.unauthenticated_limit');
+    const refusal = !this.#takeToken(address)
+      ? 'rejected.rate_limit'
+      : this.#total >= maxUnauthenticated || fromAddress >= maxUnauthenticatedPerAddress
+        ? 'rejected.unauthenticated_limit'
+        : undefined;
+    if (refusal) {
+      counters.add(refusal);
       socket.destroy();
-      return;
+      return false;
     }
     this.#perAddress.set(address, fromAddress + 1);
     this.#total += 1;
@@ -85,6 +85,7 @@ export class ConnectionGate {
     };
     this.#pending.set(key, release);
     socket.once('close', release);
+    return true;
   }
 
   /** Token bucket per source address: refills at the configured rate up to the burst. */

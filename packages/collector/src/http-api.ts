@@ -22,7 +22,8 @@ class HttpError extends Error {
   }
 }
 
-const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
+/** ISO 8601 for a stored time; null for none, and for a value no Date can hold rather than a 500. */
+const iso = (ms: number | null | undefined) => (ms && Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : null);
 
 function parseTime(name: string, text: string | null): number | undefined {
   if (text === null || text === '') return undefined;

@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { ErrorCode, NonceCache, WS_PATH, type ProtocolLimits } from '@outpost/protocol';
 import { WebSocketServer } from 'ws';
 import { ConnectionGate } from './connection-gate.js';
@@ -43,7 +43,10 @@ export interface CollectorServerOptions {
  */
 export class CollectorServer {
   readonly #options: CollectorServerOptions;
+  /** Accepts TCP and hands only what the gate lets through to the TLS/HTTP server. */
+  readonly #listener: TcpServer;
   readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
   readonly #wss: WebSocketServer;
   readonly #nonceCache = new NonceCache();
   readonly #gate: ConnectionGate;
@@ -72,11 +75,24 @@ export class CollectorServer {
           minVersion: 'TLSv1.2',
           handshakeTimeout: options.limits.handshakeTimeoutMs,
         });
-    this.#server.on('connection', (socket: Socket) => this.#gate.accept(socket));
+    // Strangers over the limits are dropped before TLS spends anything on them.
+    this.#listener = createTcpServer((socket) => {
+      if (!this.#gate.accept(socket)) return;
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+      this.#server.emit('connection', socket);
+    });
     this.#server.on('request', (_req, res) => {
-      res.writeHead(426, { 'content-type': 'text/plain' }).end(`Outpost collector: WebSocket on ${WS_PATH} only\n`);
+      options.counters.add('rejected.not_websocket');
+      res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' }).end(`Outpost collector: WebSocket on ${WS_PATH} only\n`);
     });
     this.#server.on('tlsClientError', () => options.counters.add('rejected.tls_handshake'));
+    // Bytes that are not HTTP after TLS: Node would answer 400 on its own and count nothing.
+    this.#server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
+      const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT';
+      options.counters.add(timedOut ? 'rejected.handshake_timeout' : err.code === 'ECONNRESET' ? 'connections.reset' : 'rejected.bad_request');
+      socket.destroy();
+    });
     // A peer that opens a connection but never finishes its upgrade request is cut off as
     // soon as a handshake would have had to be done.
     this.#server.headersTimeout = options.limits.handshakeTimeoutMs;
@@ -92,15 +108,15 @@ export class CollectorServer {
 
   async start(): Promise<{ port: number; url: string }> {
     await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(this.#options.port, this.#options.host, () => {
-        this.#server.off('error', reject);
+      this.#listener.once('error', reject);
+      this.#listener.listen(this.#options.port, this.#options.host, () => {
+        this.#listener.off('error', reject);
         resolve();
       });
     });
     this.#revocationTimer = setInterval(() => void this.#enforceRevocations(), this.#options.revocationCheckMs ?? 1_000);
     this.#revocationTimer.unref();
-    const { port } = this.#server.address() as AddressInfo;
+    const { port } = this.#listener.address() as AddressInfo;
     const host = this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host;
     return { port, url: `${this.#options.insecure ? 'ws' : 'wss'}://${host}:${port}${WS_PATH}` };
   }
@@ -116,8 +132,8 @@ export class CollectorServer {
     for (const client of this.#wss.clients) client.terminate();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections?.();
+      this.#listener.close(() => resolve());
+      for (const socket of this.#sockets) socket.destroy();
     });
   }
 

@@ -5,6 +5,7 @@ import {
   ErrorCode,
   isOutpostError,
   openBatch,
+  isValidTimeMs,
   OutpostError,
   PublicKey,
   type DecodedFrame,
@@ -103,11 +104,12 @@ export class AgentSession {
     this.#send({ error: { code, message } });
   }
 
-  #reject(code: ErrorCodeValue, message: string, tellPeer = true): void {
+  /** Close this connection for `code`, counted once under `counter` (default rejected.<code>). */
+  #reject(code: ErrorCodeValue, message: string, tellPeer = true, counter = rejectionCounter(code)): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#ctx.counters.add(rejectionCounter(code));
-    this.#ctx.rejections.warn(rejectionCounter(code), { remote: this.remoteAddress, agent: this.#agent?.name, code }, message);
+    this.#ctx.counters.add(counter);
+    this.#ctx.rejections.warn(counter, { remote: this.remoteAddress, agent: this.#agent?.name, code }, message);
     if (tellPeer) this.#sendError(code, message);
     const wsCode = code === ErrorCode.BAD_FRAME || code === ErrorCode.UNEXPECTED_FRAME ? 1002 : 1008;
     this.#ws.close(wsCode, code);
@@ -161,7 +163,10 @@ export class AgentSession {
         return this.#onBatch(frame.body);
       case 'heartbeat': {
         await this.#ensureStillActive();
-        const { backlog, oldestUnsentMs } = frame.body;
+        const { backlog, oldestUnsentMs, dropped } = frame.body;
+        if (!Number.isSafeInteger(backlog) || !Number.isSafeInteger(dropped) || (oldestUnsentMs !== 0 && !isValidTimeMs(oldestUnsentMs))) {
+          throw new OutpostError(ErrorCode.BAD_FRAME, 'heartbeat with counts or times out of range');
+        }
         await this.#ctx.store.recordHeartbeat(this.#agent.id, { backlog, oldestUnsentMs, at: Date.now() });
         this.#send({ heartbeat: { timeMs: Date.now() } });
         return;
@@ -176,8 +181,8 @@ export class AgentSession {
     const admission = await admit(this.#ctx.store, verified);
     if (this.#closed) return;
     if (!admission.admitted) {
-      this.#ctx.counters.add(`refused.${admission.code.replace(/^OUTPOST_ERR_/, '').toLowerCase()}`);
-      this.#reject(admission.code, admission.message);
+      // A verified Hello that admission turns away: counted once, as a refusal.
+      this.#reject(admission.code, admission.message, true, `refused.${admission.code.replace(/^OUTPOST_ERR_/, '').toLowerCase()}`);
       return;
     }
     clearTimeout(this.#deadline);

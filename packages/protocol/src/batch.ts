@@ -78,11 +78,22 @@ export function openBatch(
   return body;
 }
 
+/** Largest millisecond time JavaScript's Date can represent (±100,000,000 days). */
+export const MAX_TIME_MS = 8.64e15;
+
+/** A Unix time in ms that every consumer can turn into a date. */
+export function isValidTimeMs(ms: number): boolean {
+  return Number.isSafeInteger(ms) && ms >= 0 && ms <= MAX_TIME_MS;
+}
+
 function validateBody(
   body: OpenedBatch,
   limits: Pick<ProtocolLimits, 'maxBatchResults' | 'maxNameLength' | 'maxMessageLength' | 'maxTranscriptBytes'>,
 ): void {
   const where = `batch ${body.batchSeq}`;
+  if (!Number.isSafeInteger(body.batchSeq) || !isValidTimeMs(body.createdMs) || !Number.isSafeInteger(body.clockOffsetMs)) {
+    throw new OutpostError(ErrorCode.BAD_FRAME, `${where} has a sequence number, creation time or clock offset out of range`);
+  }
   if (body.results.length > limits.maxBatchResults) {
     throw new OutpostError(ErrorCode.LIMIT, `${where} has ${body.results.length} results, max ${limits.maxBatchResults}`);
   }
@@ -93,6 +104,9 @@ function validateBody(
     }
     if (r.checkId.length === 0 || r.checkId.length > limits.maxNameLength) {
       throw new OutpostError(ErrorCode.BAD_FRAME, `${id} has a check id of ${r.checkId.length} characters, expected 1..${limits.maxNameLength}`);
+    }
+    if (!isValidTimeMs(r.startedAtMs)) {
+      throw new OutpostError(ErrorCode.BAD_FRAME, `${id} has a start time of ${r.startedAtMs} ms, out of range`);
     }
     if (r.status < Status.OK || r.status > Status.UNKNOWN) {
       throw new OutpostError(ErrorCode.BAD_FRAME, `${id} has status ${r.status}, expected 0..3`);
@@ -105,7 +119,11 @@ function validateBody(
     }
   }
   for (const g of body.gaps) {
-    if (g.fromResultId < 1 || g.toResultId < g.fromResultId || g.reason.length > limits.maxNameLength) {
+    const ids = [g.fromResultId, g.toResultId, g.count];
+    if (
+      !ids.every(Number.isSafeInteger) || g.fromResultId < 1 || g.toResultId < g.fromResultId || g.reason.length > limits.maxNameLength ||
+      !isValidTimeMs(g.firstMs) || !isValidTimeMs(g.lastMs) || Object.keys(g.perCheck).length > limits.maxBatchResults
+    ) {
       throw new OutpostError(ErrorCode.BAD_FRAME, `${where} has a malformed gap ${g.fromResultId}..${g.toResultId}`);
     }
   }

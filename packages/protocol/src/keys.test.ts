@@ -23,8 +23,9 @@ describe('keys and signatures', () => {
   it('prints keys as base64url and rejects malformed text with the reason', () => {
     const keys = generateKeyPair();
     const text = encodeKey(keys.publicKey);
-    expect(text).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(text).toMatch(/^ed25519:[A-Za-z0-9_-]{43}$/);
     expect(PublicKey.parse(text).equals(keys.publicKey)).toBe(true);
+    expect(PublicKey.parse(text.slice('ed25519:'.length)).equals(keys.publicKey)).toBe(true);
     expect(() => decodeKey('not-a-key', 'collector key')).toThrow(expect.objectContaining({ code: ErrorCode.BAD_KEY, message: expect.stringContaining('collector key') }));
   });
 

@@ -75,7 +75,7 @@ export class PublicKey {
     return new PublicKey(raw);
   }
 
-  /** Parse the text form printed by the CLIs (base64url, 43 characters). */
+  /** Parse the text form printed by the CLIs (`ed25519:` and 43 base64url characters). */
   static parse(text: string, what = 'public key'): PublicKey {
     return PublicKey.from(decodeKey(text, what));
   }
@@ -95,21 +95,28 @@ export class PublicKey {
   }
 }
 
-/** Text form of a key: base64url without padding. */
+const KEY_PREFIX = 'ed25519:';
+
+/**
+ * Text form of a public key: `ed25519:` and base64url without padding. The prefix says what
+ * the key is and keeps the text from starting with "-", which command-line parsers would
+ * take for an option.
+ */
 export function encodeKey(raw: Uint8Array): string {
-  return Buffer.from(raw).toString('base64url');
+  return `${KEY_PREFIX}${Buffer.from(raw).toString('base64url')}`;
 }
 
-/** Parse a key's text form; the message names `what` and the expected shape. */
+/** Parse a key's text form (the prefix may be left out); the message names `what` and the expected shape. */
 export function decodeKey(text: string, what = 'key'): Uint8Array {
   const trimmed = text.trim();
-  if (!/^[A-Za-z0-9_-]{43}$/.test(trimmed)) {
+  const bare = trimmed.startsWith(KEY_PREFIX) ? trimmed.slice(KEY_PREFIX.length) : trimmed;
+  if (!/^[A-Za-z0-9_-]{43}$/.test(bare)) {
     throw new OutpostError(
       ErrorCode.BAD_KEY,
-      `${what} "${trimmed.slice(0, 60)}" is not a 32-byte key in base64url (43 characters)`,
+      `${what} "${trimmed.slice(0, 60)}" is not an Ed25519 key (expected "ed25519:" and 43 base64url characters)`,
     );
   }
-  return new Uint8Array(Buffer.from(trimmed, 'base64url'));
+  return new Uint8Array(Buffer.from(bare, 'base64url'));
 }
 
 /** Constant-time equality of two byte strings of any length. */
@@ -121,7 +128,7 @@ const SECRET_KEY_HEADER = 'outpost-ed25519-seed-v1';
 
 /** The text stored in a key file: a header line and the 32-byte seed in base64url. */
 export function formatSecretKeyFile(keyPair: KeyPair): string {
-  return `${SECRET_KEY_HEADER}\n${encodeKey(seedOf(keyPair))}\n`;
+  return `${SECRET_KEY_HEADER}\n${Buffer.from(seedOf(keyPair)).toString('base64url')}\n`;
 }
 
 /** Parse a key file's text back into a key pair; `where` names the file in errors. */
