@@ -7,6 +7,9 @@ import { Scheduler } from './scheduler.js';
 import { Uplink } from './uplink.js';
 import { SOFTWARE } from './version.js';
 
+/** How often the outbox budgets are enforced (and at once when a write goes over). */
+const COMPACT_EVERY_MS = 5_000;
+
 /** The outbox file inside an agent's data directory. */
 export function outboxPath(config: Pick<AgentConfig, 'dataDir'>): string {
   return join(config.dataDir, 'outbox.db');
@@ -27,12 +30,16 @@ export class Agent {
   readonly #uplink: Uplink;
   readonly #log: Logger;
   readonly #insecure: boolean;
+  readonly #config: AgentConfig;
   #pending: NewResult[] = [];
   #flushScheduled = false;
+  #compactTimer: NodeJS.Timeout | undefined;
+  #lastCompactAt = 0;
 
   constructor(config: AgentConfig, logger: Logger) {
     this.#log = logger;
     this.#insecure = config.collector.insecure;
+    this.#config = config;
     const keyPair = loadKeyFile(config.keyFile);
     this.#outbox = Outbox.open(outboxPath(config));
     this.#uplink = new Uplink({ config, keyPair, outbox: this.#outbox, logger, software: SOFTWARE });
@@ -50,15 +57,28 @@ export class Agent {
     }
     this.#uplink.start();
     this.#scheduler.start();
+    this.#compactTimer = setInterval(() => this.#compact(), COMPACT_EVERY_MS);
     this.#log.info({ depth: this.#outbox.depth().count }, 'agent started');
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#compactTimer);
     await this.#scheduler.stop();
     this.#flush();
     await this.#uplink.stop();
     this.#outbox.close();
     this.#log.info('agent stopped');
+  }
+
+  /** Keep the outbox within its budgets; what goes is reported as a gap record. */
+  #compact(): void {
+    this.#lastCompactAt = Date.now();
+    try {
+      const gap = this.#outbox.compact(this.#config.outbox, this.#uplink.protectedThroughId, this.#uplink.protectedIds);
+      if (gap) this.#log.warn({ dropped: gap.count, reason: gap.reason, perCheck: gap.perCheck }, 'outbox over budget: repeated results dropped, gap recorded');
+    } catch (err: unknown) {
+      this.#log.error({ err: err instanceof Error ? err.message : String(err) }, 'outbox compaction failed');
+    }
   }
 
   #enqueue(result: NewResult): void {
@@ -77,10 +97,14 @@ export class Agent {
     try {
       this.#outbox.append(batch);
     } catch (err: unknown) {
-      // Not yet a gap record (that needs the outbox budgets); at least it is never silent.
-      this.#log.error({ err: err instanceof Error ? err.message : String(err), lost: batch.length }, 'outbox write failed; results lost');
-      return;
+      // Disk full or an I/O error: the results keep their ids and become a gap record, so
+      // the centre learns exactly what is missing.
+      const gap = this.#outbox.recordLost(batch, 'write_failed');
+      this.#log.error({ err: err instanceof Error ? err.message : String(err), lost: batch.length, gap }, 'outbox write failed; recorded as a gap');
+      this.#compact();
     }
+    // Over budget: compact now, but scan at most once a second when only state changes are left.
+    if (this.#outbox.depth().bytes > this.#config.outbox.maxBytes && Date.now() - this.#lastCompactAt >= 1_000) this.#compact();
     this.#uplink.notify();
   }
 }

@@ -21,6 +21,11 @@ export interface ResolvedCheck {
   configHash: string;
 }
 
+export interface OutboxSettings {
+  maxBytes: number;
+  maxAgeMs: number;
+}
+
 export interface UplinkSettings {
   /** Unacknowledged batches in flight. */
   window: number;
@@ -31,6 +36,10 @@ export interface UplinkSettings {
   idleTimeoutMs: number;
   backoffMinMs: number;
   backoffMaxMs: number;
+  /** Upload bandwidth cap for thin links; undefined for none. */
+  maxBytesPerSec: number | undefined;
+  /** Connected to a fallback collector this long: try the first one again. */
+  failbackAfterMs: number;
 }
 
 export interface AgentConfig {
@@ -48,6 +57,7 @@ export interface AgentConfig {
     insecure: boolean;
   };
   uplink: UplinkSettings;
+  outbox: OutboxSettings;
   maxConcurrentChecks: number;
   checks: ResolvedCheck[];
 }
@@ -94,9 +104,18 @@ const fileSchema = z
         idle_timeout: durationMs({ minMs: 1_000, maxMs: 3_600_000 }).optional(),
         backoff_min: durationMs({ minMs: 10 }).default(500),
         backoff_max: durationMs({ minMs: 100 }).default(30_000),
+        max_bytes_per_sec: z.number().int().min(1024).optional(),
+        failback_after: durationMs({ minMs: 1_000 }).default(300_000),
       })
       .strict()
-      .default({ window: 4, max_batch_results: 1000, max_batch_bytes: 1024 * 1024, heartbeat_interval: 10_000, backoff_min: 500, backoff_max: 30_000 }),
+      .default({ window: 4, max_batch_results: 1000, max_batch_bytes: 1024 * 1024, heartbeat_interval: 10_000, backoff_min: 500, backoff_max: 30_000, failback_after: 300_000 }),
+    outbox: z
+      .object({
+        max_bytes: z.number().int().min(64 * 1024).default(1024 ** 3),
+        max_age: durationMs({ minMs: 60_000 }).default(30 * 86_400_000),
+      })
+      .strict()
+      .default({ max_bytes: 1024 ** 3, max_age: 30 * 86_400_000 }),
     scheduler: z.object({ max_concurrent: z.number().int().min(1).max(10_000).default(256) }).strict().default({ max_concurrent: 256 }),
     defaults: z
       .object({
@@ -251,7 +270,10 @@ export function parseAgentConfig(text: string, file: string): AgentConfig {
       idleTimeoutMs: cfg.uplink.idle_timeout ?? Math.max(3 * cfg.uplink.heartbeat_interval, 5_000),
       backoffMinMs: cfg.uplink.backoff_min,
       backoffMaxMs: cfg.uplink.backoff_max,
+      maxBytesPerSec: cfg.uplink.max_bytes_per_sec,
+      failbackAfterMs: cfg.uplink.failback_after,
     },
+    outbox: { maxBytes: cfg.outbox.max_bytes, maxAgeMs: cfg.outbox.max_age },
     maxConcurrentChecks: cfg.scheduler.max_concurrent,
     checks,
   };

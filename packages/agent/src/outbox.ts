@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DEFAULT_LIMITS, encodeResult, pb, type ResultInit, type Status } from '@outpost/protocol';
+import { DEFAULT_LIMITS, encodeResult, pb, type GapInit, type ResultInit, type Status } from '@outpost/protocol';
 import Database from 'better-sqlite3';
+import { planCompaction, type CompactionRow, type OutboxBudget } from './outbox-compaction.js';
 
 /** A result as the scheduler hands it over; the outbox gives it its identity. */
 export interface NewResult {
@@ -25,8 +26,18 @@ export interface StoredResult {
 
 export interface OutboxDepth {
   count: number;
+  /** Bytes of encoded results waiting. */
+  bytes: number;
   oldestStartedAtMs: number | undefined;
   maxResultId: number;
+  /** Results dropped (and reported as gaps) since the outbox was created. */
+  dropped: number;
+}
+
+/** A gap record waiting to be delivered. */
+export interface StoredGap {
+  gapId: number;
+  gap: GapInit;
 }
 
 const SCHEMA = `
@@ -41,6 +52,10 @@ CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS gaps (
+  gap_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  body   TEXT NOT NULL
+);
 `;
 
 /**
@@ -60,19 +75,28 @@ export class Outbox {
   readonly #insert: Database.Statement;
   readonly #readAfter: Database.Statement<[number, number], { result_id: number; body: Buffer }>;
   readonly #remove: Database.Statement<[number, number]>;
+  readonly #removeOne: Database.Statement<[number], { size: number } | undefined>;
   readonly #getMeta: Database.Statement<[string], { value: string }>;
   readonly #setMeta: Database.Statement<[string, string]>;
   #nextId: number;
+  #count: number;
+  #bytes: number;
+  /** Gap records that could not be written (the disk was full); delivered from memory. */
+  readonly #unsavedGaps: GapInit[] = [];
 
   private constructor(db: Database.Database) {
     this.#db = db;
     this.#insert = db.prepare('INSERT INTO results (result_id, check_id, started_at, status, body) VALUES (?, ?, ?, ?, ?)');
     this.#readAfter = db.prepare('SELECT result_id, body FROM results WHERE result_id > ? ORDER BY result_id LIMIT ?');
     this.#remove = db.prepare('DELETE FROM results WHERE result_id BETWEEN ? AND ?');
+    this.#removeOne = db.prepare('DELETE FROM results WHERE result_id = ? RETURNING length(body) AS size');
     this.#getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.#setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     const seq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'results'").get() as { seq: number } | undefined;
     this.#nextId = (seq?.seq ?? 0) + 1;
+    const totals = db.prepare('SELECT count(*) AS count, coalesce(sum(length(body)), 0) AS bytes FROM results').get() as { count: number; bytes: number };
+    this.#count = totals.count;
+    this.#bytes = totals.bytes;
   }
 
   /** Open (creating if needed) the outbox file with WAL journaling. */
@@ -98,16 +122,96 @@ export class Outbox {
     if (results.length === 0) return [];
     const first = this.#nextId;
     const ids: number[] = [];
+    let bytes = 0;
     this.#db.transaction(() => {
       let id = first;
       for (const r of results) {
-        const init: ResultInit = { ...fitWireLimits(r), resultId: id };
-        this.#insert.run(id, r.checkId, r.startedAtMs, r.status, encodeResult(init));
+        const body = encodeResult({ ...fitWireLimits(r), resultId: id } satisfies ResultInit);
+        this.#insert.run(id, r.checkId, r.startedAtMs, r.status, body);
+        bytes += body.length;
         ids.push(id++);
       }
     })();
     this.#nextId = first + results.length;
+    this.#count += results.length;
+    this.#bytes += bytes;
     return ids;
+  }
+
+  /**
+   * Results that could not be written (disk full, I/O error) still get their ids, and a
+   * gap record for them is kept; if even that cannot be written it is held in memory and
+   * delivered from there. Loss is never silent.
+   */
+  recordLost(results: readonly NewResult[], reason: string): GapInit {
+    const fromResultId = this.#nextId;
+    this.#nextId += results.length;
+    const perCheck: Record<string, number> = {};
+    let firstMs = Infinity;
+    let lastMs = -Infinity;
+    for (const r of results) {
+      perCheck[r.checkId] = (perCheck[r.checkId] ?? 0) + 1;
+      firstMs = Math.min(firstMs, r.startedAtMs);
+      lastMs = Math.max(lastMs, r.startedAtMs);
+    }
+    const gap: GapInit = { fromResultId, toResultId: this.#nextId - 1, count: results.length, reason, firstMs, lastMs, perCheck };
+    try {
+      this.#db.transaction(() => {
+        this.#setSequence(this.#nextId - 1);
+        this.#saveGap(gap, results.length);
+      })();
+    } catch {
+      this.#unsavedGaps.push(gap);
+    }
+    return gap;
+  }
+
+  #saveGap(gap: GapInit, dropped: number): void {
+    this.#db.prepare('INSERT INTO gaps (body) VALUES (?)').run(JSON.stringify(gap));
+    this.#setMeta.run('dropped_total', String(Number(this.getMeta('dropped_total') ?? 0) + dropped));
+  }
+
+  /**
+   * Enforce the budget on rows after `protectThroughId` (rows up to it may be in flight):
+   * drop repeats as planned by planCompaction and store the gap record, in one transaction.
+   */
+  compact(budget: OutboxBudget, protectThroughId: number, protect: ReadonlySet<number> = new Set(), nowMs = Date.now()): GapInit | undefined {
+    if (this.#bytes <= budget.maxBytes && !this.#hasOlderThan(nowMs - budget.maxAgeMs)) return undefined;
+    const rows = this.#db
+      .prepare('SELECT result_id AS resultId, check_id AS checkId, status, started_at AS startedAtMs, length(body) AS bytes FROM results WHERE result_id > ? ORDER BY result_id')
+      .all(protectThroughId) as CompactionRow[];
+    const plan = planCompaction(rows, this.#bytes, budget, nowMs, this.#bytes > budget.maxBytes ? 'cap' : 'age', protect);
+    if (!plan.gap) return undefined;
+    this.#db.transaction(() => {
+      for (const id of plan.dropIds) this.#removeOne.get(id);
+      this.#saveGap(plan.gap!, plan.dropIds.length);
+    })();
+    this.#count -= plan.dropIds.length;
+    this.#bytes -= plan.droppedBytes;
+    return plan.gap;
+  }
+
+  #hasOlderThan(cutoffMs: number): boolean {
+    const row = this.#db.prepare('SELECT started_at FROM results ORDER BY result_id LIMIT 1').get() as { started_at: number } | undefined;
+    return row !== undefined && row.started_at < cutoffMs;
+  }
+
+  /** Gap records not yet acknowledged, oldest first (those held in memory included). */
+  pendingGaps(limit: number): StoredGap[] {
+    const rows = this.#db.prepare('SELECT gap_id, body FROM gaps ORDER BY gap_id LIMIT ?').all(limit) as { gap_id: number; body: string }[];
+    const saved = rows.map((row) => ({ gapId: row.gap_id, gap: JSON.parse(row.body) as GapInit }));
+    return [...saved, ...this.#unsavedGaps.slice(0, Math.max(0, limit - saved.length)).map((gap) => ({ gapId: -1, gap }))];
+  }
+
+  /** The collector stored these gap records. */
+  removeGaps(gaps: readonly StoredGap[]): void {
+    const remove = this.#db.prepare('DELETE FROM gaps WHERE gap_id = ?');
+    this.#db.transaction(() => {
+      for (const { gapId, gap } of gaps) {
+        if (gapId >= 0) remove.run(gapId);
+        else this.#unsavedGaps.splice(this.#unsavedGaps.indexOf(gap), 1);
+      }
+    })();
   }
 
   /**
@@ -134,38 +238,80 @@ export class Outbox {
         this.#insert.run(id++, row.check_id, row.started_at, row.status, pb.Result.encode(result).finish());
       }
       // AUTOINCREMENT's high mark must not fall back below the collector's.
-      this.#db.prepare("DELETE FROM sqlite_sequence WHERE name = 'results'").run();
-      this.#db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('results', ?)").run(id - 1);
+      this.#setSequence(id - 1);
     })();
     this.#nextId = id;
+    const totals = this.#db.prepare('SELECT coalesce(sum(length(body)), 0) AS bytes FROM results').get() as { bytes: number };
+    this.#bytes = totals.bytes;
     return rows.length;
   }
 
-  /** Up to `maxResults` rows after `afterId` in id order, stopping before `maxBytes`. */
-  readAfter(afterId: number, maxResults: number, maxBytes: number): StoredResult[] {
+  /** Move AUTOINCREMENT's high mark, so ids handed out without a row are never reused. */
+  #setSequence(seq: number): void {
+    this.#db.prepare("DELETE FROM sqlite_sequence WHERE name = 'results'").run();
+    this.#db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('results', ?)").run(seq);
+  }
+
+  /**
+   * Up to `maxResults` rows after `afterId` in id order, stopping before `maxBytes`, passing
+   * over ids in `skip` (sent ahead of their turn).
+   */
+  readAfter(afterId: number, maxResults: number, maxBytes: number, skip?: ReadonlySet<number>): StoredResult[] {
     const out: StoredResult[] = [];
     let bytes = 0;
-    for (const row of this.#readAfter.iterate(afterId, maxResults)) {
+    for (const row of this.#readAfter.iterate(afterId, maxResults + (skip?.size ?? 0))) {
+      if (skip?.has(row.result_id)) continue;
       // Each result costs its bytes plus a tag and a length prefix in the batch.
       const size = row.body.length + 6;
-      if (out.length > 0 && bytes + size > maxBytes) break;
+      if (out.length >= maxResults || (out.length > 0 && bytes + size > maxBytes)) break;
       bytes += size;
       out.push({ resultId: row.result_id, body: row.body, bytes: size });
     }
     return out;
   }
 
+  /** The newest waiting result of every check: sent first after a reconnect. */
+  readNewestPerCheck(maxResults: number): StoredResult[] {
+    const rows = this.#db
+      .prepare('SELECT result_id, body FROM results WHERE result_id IN (SELECT max(result_id) FROM results GROUP BY check_id) ORDER BY result_id LIMIT ?')
+      .all(maxResults) as { result_id: number; body: Buffer }[];
+    return rows.map((row) => ({ resultId: row.result_id, body: row.body, bytes: row.body.length + 6 }));
+  }
+
   /** Delete acknowledged rows, inclusive; returns how many went. */
   remove(fromId: number, toId: number): number {
-    return this.#remove.run(fromId, toId).changes;
+    const sized = this.#db.prepare('SELECT count(*) AS n, coalesce(sum(length(body)), 0) AS bytes FROM results WHERE result_id BETWEEN ? AND ?').get(fromId, toId) as { n: number; bytes: number };
+    const removed = this.#remove.run(fromId, toId).changes;
+    this.#count -= removed;
+    this.#bytes -= sized.bytes;
+    return removed;
+  }
+
+  /** Delete acknowledged rows by id, in one transaction; returns how many went. */
+  removeIds(ids: readonly number[]): number {
+    let removed = 0;
+    this.#db.transaction(() => {
+      for (const id of ids) {
+        const row = this.#removeOne.get(id);
+        if (row) {
+          removed += 1;
+          this.#bytes -= row.size;
+        }
+      }
+    })();
+    this.#count -= removed;
+    return removed;
   }
 
   depth(): OutboxDepth {
-    const row = this.#db.prepare('SELECT count(*) AS count, min(started_at) AS oldest FROM results').get() as {
-      count: number;
-      oldest: number | null;
+    const oldest = this.#db.prepare('SELECT started_at FROM results ORDER BY result_id LIMIT 1').get() as { started_at: number } | undefined;
+    return {
+      count: this.#count,
+      bytes: this.#bytes,
+      oldestStartedAtMs: oldest?.started_at,
+      maxResultId: this.#nextId - 1,
+      dropped: Number(this.getMeta('dropped_total') ?? 0),
     };
-    return { count: row.count, oldestStartedAtMs: row.oldest ?? undefined, maxResultId: this.#nextId - 1 };
   }
 
   getMeta(key: string): string | undefined {

@@ -17,6 +17,11 @@ export interface AgentStatusReport {
   lastAckSeq: number | null;
   clockOffsetMs: number | null;
   lastError: string | null;
+  backlogBytes: number;
+  /** Results dropped under the outbox budgets or lost to write errors, reported as gaps. */
+  dropped: number;
+  drainRatePerSec: number | null;
+  drainEtaSec: number | null;
 }
 
 const iso = (ms: string | number | undefined) => (ms === undefined || ms === '' ? null : new Date(Number(ms)).toISOString());
@@ -28,6 +33,7 @@ export function readStatus(config: AgentConfig): AgentStatusReport {
     return {
       name: config.name, outbox: path, backlog: 0, oldestUnsentAt: null, lastResultId: 0, connection: 'never started',
       connectionSince: null, collectorUrl: null, lastAckAt: null, lastAckSeq: null, clockOffsetMs: null, lastError: null,
+      backlogBytes: 0, dropped: 0, drainRatePerSec: null, drainEtaSec: null,
     };
   }
   const outbox = Outbox.open(path, { readonly: true });
@@ -48,6 +54,10 @@ export function readStatus(config: AgentConfig): AgentStatusReport {
       lastAckSeq: num('last_ack_seq'),
       clockOffsetMs: num('clock_offset_ms'),
       lastError: meta('last_error') || null,
+      backlogBytes: depth.bytes,
+      dropped: depth.dropped,
+      drainRatePerSec: depth.count > 0 ? num('drain_rate') : null,
+      drainEtaSec: depth.count > 0 && meta('drain_eta_s') ? num('drain_eta_s') : null,
     };
   } finally {
     outbox.close();
@@ -60,10 +70,14 @@ export function formatStatus(report: AgentStatusReport, now = Date.now()): strin
   const lines = [
     `agent       ${report.name}`,
     `connection  ${report.connection}${report.connectionSince ? ` since ${ago(report.connectionSince)}` : ''}${report.collectorUrl ? ` → ${report.collectorUrl}` : ''}`,
-    `backlog     ${report.backlog} result${report.backlog === 1 ? '' : 's'} waiting${report.oldestUnsentAt ? `, oldest from ${ago(report.oldestUnsentAt)}` : ''}`,
+    `backlog     ${report.backlog} result${report.backlog === 1 ? '' : 's'} waiting (${(report.backlogBytes / 1_048_576).toFixed(1)} MiB)${report.oldestUnsentAt ? `, oldest from ${ago(report.oldestUnsentAt)}` : ''}`,
     `last ack    ${ago(report.lastAckAt)}${report.lastAckSeq !== null ? ` (batch ${report.lastAckSeq})` : ''}`,
     `last result id ${report.lastResultId}`,
   ];
+  if (report.drainRatePerSec !== null) {
+    lines.push(`draining    ${report.drainRatePerSec} results/s${report.drainEtaSec !== null ? `, done in about ${formatDuration(report.drainEtaSec * 1000)}` : ''}`);
+  }
+  if (report.dropped > 0) lines.push(`dropped     ${report.dropped} results under the outbox budget (reported to the collector as gaps)`);
   if (report.clockOffsetMs !== null) lines.push(`clock offset ${report.clockOffsetMs} ms (collector minus agent)`);
   if (report.lastError) lines.push(`last error  ${report.lastError}`);
   lines.push(`outbox      ${report.outbox}`);

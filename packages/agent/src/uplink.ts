@@ -1,7 +1,6 @@
 import {
   AgentHandshake,
   decodeFrame,
-  encodeBatchBody,
   encodeFrame,
   ErrorCode,
   isOutpostError,
@@ -19,7 +18,9 @@ import type { AgentConfig } from './config.js';
 import { loadKeyFile, nextKeyPath, promoteNextKey } from './key-file.js';
 import type { Logger } from './logger.js';
 import type { Outbox } from './outbox.js';
+import { DrainProgress } from './drain-progress.js';
 import { pinnedTlsConnector } from './pinned-tls.js';
+import { SendQueue } from './send-queue.js';
 
 export type UplinkState = 'idle' | 'connecting' | 'handshaking' | 'connected' | 'backoff' | 'stopped';
 
@@ -32,12 +33,6 @@ export interface UplinkOptions {
   /** Largest WebSocket message accepted from the collector. */
   maxMessageBytes?: number;
   random?: () => number;
-}
-
-interface InFlight {
-  fromId: number;
-  toId: number;
-  count: number;
 }
 
 /**
@@ -72,6 +67,8 @@ export class Uplink {
   #ws: WebSocket | undefined;
   #pump: (() => void) | undefined;
   #batchSeq: number;
+  #queue: SendQueue | undefined;
+  readonly #progress: DrainProgress;
   #clockOffsetMs = 0;
   #keyPair: KeyPair;
 
@@ -79,6 +76,7 @@ export class Uplink {
     this.#options = options;
     this.#log = options.logger.child({ component: 'uplink' });
     this.#keyPair = options.keyPair;
+    this.#progress = new DrainProgress(options.outbox, this.#log);
     this.#batchSeq = Number(options.outbox.getMeta('batch_seq') ?? 0);
   }
 
@@ -88,6 +86,15 @@ export class Uplink {
 
   start(): void {
     this.#loop ??= this.#run();
+  }
+
+  /** Rows the outbox compaction must leave alone: sent on this connection, not yet acknowledged. */
+  get protectedThroughId(): number {
+    return this.#queue?.protectedThroughId ?? 0;
+  }
+
+  get protectedIds(): ReadonlySet<number> {
+    return this.#queue?.protectedIds ?? new Set();
   }
 
   /** New rows are in the outbox: send them if the window has room. */
@@ -122,10 +129,11 @@ export class Uplink {
     let index = 0;
     while (!this.#stop.signal.aborted) {
       const url = urls[index % urls.length]!;
-      const end = await this.#session(url);
+      const end = await this.#session(url, index % urls.length !== 0);
       if (this.#stop.signal.aborted) break;
       if (end.healthy) {
         failures = 0;
+        if (end.reason === 'returning to the first collector') index = 0;
       } else {
         failures += 1;
         index += 1;
@@ -138,7 +146,7 @@ export class Uplink {
     }
   }
 
-  #session(url: string): Promise<SessionEnd> {
+  #session(url: string, fallback: boolean): Promise<SessionEnd> {
     const { config, outbox } = this.#options;
     const keyPair = this.#keyPair;
     const nextKeyFile = nextKeyPath(config.keyFile);
@@ -165,8 +173,9 @@ export class Uplink {
         configHash: config.hash,
         ...(config.collector.token ? { enrollToken: config.collector.token } : {}),
       });
-      const inFlight = new Map<number, InFlight>();
-      let cursor = 0;
+      let queue: SendQueue | undefined;
+      let rateTimer: NodeJS.Timeout | undefined;
+      let failbackTimer: NodeJS.Timeout | undefined;
       let established = false;
       let acknowledged = false;
       // Closed on purpose (a key rotation): reconnect at once, stay on this collector.
@@ -190,21 +199,16 @@ export class Uplink {
       };
 
       const pump = () => {
-        if (!established || ws.readyState !== WebSocket.OPEN) return;
-        while (inFlight.size < config.uplink.window) {
-          const rows = outbox.readAfter(cursor, config.uplink.maxBatchResults, config.uplink.maxBatchBytes);
-          if (rows.length === 0) return;
-          const batchSeq = ++this.#batchSeq;
-          outbox.setMeta('batch_seq', String(batchSeq));
-          const payload = encodeBatchBody(
-            { agentKey: keyPair.publicKey, batchSeq, createdMs: Date.now(), clockOffsetMs: this.#clockOffsetMs },
-            rows.map((row) => row.body),
-          );
-          const fromId = rows[0]!.resultId;
-          const toId = rows[rows.length - 1]!.resultId;
-          inFlight.set(batchSeq, { fromId, toId, count: rows.length });
-          cursor = toId;
-          send({ batch: signBatch(keyPair.secretKey, payload) });
+        if (!queue || ws.readyState !== WebSocket.OPEN || rateTimer) return;
+        for (let next = queue.next(); next !== undefined; next = queue.next()) {
+          if ('waitMs' in next) {
+            rateTimer = setTimeout(() => {
+              rateTimer = undefined;
+              pump();
+            }, next.waitMs);
+            return;
+          }
+          send({ batch: next.batch });
         }
       };
 
@@ -216,7 +220,7 @@ export class Uplink {
           return;
         }
         const depth = outbox.depth();
-        send({ heartbeat: { timeMs: Date.now(), backlog: depth.count, oldestUnsentMs: depth.oldestStartedAtMs ?? 0, dropped: 0 } });
+        send({ heartbeat: { timeMs: Date.now(), backlog: depth.count, oldestUnsentMs: depth.oldestStartedAtMs ?? 0, dropped: depth.dropped } });
       };
 
       const onFrame = (frame: DecodedFrame) => {
@@ -248,20 +252,39 @@ export class Uplink {
             this.#setState('connected', { connected_at: String(Date.now()), clock_offset_ms: String(session.clockOffsetMs), last_error: '' });
             this.#log.info({ url, clockOffsetMs: session.clockOffsetMs, roundTripMs: session.roundTripMs }, 'connected to collector');
             heartbeat = setInterval(sendHeartbeat, config.uplink.heartbeatIntervalMs);
+            queue = new SendQueue({
+              outbox,
+              settings: config.uplink,
+              agentKey: keyPair.publicKey,
+              clockOffsetMs: session.clockOffsetMs,
+              sign: (payload) => signBatch(keyPair.secretKey, payload),
+              nextSeq: () => {
+                this.#batchSeq += 1;
+                outbox.setMeta('batch_seq', String(this.#batchSeq));
+                return this.#batchSeq;
+              },
+            });
+            this.#queue = queue;
+            if (fallback) {
+              // On a fallback collector: go back to the first one after a while.
+              failbackTimer = setTimeout(() => {
+                planned = true;
+                fail('returning to the first collector', 1000);
+              }, config.uplink.failbackAfterMs);
+            }
             this.#pump = pump;
             pump();
             return;
           }
           case 'ack': {
             if (!established) throw new OutpostError(ErrorCode.UNEXPECTED_FRAME, 'Ack before the handshake finished');
-            const sent = inFlight.get(frame.body.batchSeq);
-            if (sent === undefined) {
+            const results = queue?.ack(frame.body.batchSeq);
+            if (results === undefined) {
               this.#log.warn({ batchSeq: frame.body.batchSeq }, 'ack for a batch not in flight');
               return;
             }
-            inFlight.delete(frame.body.batchSeq);
             acknowledged = true;
-            outbox.remove(sent.fromId, sent.toId);
+            this.#progress.acked(results, outbox.depth().count);
             outbox.setMetas({ last_ack_at: String(Date.now()), last_ack_seq: String(frame.body.batchSeq) });
             this.#log.debug({ batchSeq: frame.body.batchSeq, stored: frame.body.stored, duplicates: frame.body.duplicates }, 'batch acknowledged');
             pump();
@@ -306,9 +329,12 @@ export class Uplink {
       ws.on('close', (code: number, why: Buffer) => {
         clearInterval(heartbeat);
         clearTimeout(idle);
+        clearTimeout(rateTimer);
+        clearTimeout(failbackTimer);
+        if (this.#queue === queue) this.#queue = undefined;
         if (this.#pump === pump) this.#pump = undefined;
         if (reason === 'closed' && why.length > 0) reason = `closed by collector (${code}): ${why.toString()}`;
-        resolve({ healthy: planned || (established && (acknowledged || inFlight.size === 0)), reason });
+        resolve({ healthy: planned || (established && (acknowledged || (queue?.inFlight ?? 0) === 0)), reason });
       });
     });
   }
