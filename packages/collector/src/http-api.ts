@@ -39,7 +39,10 @@ function parseLimit(text: string | null, fallback: number, max: number): number 
   return n;
 }
 
-function agentView(agent: AgentRecord, connected: boolean) {
+/** An agent whose clock differs from the collector's by more than this is flagged. */
+export const CLOCK_SKEW_FLAG_MS = 2_000;
+
+function agentView(agent: AgentRecord, connected: boolean, gaps: { gaps: number; dropped: number } | undefined) {
   return {
     name: agent.name,
     key: encodeKey(agent.publicKey),
@@ -50,10 +53,14 @@ function agentView(agent: AgentRecord, connected: boolean) {
     software: agent.software,
     configHash: agent.configHash,
     clockOffsetMs: agent.clockOffsetMs,
+    clockSkewed: agent.clockOffsetMs !== null && Math.abs(agent.clockOffsetMs) > CLOCK_SKEW_FLAG_MS,
     backlog: agent.backlog,
     oldestUnsent: iso(agent.oldestUnsentMs),
     resultsStored: agent.resultsStored,
     duplicates: agent.duplicates,
+    gaps: gaps?.gaps ?? 0,
+    droppedReported: gaps?.dropped ?? 0,
+    droppedAtAgent: agent.dropped ?? 0,
     lastBatchSeq: agent.lastBatchSeq,
     maxResultId: agent.maxResultId,
     createdAt: iso(agent.createdAt),
@@ -63,7 +70,7 @@ function agentView(agent: AgentRecord, connected: boolean) {
 
 /**
  * The collector's read-only HTTP JSON API, bound to loopback by default:
- * GET /api/v1/agents, /api/v1/checks, /api/v1/results, /api/v1/status.
+ * GET /api/v1/agents, /api/v1/checks, /api/v1/results, /api/v1/gaps, /api/v1/status.
  */
 export class ApiServer {
   readonly #options: ApiOptions;
@@ -107,7 +114,8 @@ export class ApiServer {
     switch (url.pathname) {
       case '/api/v1/agents': {
         const connected = this.#options.connectedAgents();
-        body = { agents: (await store.listAgents()).map((agent) => agentView(agent, connected.has(agent.id))) };
+        const gaps = await store.gapTotals();
+        body = { agents: (await store.listAgents()).map((agent) => agentView(agent, connected.has(agent.id), gaps.get(agent.id))) };
         break;
       }
       case '/api/v1/checks': {
@@ -150,6 +158,13 @@ export class ApiServer {
             batchSeq: r.batchSeq,
             receivedAt: iso(r.receivedAt),
           })),
+        };
+        break;
+      }
+      case '/api/v1/gaps': {
+        const gaps = await store.listGaps(q.get('agent') ?? undefined, parseLimit(q.get('limit'), 100, 10_000));
+        body = {
+          gaps: gaps.map((g) => ({ ...g, first: iso(g.firstMs), last: iso(g.lastMs), receivedAt: iso(g.receivedAt) })),
         };
         break;
       }

@@ -167,7 +167,7 @@ export class AgentSession {
         if (!Number.isSafeInteger(backlog) || !Number.isSafeInteger(dropped) || (oldestUnsentMs !== 0 && !isValidTimeMs(oldestUnsentMs))) {
           throw new OutpostError(ErrorCode.BAD_FRAME, 'heartbeat with counts or times out of range');
         }
-        await this.#ctx.store.recordHeartbeat(this.#agent.id, { backlog, oldestUnsentMs, at: Date.now() });
+        await this.#ctx.store.recordHeartbeat(this.#agent.id, { backlog, oldestUnsentMs, dropped, at: Date.now() });
         this.#send({ heartbeat: { timeMs: Date.now() } });
         return;
       }

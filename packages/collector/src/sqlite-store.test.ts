@@ -22,8 +22,8 @@ function result(resultId: number, startedAtMs: number, status: Status, checkId =
   return { resultId, checkId, startedAtMs, durationUs: 5, status, observation: Status[status].toLowerCase(), message: `r${resultId}`, metrics: {}, transcript: new Uint8Array(0), checkConfigHash: 'h' } as unknown as Result;
 }
 
-function batch(batchSeq: number, results: Result[]): OpenedBatch {
-  return { agentKey: new Uint8Array(32), batchSeq, results, gaps: [], createdMs: 0, clockOffsetMs: 0 } as unknown as OpenedBatch;
+function batch(batchSeq: number, results: Result[], gaps: unknown[] = []): OpenedBatch {
+  return { agentKey: new Uint8Array(32), batchSeq, results, gaps, createdMs: 0, clockOffsetMs: 0 } as unknown as OpenedBatch;
 }
 
 async function enrolled(name = 'lab-1') {
@@ -93,5 +93,14 @@ describe('SqliteStore', () => {
   it('caps how many agents may wait for approval', async () => {
     for (let i = 0; i < 3; i++) expect(await store.createPendingAgent(`p${i}`, generateKeyPair().publicKey, 1, 3)).toBe('created');
     expect(await store.createPendingAgent('p3', generateKeyPair().publicKey, 1, 3)).toBe('limit');
+  });
+
+  it('stores gap records once and totals them per agent', async () => {
+    const agent = await enrolled();
+    const gap = { fromResultId: 3, toResultId: 9, count: 5, reason: 'cap', firstMs: 100, lastMs: 900, perCheck: { a: 3, b: 2 } };
+    await store.ingestBatch(agent.id, batch(1, [result(1, 50, Status.OK)], [gap]), 1);
+    await store.ingestBatch(agent.id, batch(2, [], [gap]), 2); // re-sent after a lost ack
+    expect(await store.listGaps('lab-1')).toEqual([expect.objectContaining({ agent: 'lab-1', fromResultId: 3, toResultId: 9, count: 5, perCheck: { a: 3, b: 2 } })]);
+    expect((await store.gapTotals()).get(agent.id)).toEqual({ gaps: 1, dropped: 5 });
   });
 });

@@ -8,6 +8,7 @@ import type {
   CheckStateRecord,
   CollectorStore,
   EnrollOutcome,
+  GapRecord,
   IngestOutcome,
   ResultQuery,
   ResultRecord,
@@ -88,6 +89,8 @@ const MIGRATIONS: readonly string[] = [
   // 2: agent key rotation keeps the previous key, so a rotation interrupted on the agent's
   // side can be completed when it comes back with the old key.
   `ALTER TABLE agents ADD COLUMN previous_public_key BLOB;`,
+  // 3: what the agent says it had to drop, from its heartbeats.
+  `ALTER TABLE agents ADD COLUMN dropped INTEGER;`,
 ];
 
 interface AgentRow {
@@ -104,6 +107,7 @@ interface AgentRow {
   clock_offset_ms: number | null;
   backlog: number | null;
   oldest_unsent_ms: number | null;
+  dropped: number | null;
   results_stored: number;
   duplicates: number;
   last_batch_seq: number;
@@ -125,6 +129,7 @@ function toAgent(row: AgentRow): AgentRecord {
     clockOffsetMs: row.clock_offset_ms,
     backlog: row.backlog,
     oldestUnsentMs: row.oldest_unsent_ms,
+    dropped: row.dropped,
     resultsStored: row.results_stored,
     duplicates: row.duplicates,
     lastBatchSeq: row.last_batch_seq,
@@ -342,10 +347,32 @@ export class SqliteStore implements CollectorStore {
       .run(hello.software, hello.configHash, hello.clockOffsetMs, hello.remoteAddress, hello.at, agentId);
   }
 
-  async recordHeartbeat(agentId: number, heartbeat: { backlog: number; oldestUnsentMs: number; at: number }): Promise<void> {
+  async recordHeartbeat(agentId: number, heartbeat: { backlog: number; oldestUnsentMs: number; dropped: number; at: number }): Promise<void> {
     this.#db
-      .prepare('UPDATE agents SET backlog = ?, oldest_unsent_ms = ?, last_seen_at = ? WHERE id = ?')
-      .run(heartbeat.backlog, heartbeat.oldestUnsentMs || null, heartbeat.at, agentId);
+      .prepare('UPDATE agents SET backlog = ?, oldest_unsent_ms = ?, dropped = ?, last_seen_at = ? WHERE id = ?')
+      .run(heartbeat.backlog, heartbeat.oldestUnsentMs || null, heartbeat.dropped, heartbeat.at, agentId);
+  }
+
+  async listGaps(agent?: string, limit = 1_000): Promise<GapRecord[]> {
+    const rows = this.#db
+      .prepare(
+        `SELECT a.name AS agent, g.from_result_id AS fromResultId, g.to_result_id AS toResultId, g.count, g.reason,
+                g.first_ms AS firstMs, g.last_ms AS lastMs, g.per_check AS perCheck, g.received_at AS receivedAt
+           FROM gaps g JOIN agents a ON a.id = g.agent_id
+          WHERE (? IS NULL OR a.name = ?)
+          ORDER BY g.received_at DESC, g.from_result_id DESC LIMIT ?`,
+      )
+      .all(agent ?? null, agent ?? null, limit) as (Omit<GapRecord, 'perCheck'> & { perCheck: string })[];
+    return rows.map((row) => ({ ...row, perCheck: JSON.parse(row.perCheck) as Record<string, number> }));
+  }
+
+  async gapTotals(): Promise<Map<number, { gaps: number; dropped: number }>> {
+    const rows = this.#db.prepare('SELECT agent_id, count(*) AS gaps, sum(count) AS dropped FROM gaps GROUP BY agent_id').all() as {
+      agent_id: number;
+      gaps: number;
+      dropped: number;
+    }[];
+    return new Map(rows.map((row) => [row.agent_id, { gaps: row.gaps, dropped: row.dropped }]));
   }
 
   async ingestBatch(agentId: number, batch: OpenedBatch, receivedAt: number): Promise<IngestOutcome> {

@@ -16,6 +16,8 @@ export interface AgentRecord {
   clockOffsetMs: number | null;
   backlog: number | null;
   oldestUnsentMs: number | null;
+  /** Results the agent says it dropped under its outbox budget, from its last heartbeat. */
+  dropped: number | null;
   resultsStored: number;
   duplicates: number;
   lastBatchSeq: number;
@@ -46,6 +48,19 @@ export interface ResultRecord {
   metrics: Record<string, number>;
   configHash: string;
   batchSeq: number;
+  receivedAt: number;
+}
+
+/** Results an agent had to discard, as it reported them. */
+export interface GapRecord {
+  agent: string;
+  fromResultId: number;
+  toResultId: number;
+  count: number;
+  reason: string;
+  firstMs: number;
+  lastMs: number;
+  perCheck: Record<string, number>;
   receivedAt: number;
 }
 
@@ -91,7 +106,10 @@ export interface CollectorStore {
    */
   enrollWithToken(tokenHash: string, name: string, publicKey: Uint8Array, at: number): Promise<EnrollOutcome>;
   recordHello(agentId: number, hello: { software: string; configHash: string; clockOffsetMs: number; remoteAddress: string; at: number }): Promise<void>;
-  recordHeartbeat(agentId: number, heartbeat: { backlog: number; oldestUnsentMs: number; at: number }): Promise<void>;
+  recordHeartbeat(agentId: number, heartbeat: { backlog: number; oldestUnsentMs: number; dropped: number; at: number }): Promise<void>;
+  listGaps(agent?: string, limit?: number): Promise<GapRecord[]>;
+  /** Per agent id: how many gap records and how many results they cover. */
+  gapTotals(): Promise<Map<number, { gaps: number; dropped: number }>>;
   /** Store a verified batch idempotently: (agent, result_id) rows already present are counted, not stored. */
   ingestBatch(agentId: number, batch: OpenedBatch, receivedAt: number): Promise<IngestOutcome>;
   listCheckStates(agent?: string): Promise<CheckStateRecord[]>;
