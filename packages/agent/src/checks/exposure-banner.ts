@@ -1,3 +1,4 @@
+import { escapeBytes } from './bytes-text.js';
 import { connect } from 'node:net';
 
 export interface BannerOptions {
@@ -77,14 +78,5 @@ function grabBanner(target: BannerTarget, options: Required<BannerOptions>, sign
  * other byte as `\xNN`, so a binary or hostile greeting cannot break a log line or terminal.
  */
 export function escapeBanner(bytes: Uint8Array): string {
-  let out = '';
-  for (const byte of bytes) {
-    if (byte === 0x0d) out += '\\r';
-    else if (byte === 0x0a) out += '\\n';
-    else if (byte === 0x09) out += '\\t';
-    else if (byte === 0x5c) out += '\\\\';
-    else if (byte >= 0x20 && byte < 0x7f) out += String.fromCharCode(byte);
-    else out += `\\x${byte.toString(16).padStart(2, '0')}`;
-  }
-  return out;
+  return escapeBytes(bytes);
 }

@@ -87,12 +87,13 @@ describe('exposure policy on loopback', () => {
     expect(result.status).toBe('CRITICAL');
     expect(result.observation).toBe('violation');
     expect(result.message).toContain(`1 unexpected open: ${address}:${rogue.ports[0]}`);
-    expect(result.message).toContain('"SSH-2.0-Rogue_1.0\\r\\n\\x01\\x7f""');
+    // The quote inside the banner is escaped, so the evidence reads unambiguously.
+    expect(result.message).toContain('"SSH-2.0-Rogue_1.0\\r\\n\\x01\\x7f\\""');
     expect(result.metrics).toMatchObject({ open_ports: 2, closed_ports: 3, violations: 1, scanned_ports: 5 });
     expect(result.metrics.scan_ms).toBeGreaterThanOrEqual(0);
     expect(result.metrics.newly_open).toBeUndefined();
     const evidence = transcriptOf(result);
-    expect(evidence.violations).toEqual([{ host: address, port: rogue.ports[0], state: 'open', banner: 'SSH-2.0-Rogue_1.0\\r\\n\\x01\\x7f"' }]);
+    expect(evidence.violations).toEqual([{ host: address, port: rogue.ports[0], state: 'open', banner: 'SSH-2.0-Rogue_1.0\\r\\n\\x01\\x7f\\"' }]);
     expect(evidence.missing).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CheckContext, CheckType, Observation, StatusName } from './check.js';
 import { AUTH_PROTOCOLS, PRIV_PROTOCOLS, snmpGet, type SnmpLevel, type SnmpValue, type SnmpVersion } from './snmp-session.js';
-import { formatHostPort, parseHostPort } from './target.js';
+import { formatHostPort, hostPortField } from './target.js';
 import { nagiosRange, nagiosRangeAlerts, type NagiosRange } from './thresholds.js';
 
 const pattern = z.string().transform((source, ctx) => {
@@ -38,14 +38,7 @@ const secret = (key: string) => z.string({ error: `expected ${key} as text` }).m
 
 export const snmpSchema = z
   .object({
-    target: z.string().transform((text, ctx) => {
-      const parsed = parseHostPort(text, 161);
-      if (parsed === undefined) {
-        ctx.addIssue({ code: 'custom', message: `expected "host" or "host:port" with a port in 1-65535, got ${JSON.stringify(text)}` });
-        return z.NEVER;
-      }
-      return parsed;
-    }),
+    target: hostPortField(161),
     version: z
       .union([z.literal(1), z.literal(2), z.literal(3), z.enum(['1', '2', '2c', '3'])], { error: 'expected version 1, 2c or 3' })
       .default('2c')

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { z } from 'zod';
 
 export interface HostPort {
   host: string;
@@ -33,4 +34,17 @@ export function parseHostPort(text: string, defaultPort?: number): HostPort | un
 /** `host:port`, bracketing IPv6 literals. */
 export function formatHostPort({ host, port }: HostPort): string {
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** A zod field for `host:port` (or `host` alone when there is a default port). */
+export function hostPortField(defaultPort?: number) {
+  const shape = defaultPort === undefined ? '"host:port"' : `"host" or "host:port" (default port ${defaultPort})`;
+  return z.string().transform((text, ctx) => {
+    const parsed = parseHostPort(text, defaultPort);
+    if (parsed === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected ${shape} with a port in 1-65535, got ${JSON.stringify(text)}` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
 }

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { escapeBytes } from './tcp-steps-schema.js';
+import { escapeBytes } from './bytes-text.js';
 
 const EMPTY = Buffer.alloc(0);
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEscapedText, parseHexBytes } from './bytes-text.js';
 import { durationMs, formatDuration } from '../duration.js';
 
 /** A piece of a send: literal bytes, or the text an earlier `expect` captured by name. */
@@ -40,77 +41,43 @@ const SHAPES = {
 type Action = keyof typeof SHAPES;
 const ACTIONS = Object.keys(SHAPES) as Action[];
 const REGEX_FLAGS = new Set(['i', 'm', 's', 'u']);
-const ESCAPES: Record<string, string> = { r: '\r', n: '\n', t: '\t', '\\': '\\', '0': '\0' };
 
 /** Thrown inside this module only, turned into a zod issue naming the step. */
 class StepError extends Error {}
 
-/** Bytes as a person reads them: printable ASCII kept, everything else escaped. */
-export function escapeBytes(bytes: Uint8Array, maxChars = Infinity): string {
-  let out = '';
-  for (const byte of bytes) {
-    if (out.length >= maxChars) return `${out}…`;
-    if (byte === 0x5c) out += '\\\\';
-    else if (byte === 0x0d) out += '\\r';
-    else if (byte === 0x0a) out += '\\n';
-    else if (byte === 0x09) out += '\\t';
-    else if (byte >= 0x20 && byte < 0x7f) out += String.fromCharCode(byte);
-    else out += `\\x${byte.toString(16).padStart(2, '0')}`;
-  }
-  return out;
-}
-
 /**
- * Decode `\r \n \t \\ \xHH \0` and split out `${name}` capture references. Typed text is
- * sent as UTF-8, `\xHH` as that one byte, and a capture byte for byte as it was received.
+ * Decode escapes (see parseEscapedText) and split out `${name}` capture references. Typed
+ * text is sent as UTF-8, `\xHH` as that one byte, and a capture byte for byte as it was
+ * received; `\x24` writes a literal "$".
  */
 export function parseSendText(text: string): SendPart[] {
   const parts: SendPart[] = [];
-  let literal: number[] = [];
-  const flush = () => {
-    if (literal.length > 0) parts.push({ bytes: Buffer.from(literal) });
-    literal = [];
+  const literal = (segment: string) => {
+    if (segment === '') return;
+    const parsed = parseEscapedText(segment);
+    if ('error' in parsed) throw new StepError(parsed.error);
+    parts.push({ bytes: Buffer.from(parsed.bytes) });
   };
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!;
-    if (char === '\\') {
-      const next = text[i + 1];
-      if (next === 'x') {
-        const hex = text.slice(i + 2, i + 4);
-        if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw new StepError(`\\x needs two hex digits, got "\\x${hex}"`);
-        literal.push(parseInt(hex, 16));
-        i += 3;
-      } else if (next !== undefined && ESCAPES[next] !== undefined) {
-        literal.push(ESCAPES[next]!.charCodeAt(0));
-        i += 1;
-      } else {
-        throw new StepError(`unknown escape "\\${next ?? ''}"; use \\r \\n \\t \\\\ \\xHH or \\0 (\\x24 for a literal $)`);
-      }
-    } else if (char === '$' && text[i + 1] === '{') {
-      const end = text.indexOf('}', i);
-      const name = end === -1 ? '' : text.slice(i + 2, end);
-      if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new StepError(`"\${" must be followed by a capture name and "}", got "${text.slice(i, i + 20)}"`);
-      flush();
-      parts.push({ capture: name });
-      i = end;
-    } else {
-      // Typed text goes out as UTF-8; raw bytes are written with \xHH.
-      const whole = String.fromCodePoint(text.codePointAt(i)!);
-      literal.push(...Buffer.from(whole, 'utf8'));
-      i += whole.length - 1;
-    }
+  let from = 0;
+  for (let at = text.indexOf('${'); at !== -1; at = text.indexOf('${', from)) {
+    const end = text.indexOf('}', at);
+    const name = end === -1 ? '' : text.slice(at + 2, end);
+    if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new StepError(`"\${" must be followed by a capture name and "}", got "${text.slice(at, at + 20)}"`);
+    literal(text.slice(from, at));
+    parts.push({ capture: name });
+    from = end + 1;
   }
-  flush();
+  literal(text.slice(from));
   return parts;
 }
 
-/** `de ad be ef`, `deadbeef` or `de:ad:be:ef` to bytes. */
+/** `de ad be ef`, `deadbeef` or `de:ad:be:ef` to bytes; at least one byte. */
 export function parseHex(text: string): Buffer {
-  const digits = text.replace(/[\s:]/g, '').replace(/^0x/i, '');
-  if (digits.length === 0 || digits.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(digits)) {
-    throw new StepError(`expected pairs of hex digits such as "de ad be ef", got ${JSON.stringify(text)}`);
+  const parsed = parseHexBytes(text);
+  if ('error' in parsed || parsed.bytes.length === 0) {
+    throw new StepError('error' in parsed ? parsed.error : `expected pairs of hex digits such as "de ad be ef", got ${JSON.stringify(text)}`);
   }
-  return Buffer.from(digits, 'hex');
+  return Buffer.from(parsed.bytes);
 }
 
 /** Compile once to validate, and list the named groups the pattern can capture. */

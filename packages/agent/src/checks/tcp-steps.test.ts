@@ -256,7 +256,7 @@ describe('tcp conversation config', () => {
   it('names the step for bad hex and bad escapes', () => {
     expect(issues({ steps: [{ send_hex: 'de ad b' }] })).toContain('step 1 of 1: expected pairs of hex digits such as "de ad be ef", got "de ad b"');
     expect(issues({ steps: [{ expect_bytes: 'zz' }] })).toContain('step 1 of 1: expected pairs of hex digits');
-    expect(issues({ steps: [{ send: 'a\\q' }] })).toContain('step 1 of 1: unknown escape "\\q"');
+    expect(issues({ steps: [{ send: 'a\\q' }] })).toContain('step 1 of 1: unknown escape "\\q" at offset 1');
   });
 
   it('refuses a capture that no earlier step makes', () => {

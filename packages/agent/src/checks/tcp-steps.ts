@@ -5,7 +5,8 @@ import type { CheckContext, Observation, StatusName } from './check.js';
 import type { ConnectOutcome, PortState } from './tcp.js';
 import { formatHostPort, type HostPort } from './target.js';
 import { Session, Transcript } from './tcp-session.js';
-import { escapeBytes, type ConversationStep } from './tcp-steps-schema.js';
+import { escapeBytes } from './bytes-text.js';
+import type { ConversationStep } from './tcp-steps-schema.js';
 
 export { conversationStepsSchema, type ConversationStep } from './tcp-steps-schema.js';
 

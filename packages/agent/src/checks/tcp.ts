@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { z } from 'zod';
 import type { CheckContext, CheckType, Observation, StatusName } from './check.js';
 import { PandoraImportError, pandoraToSteps, type PandoraTcpFields } from './pandora.js';
-import { formatHostPort, parseHostPort, type HostPort } from './target.js';
+import { formatHostPort, hostPortField, type HostPort } from './target.js';
 import {
   conversationStepsSchema,
   DEFAULT_MAX_RECEIVE_BYTES,
@@ -88,15 +88,6 @@ export async function probeTcp(target: HostPort, signal: AbortSignal): Promise<C
   return outcome;
 }
 
-const hostPort = z.string().transform((text, ctx) => {
-  const parsed = parseHostPort(text);
-  if (parsed === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected "host:port" with a port in 1-65535, got ${JSON.stringify(text)}` });
-    return z.NEVER;
-  }
-  return parsed;
-});
-
 const tlsStart = z.union(
   [z.boolean(), z.object({ servername: z.string().min(1).optional(), verify: z.boolean().default(false) }).strict()],
   { error: 'expected true, false or { servername?, verify? }' },
@@ -104,7 +95,7 @@ const tlsStart = z.union(
 
 const tcpFields = z
   .object({
-    target: hostPort,
+    target: hostPortField(),
     expect: z.enum(['open', 'closed']).optional(),
     steps: conversationStepsSchema.optional(),
     pandora: z.object({ tcp_send: z.string().default(''), tcp_rcv: z.string().default('') }).strict().optional(),

@@ -240,7 +240,7 @@ describe('tls check: config', () => {
   });
 
   it('rejects a bad target, version, regex and unknown keys', () => {
-    expect(issues({ target: 'host:99999' })[0]).toContain('expected "host:port"');
+    expect(issues({ target: 'host:99999' })[0]).toContain('expected "host" or "host:port" (default port 443)');
     expect(issues({ target: 'a:1', min_version: 'SSLv3' })[0]).toMatch(/^min_version: /);
     expect(issues({ target: 'a:1', expect_subject: '(' })[0]).toMatch(/^expect_subject: expected a regular expression, got "\("/);
     expect(issues({ target: 'a:1', expiry_days: 3 })[0]).toContain('expiry_days');

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { checkServerIdentity, connect, type DetailedPeerCertificate, type PeerCertificate, type SecureVersion } from 'node:tls';
 import { z } from 'zod';
 import type { CheckContext, CheckType, Observation, StatusName } from './check.js';
-import { formatHostPort, parseHostPort } from './target.js';
+import { formatHostPort, hostPortField } from './target.js';
 
 const DAY_MS = 86_400_000;
 /** A CA bundle larger than this is not a CA bundle; refuse rather than buffer it. */
@@ -42,14 +42,7 @@ export function regexField() {
   });
 }
 
-const target = z.string().transform((text, ctx) => {
-  const parsed = parseHostPort(text, 443);
-  if (parsed === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected "host:port" with a port in 1-65535, got ${JSON.stringify(text)}` });
-    return z.NEVER;
-  }
-  return parsed;
-});
+const target = hostPortField(443);
 
 const days = z.number().min(0).max(3650);
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Observation } from './check.js';
-import { escapeBytes, parseEscapedText, parseHexBytes, udpCheck, udpSchema, UDP_LIMITS, type UdpConfig } from './udp.js';
+import { escapeBytes, parseEscapedText, parseHexBytes } from './bytes-text.js';
+import { udpCheck, udpSchema, UDP_LIMITS, type UdpConfig } from './udp.js';
 import { closedUdpPort, echo, silent, startUdpPeer, type UdpTestPeer } from './udp-test-peers.js';
 
 const peers: UdpTestPeer[] = [];
@@ -44,7 +45,7 @@ describe('parseEscapedText', () => {
 
   it('refuses unknown or incomplete escapes with the offset', () => {
     expect(parseEscapedText('ab\\q')).toEqual({ error: expect.stringContaining('offset 2') });
-    expect(parseEscapedText('ab\\x4')).toEqual({ error: expect.stringContaining('"\\\\x4"') });
+    expect(parseEscapedText('ab\\x4')).toEqual({ error: expect.stringContaining('got "\\x4"') });
     expect(parseEscapedText('ab\\')).toEqual({ error: expect.stringContaining('trailing backslash') });
   });
 
@@ -55,8 +56,8 @@ describe('parseEscapedText', () => {
   });
 
   it('shows bytes escaped and cut after the limit', () => {
-    expect(escapeBytes(Buffer.from('a"\r\n\x01'), 10)).toBe('"a\\"\\r\\n\\x01"');
-    expect(escapeBytes(Buffer.alloc(100, 0x41), 4)).toBe('"AAAA"…(+96 bytes)');
+    expect(escapeBytes(Buffer.from('a"\r\n\x01'), 20)).toBe('a\\"\\r\\n\\x01');
+    expect(escapeBytes(Buffer.alloc(100, 0x41), 4)).toBe('AAAA…');
   });
 });
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { durationMs } from '../duration.js';
 import type { CheckContext, CheckType, Observation, StatusName } from './check.js';
-import { formatHostPort, parseHostPort } from './target.js';
+import { escapeBytes, parseEscapedText, parseHexBytes, type BytesParse } from './bytes-text.js';
+import { formatHostPort, hostPortField } from './target.js';
 import { ConnectedUdpSocket, type UdpFailure } from './udp-socket.js';
 
 /** Limits on what a UDP check may configure and keep. */
@@ -22,61 +23,13 @@ export const UDP_LIMITS = {
   maxTranscriptBytes: 16_384,
 } as const;
 
-type Parsed = { bytes: Uint8Array } | { error: string };
-
-/**
- * Config text with escapes to bytes; characters other than escapes are UTF-8. Escapes:
- * `\r` `\n` `\t` `\0` `\\` and `\xHH` (exactly two hex digits, one raw byte). Any other
- * backslash is an error rather than a guess. Self-contained on purpose: the TCP
- * conversation check has its own parser for now and the two will be merged later.
- *
- * @example
- * parseEscapedText('PING\\r\\n\\x00'); // { bytes: 50 49 4e 47 0d 0a 00 }
- */
-export function parseEscapedText(text: string): Parsed {
-  const simple: Record<string, number> = { r: 0x0d, n: 0x0a, t: 0x09, '0': 0x00, '\\': 0x5c };
-  const encoder = new TextEncoder();
-  const out: number[] = [];
-  let literalFrom = 0;
-  for (let i = 0; i < text.length; i += 1) {
-    if (text[i] !== '\\') continue;
-    out.push(...encoder.encode(text.slice(literalFrom, i)));
-    const letter = text[i + 1];
-    const hex = text.slice(i + 2, i + 4);
-    if (letter !== undefined && letter in simple) {
-      out.push(simple[letter]!);
-      i += 1;
-    } else if (letter === 'x' && /^[0-9a-fA-F]{2}$/.test(hex)) {
-      out.push(Number.parseInt(hex, 16));
-      i += 3;
-    } else {
-      const seen = letter === undefined ? 'a trailing backslash' : JSON.stringify(text.slice(i, i + 4));
-      return { error: `expected an escape \\r \\n \\t \\0 \\\\ or \\xHH at offset ${i}, got ${seen}` };
-    }
-    literalFrom = i + 1;
-  }
-  out.push(...encoder.encode(text.slice(literalFrom)));
-  return { bytes: Uint8Array.from(out) };
+/** Bytes in a message: quoted, escaped, and cut after `maxBytes` with the rest counted. */
+function showBytes(bytes: Uint8Array, maxBytes: number): string {
+  const shown = `"${escapeBytes(bytes.subarray(0, maxBytes))}"`;
+  return bytes.length > maxBytes ? `${shown}…(+${bytes.length - maxBytes} bytes)` : shown;
 }
 
-/** Hex text (`"de ad be ef"`, `"deadbeef"`, `"de:ad"`) to bytes. */
-export function parseHexBytes(text: string): Parsed {
-  const digits = text.replace(/[\s:]/g, '');
-  if (!/^(?:[0-9a-fA-F]{2})*$/.test(digits)) return { error: `expected pairs of hex digits such as "de ad be ef", got ${JSON.stringify(text)}` };
-  return { bytes: Uint8Array.from(Buffer.from(digits, 'hex')) };
-}
-
-/** Bytes on one line: printable ASCII as is, `\r \n \t \0 \\ \"`, `\xHH` otherwise; cut after maxBytes. */
-export function escapeBytes(bytes: Uint8Array, maxBytes: number): string {
-  const named: Record<number, string> = { 0x0d: '\\r', 0x0a: '\\n', 0x09: '\\t', 0x00: '\\0', 0x5c: '\\\\', 0x22: '\\"' };
-  let text = '';
-  for (const byte of bytes.subarray(0, maxBytes)) {
-    text += named[byte] ?? (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`);
-  }
-  return bytes.length > maxBytes ? `"${text}"…(+${bytes.length - maxBytes} bytes)` : `"${text}"`;
-}
-
-function bytesField(parse: (text: string) => Parsed) {
+function bytesField(parse: (text: string) => BytesParse) {
   return z.string().transform((text, ctx) => {
     const parsed = parse(text);
     if ('error' in parsed || parsed.bytes.length > UDP_LIMITS.maxDatagramBytes) {
@@ -150,22 +103,13 @@ const step = z.unknown().transform((value, ctx): UdpStep => {
   return z.NEVER;
 });
 
-const hostPort = z.string().transform((text, ctx) => {
-  const parsed = parseHostPort(text);
-  if (parsed === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected "host:port" with a port in 1-65535, got ${JSON.stringify(text)}` });
-    return z.NEVER;
-  }
-  return parsed;
-});
-
 /**
  * `steps` (a conversation), or the short form `send`/`send_hex` plus `expect`/`expect_bytes`
  * for one round. `expect_no_reply` then asks that nothing more arrives after the last step.
  */
 export const udpSchema = z
   .object({
-    target: hostPort,
+    target: hostPortField(),
     steps: z.array(step).min(1).max(UDP_LIMITS.maxSteps).optional(),
     send: sendText.optional(),
     send_hex: hexBytes.optional(),
@@ -259,7 +203,7 @@ async function run(config: UdpConfig, context: CheckContext): Promise<Observatio
         round += 1;
         roundStarted = performance.now();
         firstSent ??= roundStarted;
-        note(`> round ${round}: ${current.bytes.length} bytes ${escapeBytes(current.bytes, UDP_LIMITS.maxTranscriptLineBytes)}`);
+        note(`> round ${round}: ${current.bytes.length} bytes ${showBytes(current.bytes, UDP_LIMITS.maxTranscriptLineBytes)}`);
         const failed = await socket.send(current.bytes);
         if (failed !== undefined) return stopped(failed, 0);
         continue;
@@ -269,10 +213,10 @@ async function run(config: UdpConfig, context: CheckContext): Promise<Observatio
       if (got.kind !== 'datagram') return stopped(got, waitMs);
       metrics[`round${round}_ms`] = since(roundStarted);
       metrics.rtt_ms = since(firstSent!);
-      note(`< ${got.bytes.length} bytes after ${metrics[`round${round}_ms`]} ms ${escapeBytes(got.bytes, UDP_LIMITS.maxTranscriptLineBytes)}`);
+      note(`< ${got.bytes.length} bytes after ${metrics[`round${round}_ms`]} ms ${showBytes(got.bytes, UDP_LIMITS.maxTranscriptLineBytes)}`);
       if (!current.test(got.bytes)) {
         note(`! expected ${current.shown}`);
-        return result('CRITICAL', 'mismatch', `round ${round}: reply ${escapeBytes(got.bytes, UDP_LIMITS.maxMessageBytes)} did not match ${current.shown}`);
+        return result('CRITICAL', 'mismatch', `round ${round}: reply ${showBytes(got.bytes, UDP_LIMITS.maxMessageBytes)} did not match ${current.shown}`);
       }
     }
     if (config.expect_no_reply) {
@@ -280,9 +224,9 @@ async function run(config: UdpConfig, context: CheckContext): Promise<Observatio
       const got = await socket.receive(config.step_timeout, context.signal);
       metrics.silence_ms = since(silenceStarted);
       if (got.kind === 'datagram') {
-        note(`< ${got.bytes.length} bytes ${escapeBytes(got.bytes, UDP_LIMITS.maxTranscriptLineBytes)}`);
+        note(`< ${got.bytes.length} bytes ${showBytes(got.bytes, UDP_LIMITS.maxTranscriptLineBytes)}`);
         note('! expected no reply');
-        return result('CRITICAL', 'reply', `replied ${escapeBytes(got.bytes, UDP_LIMITS.maxMessageBytes)}, expected no reply`);
+        return result('CRITICAL', 'reply', `replied ${showBytes(got.bytes, UDP_LIMITS.maxMessageBytes)}, expected no reply`);
       }
       // ICMP port-unreachable is silence from the application's side: nothing listens.
       if (got.kind === 'port_unreachable') return result('OK', 'port_unreachable', 'port unreachable (ICMP), no reply as expected');
