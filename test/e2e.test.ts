@@ -172,6 +172,10 @@ describe('end to end: agent → signed batches on wss → collector → API', ()
 
     const status = await d.api<StatusView>('/api/v1/status');
     expect(status.counters['rejected.bad_signature']).toBe(1);
+    const metrics = await (await fetch(`${d.apiUrl}/metrics`)).text();
+    expect(metrics).toContain('outpost_rejected_total{reason="bad_signature"} 1');
+    expect(metrics).toMatch(/outpost_ingest_total\{kind="results_stored"\} 10\n/);
+    expect(metrics).toContain('outpost_connected_agents 0'); // its connection was dropped
     expect(d.collectorResultIds('raw-1')).toEqual(range(10));
     expect(d.collector!.child.exitCode).toBeNull();
 

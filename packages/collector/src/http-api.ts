@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { encodeKey, statusName } from '@outpost/protocol';
 import type { Counters } from './counters.js';
 import type { Logger } from './logger.js';
+import { renderMetrics } from './metrics.js';
 import type { AgentRecord, CollectorStore } from './store.js';
 
 export interface ApiOptions {
@@ -108,6 +109,12 @@ export class ApiServer {
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://api');
     if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed; the API is read-only`);
+    if (url.pathname === '/metrics') {
+      const text = await renderMetrics({ counters: this.#options.counters, store: this.#options.store, connectedAgents: this.#options.connectedAgents });
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'cache-control': 'no-store' });
+      res.end(text);
+      return;
+    }
     const { store } = this.#options;
     const q = url.searchParams;
     let body: unknown;

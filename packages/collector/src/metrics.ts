@@ -1,0 +1,56 @@
+import { statusName } from '@outpost/protocol';
+import type { Counters } from './counters.js';
+import type { CollectorStore } from './store.js';
+
+export interface MetricsSources {
+  counters: Counters;
+  store: CollectorStore;
+  connectedAgents: () => Set<number>;
+}
+
+/** Counter names become families by their first word: rejected.bad_frame → outpost_rejected_total{reason="bad_frame"}. */
+const FAMILIES: Record<string, { metric: string; label: string; help: string }> = {
+  rejected: { metric: 'outpost_rejected_total', label: 'reason', help: 'Connections or frames rejected, by reason.' },
+  refused: { metric: 'outpost_refused_total', label: 'reason', help: 'Verified agents turned away at admission, by reason.' },
+  ingest: { metric: 'outpost_ingest_total', label: 'kind', help: 'Batches, results stored and duplicates absorbed.' },
+  connections: { metric: 'outpost_connections_total', label: 'event', help: 'Connection events.' },
+  sessions: { metric: 'outpost_sessions_total', label: 'event', help: 'Agent session events.' },
+  agents: { metric: 'outpost_agent_events_total', label: 'event', help: 'Agent events such as key rotations.' },
+};
+
+const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+/**
+ * The collector's state in the Prometheus text exposition format (version 0.0.4): every
+ * counter by family and label, connected agents, agents by status, checks by status.
+ */
+export async function renderMetrics(sources: MetricsSources): Promise<string> {
+  const lines: string[] = [];
+  const byFamily = new Map<string, [string, number][]>();
+  for (const [name, value] of Object.entries(sources.counters.toJSON())) {
+    const dot = name.indexOf('.');
+    const family = name.slice(0, dot);
+    if (!FAMILIES[family]) continue;
+    const list = byFamily.get(family) ?? [];
+    list.push([name.slice(dot + 1), value]);
+    byFamily.set(family, list);
+  }
+  for (const [family, { metric, label, help }] of Object.entries(FAMILIES)) {
+    lines.push(`# HELP ${metric} ${help}`, `# TYPE ${metric} counter`);
+    for (const [key, value] of byFamily.get(family) ?? []) lines.push(`${metric}{${label}="${escapeLabel(key)}"} ${value}`);
+  }
+  const agents = await sources.store.listAgents();
+  lines.push('# HELP outpost_agents Agents known to the collector, by enrollment status.', '# TYPE outpost_agents gauge');
+  for (const status of ['active', 'pending', 'revoked'] as const) {
+    lines.push(`outpost_agents{status="${status}"} ${agents.filter((a) => a.status === status).length}`);
+  }
+  lines.push('# HELP outpost_connected_agents Agents with a live session.', '# TYPE outpost_connected_agents gauge', `outpost_connected_agents ${sources.connectedAgents().size}`);
+  lines.push('# HELP outpost_agent_backlog Results waiting in each agent outbox, from its last heartbeat.', '# TYPE outpost_agent_backlog gauge');
+  for (const agent of agents) if (agent.backlog !== null) lines.push(`outpost_agent_backlog{agent="${escapeLabel(agent.name)}"} ${agent.backlog}`);
+  const states = await sources.store.listCheckStates();
+  const counts = new Map<string, number>();
+  for (const state of states) counts.set(statusName(state.status), (counts.get(statusName(state.status)) ?? 0) + 1);
+  lines.push('# HELP outpost_checks Checks by current status.', '# TYPE outpost_checks gauge');
+  for (const status of ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN']) lines.push(`outpost_checks{status="${status}"} ${counts.get(status) ?? 0}`);
+  return `${lines.join('\n')}\n`;
+}
