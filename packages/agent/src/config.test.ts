@@ -36,7 +36,7 @@ describe('agent config', () => {
     expect(cfg.checks).toHaveLength(1);
     expect(cfg.checks[0]).toMatchObject({ id: 'tcp:127.0.0.1:22', intervalMs: 30_000, timeoutMs: 2_000, jitterMs: 3_000 });
     expect(cfg.checks[0]!.config).toEqual({ target: { host: '127.0.0.1', port: 22 }, expect: 'open' });
-    expect(cfg.uplink.window).toBe(4);
+    expect(cfg.uplink.window).toBe(8);
   });
 
   it.each([

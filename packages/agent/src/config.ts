@@ -97,7 +97,7 @@ const fileSchema = z
       .strict(),
     uplink: z
       .object({
-        window: z.number().int().min(1).max(64).default(4),
+        window: z.number().int().min(1).max(64).default(8),
         max_batch_results: z.number().int().min(1).max(5000).default(1000),
         max_batch_bytes: z.number().int().min(4096).max(4 * 1024 * 1024 - 4096).default(1024 * 1024),
         heartbeat_interval: durationMs({ minMs: 200, maxMs: 3_600_000 }).default(10_000),
@@ -108,7 +108,7 @@ const fileSchema = z
         failback_after: durationMs({ minMs: 1_000 }).default(300_000),
       })
       .strict()
-      .default({ window: 4, max_batch_results: 1000, max_batch_bytes: 1024 * 1024, heartbeat_interval: 10_000, backoff_min: 500, backoff_max: 30_000, failback_after: 300_000 }),
+      .default({ window: 8, max_batch_results: 1000, max_batch_bytes: 1024 * 1024, heartbeat_interval: 10_000, backoff_min: 500, backoff_max: 30_000, failback_after: 300_000 }),
     outbox: z
       .object({
         max_bytes: z.number().int().min(64 * 1024).default(1024 ** 3),

@@ -12,6 +12,7 @@ import {
   type ErrorCodeValue,
   type FrameInit,
   type NonceCache,
+  type OpenedBatch,
   type ProtocolLimits,
 } from '@outpost/protocol';
 import { WebSocket } from 'ws';
@@ -19,7 +20,7 @@ import type { Counters } from './counters.js';
 import type { CollectorIdentity } from './data-dir.js';
 import { admit } from './enrollment.js';
 import type { Logger } from './logger.js';
-import type { AgentRecord, CollectorStore } from './store.js';
+import type { AgentRecord, CollectorStore, IngestOutcome } from './store.js';
 import type { ThrottledLog } from './throttled-log.js';
 
 export interface SessionContext {
@@ -58,6 +59,9 @@ export class AgentSession {
   #agent: AgentRecord | undefined;
   #agentKey: PublicKey | undefined;
   #queue: Promise<void> = Promise.resolve();
+  /** Verified batches waiting for the next commit; acked in this order after it. */
+  #pendingBatches: OpenedBatch[] = [];
+  #commit: Promise<void> | undefined;
   #queued = 0;
   #closed = false;
 
@@ -214,15 +218,37 @@ export class AgentSession {
   }
 
   async #onBatch(batch: Parameters<typeof openBatch>[0]): Promise<void> {
-    const agent = this.#agent!;
     const body = openBatch(batch, this.#agentKey!, this.#ctx.limits);
     await this.#ensureStillActive();
-    const outcome = await this.#ctx.store.ingestBatch(agent.id, body, Date.now());
-    if (this.#closed) return;
-    this.#ctx.counters.add('ingest.batches');
-    this.#ctx.counters.add('ingest.results_stored', outcome.stored);
-    this.#ctx.counters.add('ingest.duplicates', outcome.duplicates);
-    this.#send({ ack: { batchSeq: body.batchSeq, stored: outcome.stored, duplicates: outcome.duplicates } });
+    if (this.#pendingBatches.length >= this.#ctx.maxQueuedMessages) {
+      throw new OutpostError(ErrorCode.LIMIT, `more than ${this.#ctx.maxQueuedMessages} batches waiting for a commit`);
+    }
+    this.#pendingBatches.push(body);
+    // Batches verified in the same turn of the event loop share one commit.
+    this.#commit ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#commitPending());
+  }
+
+  async #commitPending(): Promise<void> {
+    const batches = this.#pendingBatches;
+    this.#pendingBatches = [];
+    this.#commit = undefined;
+    if (this.#closed || batches.length === 0) return;
+    let outcomes: IngestOutcome[];
+    try {
+      outcomes = await this.#ctx.store.ingestBatches(this.#agent!.id, batches, Date.now());
+    } catch (err: unknown) {
+      this.#fail(err);
+      return;
+    }
+    this.#ctx.counters.add('ingest.batches', batches.length);
+    this.#ctx.counters.add('ingest.commits');
+    batches.forEach((body, i) => {
+      const outcome = outcomes[i]!;
+      this.#ctx.counters.add('ingest.results_stored', outcome.stored);
+      this.#ctx.counters.add('ingest.duplicates', outcome.duplicates);
+      // Only after the commit: an Ack promises the rows are durable.
+      this.#send({ ack: { batchSeq: body.batchSeq, stored: outcome.stored, duplicates: outcome.duplicates } });
+    });
   }
 
   /** Revocation takes effect on the live connection, at the next frame. */

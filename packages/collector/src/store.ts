@@ -112,6 +112,8 @@ export interface CollectorStore {
   gapTotals(): Promise<Map<number, { gaps: number; dropped: number }>>;
   /** Store a verified batch idempotently: (agent, result_id) rows already present are counted, not stored. */
   ingestBatch(agentId: number, batch: OpenedBatch, receivedAt: number): Promise<IngestOutcome>;
+  /** Several batches of one agent in one commit (fewer syncs while a backlog drains). */
+  ingestBatches(agentId: number, batches: readonly OpenedBatch[], receivedAt: number): Promise<IngestOutcome[]>;
   listCheckStates(agent?: string): Promise<CheckStateRecord[]>;
   queryResults(query: ResultQuery): Promise<ResultRecord[]>;
   close(): Promise<void>;

