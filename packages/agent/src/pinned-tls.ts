@@ -22,6 +22,8 @@ export function pinnedTlsConnector(fingerprint: string): PinnedConnector {
       // The pin replaces CA and host-name checks, so the collector is reachable by any address.
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
+      // ws passes its handshake timeout here; without it a silent peer is waited on forever.
+      ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
     });
     socket.once('secureConnect', () => {
       const cert = socket.getPeerX509Certificate();

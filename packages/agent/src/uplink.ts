@@ -22,6 +22,9 @@ import { DrainProgress } from './drain-progress.js';
 import { pinnedTlsConnector } from './pinned-tls.js';
 import { SendQueue } from './send-queue.js';
 
+/** From the first SYN to an open WebSocket. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 export type UplinkState = 'idle' | 'connecting' | 'handshaking' | 'connected' | 'backoff' | 'stopped';
 
 export interface UplinkOptions {
@@ -160,10 +163,16 @@ export class Uplink {
       const ws = new WebSocket(url, {
         perMessageDeflate: false,
         maxPayload: maxMessageBytes,
-        handshakeTimeout: 10_000,
+        handshakeTimeout: CONNECT_TIMEOUT_MS,
         ...(connector ? { createConnection: connector.createConnection } : {}),
       });
       this.#ws = ws;
+      // A hard deadline for TCP, TLS and the upgrade together: a peer that accepts and then
+      // says nothing (or drips bytes) must not hold the uplink, nor keep it from failing over.
+      const connectDeadline = setTimeout(() => {
+        reason = `connect timed out: no WebSocket to ${url} within ${CONNECT_TIMEOUT_MS} ms`;
+        ws.terminate();
+      }, CONNECT_TIMEOUT_MS);
       const handshake = new AgentHandshake({
         keyPair,
         agentName: config.name,
@@ -305,6 +314,7 @@ export class Uplink {
       };
 
       ws.on('open', () => {
+        clearTimeout(connectDeadline);
         if (connector && !connector.verified) {
           fail('TLS pin was not verified before the WebSocket opened');
           return;
@@ -324,9 +334,11 @@ export class Uplink {
         }
       });
       ws.on('error', (err: Error) => {
-        reason = isOutpostError(err) ? `${err.code}: ${err.message}` : err.message;
+        // The first reason is the real one; terminate() reports its own error after it.
+        if (reason === 'closed') reason = isOutpostError(err) ? `${err.code}: ${err.message}` : err.message;
       });
       ws.on('close', (code: number, why: Buffer) => {
+        clearTimeout(connectDeadline);
         clearInterval(heartbeat);
         clearTimeout(idle);
         clearTimeout(rateTimer);
