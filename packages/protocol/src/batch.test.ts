@@ -32,6 +32,14 @@ function makeBatch(count: number, keys = generateKeyPair()) {
 }
 
 describe('batches', () => {
+  it('encodes a result so the decoder reads back every field, defaults included', () => {
+    const full = { resultId: 2 ** 40 + 3, checkId: 'tcp:127.0.0.1:22', startedAtMs: 1_700_000_000_123, durationUs: 4_294_967_295, status: Status.WARNING,
+      observation: 'threshold', message: 'ünïcode ✓', metrics: { connect_ms: 0.125, 'odd key': -1, zero: 0 }, transcript: new Uint8Array([0, 1, 255]), checkConfigHash: 'abc' };
+    expect(pb.Result.decode(encodeResult(full))).toMatchObject({ ...full, transcript: Buffer.from([0, 1, 255]) });
+    const sparse = pb.Result.decode(encodeResult({ resultId: 1, checkId: 'c', status: Status.OK }));
+    expect(sparse).toMatchObject({ resultId: 1, checkId: 'c', status: Status.OK, startedAtMs: 0, message: '', metrics: {} });
+  });
+
   it('round-trips pre-encoded results through sign, verify and decode', () => {
     const { keys, batch } = makeBatch(10);
     const body = openBatch(batch, PublicKey.from(keys.publicKey));
