@@ -1,29 +1,9 @@
 // The ceiling for a collector's ingest on this disk: plain better-sqlite3 inserting the same
-// rows into a table shaped like the collector's, with its indexes and its durability setting.
+// rows into the collector's own results table (made by its migrations), with its indexes
+// and its durability setting.
 import Database from 'better-sqlite3';
 import type { NewResult } from '../../packages/agent/dist/outbox.js';
-
-// The collector's results table and indexes (packages/collector/src/sqlite-store.ts, migration 1).
-const SCHEMA = `
-CREATE TABLE results (
-  agent_id    INTEGER NOT NULL,
-  result_id   INTEGER NOT NULL,
-  check_id    TEXT    NOT NULL,
-  started_at  INTEGER NOT NULL,
-  duration_us INTEGER NOT NULL,
-  status      INTEGER NOT NULL,
-  observation TEXT    NOT NULL,
-  message     TEXT    NOT NULL,
-  metrics     TEXT,
-  transcript  BLOB,
-  config_hash TEXT    NOT NULL,
-  batch_seq   INTEGER NOT NULL,
-  received_at INTEGER NOT NULL,
-  PRIMARY KEY (agent_id, result_id)
-) WITHOUT ROWID;
-CREATE INDEX results_by_check_time ON results (agent_id, check_id, started_at);
-CREATE INDEX results_by_time ON results (started_at);
-`;
+import { SqliteStore } from '../../packages/collector/dist/sqlite-store.js';
 
 export interface CeilingOptions {
   path: string;
@@ -41,11 +21,15 @@ export interface CeilingOptions {
  * const sec = collectorCeiling({ path: '/tmp/x.db', results: 1_440_000, rowsPerTxn: 1000, make });
  */
 export function collectorCeiling(options: CeilingOptions): number {
+  // The collector's own migrations make the schema, so the ceiling follows it when it changes.
+  void SqliteStore.open(options.path).close();
   const db = new Database(options.path);
   try {
+    // The collector's own settings (sqlite-store.ts).
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.exec(SCHEMA);
+    db.pragma('cache_size = -65536');
+    db.pragma('wal_autocheckpoint = 10000');
     const insert = db.prepare(
       `INSERT OR IGNORE INTO results (agent_id, result_id, check_id, started_at, duration_us, status, observation, message, metrics, transcript, config_hash, batch_seq, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -39,7 +39,7 @@ const server = z.string().transform((text, ctx) => {
   // An address, not a name: resolving the server through DNS would mix its failures into ours.
   const parsed = parseHostPort(text, 53);
   if (parsed === undefined || isIP(parsed.host) === 0) {
-    ctx.addIssue({ code: 'custom', message: `expected an IP address with an optional port in 1-65535 ("127.0.0.1", "10.0.0.2:5353", "[::1]:53"), got ${JSON.stringify(text)}` });
+    ctx.addIssue({ code: 'custom', message: `expected an IP address with an optional port in 1-65535 ("127.0.0.1", "192.0.2.53:5353", "[::1]:53"), got ${JSON.stringify(text)}` });
     return z.NEVER;
   }
   return parsed;

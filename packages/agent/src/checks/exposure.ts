@@ -243,7 +243,7 @@ function describe(config: ExposureConfig): string {
  * closed or filtered. Differences from the previous scan are reported as newly open/closed.
  *
  * @example
- * // config: { type: exposure, targets: 10.0.0.0/24, ports: "1-65535", must_open: "22", may_open: "80,443" }
+ * // config: { type: exposure, targets: 192.0.2.0/24, ports: "1-65535", must_open: "22", may_open: "80,443" }
  * const result = await exposureCheck.run(exposureCheck.schema.parse(raw), { signal, timeoutMs, memory });
  */
 export const exposureCheck: CheckType<ExposureConfig> = {

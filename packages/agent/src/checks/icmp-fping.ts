@@ -61,7 +61,7 @@ export async function findFping(searchPath = process.env.PATH ?? ''): Promise<st
   return undefined;
 }
 
-// `-C` summary on stderr: `10.0.0.1     : 0.035 - 0.039`, one value or `-` per ping.
+// `-C` summary on stderr: `192.0.2.1    : 0.035 - 0.039`, one value or `-` per ping.
 const SUMMARY_LINE = /^(\S+)\s+:((?:\s+(?:-|\d+(?:\.\d+)?))+)\s*$/;
 
 /** Parse fping's `-C` summary lines; other lines are ignored. */

@@ -71,7 +71,7 @@ const HOST_NAME = /^(?=.*[A-Za-z_-])[A-Za-z0-9._-]{1,253}$/;
  * addresses, which are not hosts (a connect to the broadcast address fails with EACCES).
  *
  * @example
- * parseTargetList('10.0.0.0/30, db.lan') // { ok: true, value: ['10.0.0.1', '10.0.0.2', 'db.lan'] }
+ * parseTargetList('192.0.2.0/30, db.lan') // { ok: true, value: ['192.0.2.1', '192.0.2.2', 'db.lan'] }
  */
 export function parseTargetList(text: string | readonly string[], options: TargetListOptions = {}): Parsed<string[]> {
   const { maxCidrPrefix = 16 } = options;
