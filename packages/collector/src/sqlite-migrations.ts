@@ -1,0 +1,80 @@
+// The collector's SQLite schema, one entry per version. Append; never edit a shipped entry.
+
+/** Versioned migrations; `PRAGMA user_version` records how many have run. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE agents (
+    id               INTEGER PRIMARY KEY,
+    name             TEXT    NOT NULL UNIQUE,
+    public_key       BLOB    NOT NULL UNIQUE,
+    status           TEXT    NOT NULL CHECK (status IN ('pending', 'active', 'revoked')),
+    created_at       INTEGER NOT NULL,
+    approved_at      INTEGER,
+    last_seen_at     INTEGER,
+    remote_address   TEXT,
+    software         TEXT,
+    config_hash      TEXT,
+    clock_offset_ms  INTEGER,
+    backlog          INTEGER,
+    oldest_unsent_ms INTEGER,
+    results_stored   INTEGER NOT NULL DEFAULT 0,
+    duplicates       INTEGER NOT NULL DEFAULT 0,
+    last_batch_seq   INTEGER NOT NULL DEFAULT 0,
+    max_result_id    INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE enrollment_tokens (
+    token_hash  TEXT PRIMARY KEY,
+    agent_name  TEXT,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER,
+    used_by     INTEGER REFERENCES agents (id)
+  ) WITHOUT ROWID;
+  CREATE TABLE results (
+    agent_id    INTEGER NOT NULL,
+    result_id   INTEGER NOT NULL,
+    check_id    TEXT    NOT NULL,
+    started_at  INTEGER NOT NULL,
+    duration_us INTEGER NOT NULL,
+    status      INTEGER NOT NULL,
+    observation TEXT    NOT NULL,
+    message     TEXT    NOT NULL,
+    metrics     TEXT,
+    transcript  BLOB,
+    config_hash TEXT    NOT NULL,
+    batch_seq   INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, result_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX results_by_check_time ON results (agent_id, check_id, started_at);
+  CREATE INDEX results_by_time ON results (started_at);
+  CREATE TABLE gaps (
+    agent_id       INTEGER NOT NULL,
+    from_result_id INTEGER NOT NULL,
+    to_result_id   INTEGER NOT NULL,
+    count          INTEGER NOT NULL,
+    reason         TEXT    NOT NULL,
+    first_ms       INTEGER NOT NULL,
+    last_ms        INTEGER NOT NULL,
+    per_check      TEXT    NOT NULL,
+    received_at    INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, from_result_id, to_result_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE check_state (
+    agent_id    INTEGER NOT NULL,
+    check_id    TEXT    NOT NULL,
+    status      INTEGER NOT NULL,
+    observation TEXT    NOT NULL,
+    message     TEXT    NOT NULL,
+    started_at  INTEGER NOT NULL,
+    result_id   INTEGER NOT NULL,
+    since       INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, check_id)
+  ) WITHOUT ROWID;
+  `,
+  // 2: agent key rotation keeps the previous key, so a rotation interrupted on the agent's
+  // side can be completed when it comes back with the old key.
+  `ALTER TABLE agents ADD COLUMN previous_public_key BLOB;`,
+  // 3: what the agent says it had to drop, from its heartbeats.
+  `ALTER TABLE agents ADD COLUMN dropped INTEGER;`,
+];
