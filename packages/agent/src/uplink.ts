@@ -167,12 +167,6 @@ export class Uplink {
         ...(connector ? { createConnection: connector.createConnection } : {}),
       });
       this.#ws = ws;
-      // A hard deadline for TCP, TLS and the upgrade together: a peer that accepts and then
-      // says nothing (or drips bytes) must not hold the uplink, nor keep it from failing over.
-      const connectDeadline = setTimeout(() => {
-        reason = `connect timed out: no WebSocket to ${url} within ${CONNECT_TIMEOUT_MS} ms`;
-        ws.terminate();
-      }, CONNECT_TIMEOUT_MS);
       const handshake = new AgentHandshake({
         keyPair,
         agentName: config.name,
@@ -192,6 +186,12 @@ export class Uplink {
       let reason = 'closed';
       let heartbeat: NodeJS.Timeout | undefined;
       let idle: NodeJS.Timeout | undefined;
+      // A hard deadline for TCP, TLS and the upgrade together: a peer that accepts and then
+      // says nothing (or drips bytes) must not hold the uplink, nor keep it from failing over.
+      const connectDeadline = setTimeout(() => {
+        reason = `connect timed out: no WebSocket to ${url} within ${CONNECT_TIMEOUT_MS} ms`;
+        ws.terminate();
+      }, CONNECT_TIMEOUT_MS);
 
       const fail = (why: string, code = 1002) => {
         reason = why;
