@@ -147,6 +147,10 @@ describe('end to end: agent → signed batches on wss → collector → API', ()
     expect(status.counters['refused.bad_token']).toBe(1);
     expect(d.collectorResultIds('intruder')).toEqual([]);
 
+    const listed = await runCli('collector', ['agents', 'list', '--data-dir', d.collectorDir, '--json']);
+    expect(JSON.parse(listed.stdout)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'lab-2', status: 'pending', resultsStored: 0, gaps: 0, dropped: 0 })]),
+    );
     const approve = await runCli('collector', ['agents', 'approve', 'lab-2', '--data-dir', d.collectorDir]);
     expect(approve.code).toBe(0);
     await eventually('results after approval', () => (d.collectorResultIds('lab-2').length > 0 ? true : undefined));

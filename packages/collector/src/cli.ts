@@ -100,16 +100,20 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           .option('json', { type: 'boolean', default: false }),
       async (argv) => {
         if (argv.action === 'list') {
-          const agents = await withStore(argv['data-dir'], (store) => store.listAgents());
+          const [agents, gaps] = await withStore(argv['data-dir'], async (store) => [await store.listAgents(), await store.gapTotals()] as const);
           if (argv.json) {
-            const rows = agents.map((a) => ({ name: a.name, status: a.status, key: encodeKey(a.publicKey), lastSeen: a.lastSeenAt, resultsStored: a.resultsStored }));
+            const rows = agents.map((a) => ({
+              name: a.name, status: a.status, key: encodeKey(a.publicKey), lastSeen: a.lastSeenAt, resultsStored: a.resultsStored,
+              gaps: gaps.get(a.id)?.gaps ?? 0, dropped: gaps.get(a.id)?.dropped ?? 0,
+            }));
             process.stdout.write(`${JSON.stringify(rows)}\n`);
             return;
           }
-          process.stdout.write(`${'NAME'.padEnd(24)} ${'STATUS'.padEnd(8)} ${'LAST SEEN'.padEnd(24)} ${'RESULTS'.padStart(10)}  KEY\n`);
+          process.stdout.write(`${'NAME'.padEnd(24)} ${'STATUS'.padEnd(8)} ${'LAST SEEN'.padEnd(24)} ${'RESULTS'.padStart(10)} ${'DROPPED'.padStart(8)}  KEY\n`);
           for (const a of agents) {
             const seen = a.lastSeenAt ? new Date(a.lastSeenAt).toISOString() : 'never';
-            process.stdout.write(`${a.name.padEnd(24)} ${a.status.padEnd(8)} ${seen.padEnd(24)} ${String(a.resultsStored).padStart(10)}  ${encodeKey(a.publicKey)}\n`);
+            const dropped = String(gaps.get(a.id)?.dropped ?? 0);
+            process.stdout.write(`${a.name.padEnd(24)} ${a.status.padEnd(8)} ${seen.padEnd(24)} ${String(a.resultsStored).padStart(10)} ${dropped.padStart(8)}  ${encodeKey(a.publicKey)}\n`);
           }
           return;
         }
