@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
-const SCRIPTS = ['scan.ts', 'checks.ts', 'outbox.ts', 'drain.ts'];
+const SCRIPTS = ['scan.ts', 'checks.ts', 'outbox.ts', 'drain.ts', 'icmp.ts', 'ingest.ts', 'footprint.ts'];
 let failed = 0;
 for (const script of SCRIPTS) {
   console.log(`\n=== bench/${script} ${process.argv.slice(2).join(' ')}`);

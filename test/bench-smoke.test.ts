@@ -119,4 +119,66 @@ describe('bench smoke (--tiny)', () => {
     expect(run.code, `drain.ts failed:\n${run.stderr}\n${run.stdout}`).toBe(0);
     expect(run.stdout).toMatch(/counts: collector 20,000 rows, 0 duplicates; outbox 0 left/);
   });
+
+  it('icmp.ts: sweepIcmp and fping -i0 both see all 16 loopback hosts, table and JSON written', async () => {
+    requireTool('fping', 'fping', ['--version']);
+    const run = await runBench('icmp.ts', ['--tiny', '--results-dir', resultsDir]);
+    expect(run.code, `icmp.ts failed:\n${run.stderr}`).toBe(0);
+    expect(run.stderr).not.toContain('MISMATCH');
+    expect(run.stdout).toContain('ICMP sweep of 16 hosts: sweepIcmp');
+    const results = resultsFile('icmp');
+    expect(results.rows).toHaveLength(3);
+    for (const row of results.rows) {
+      expect(row.outpost, row.scenario).toBeGreaterThan(0);
+      expect(row.peer, row.scenario).toBeGreaterThan(0);
+    }
+    // Warm-up excluded: 3 timed rounds per tool, each with every host alive.
+    for (const alive of Object.values(results.details['alive'] as Record<string, number[]>)) expect(alive).toEqual([16, 16, 16]);
+  });
+
+  it('ingest.ts: signed batches over wss all stored once at a real collector, ceilings measured', async () => {
+    const run = await runBench('ingest.ts', ['--tiny', '--results-dir', resultsDir]);
+    expect(run.code, `ingest.ts failed:\n${run.stderr}\n${run.stdout}`).toBe(0);
+    expect(run.stdout).toContain('collector ingest over wss');
+    const results = resultsFile('ingest');
+    expect(results.rows.map((row) => row.scenario)).toEqual(['collector ingest over wss (verify + dedup + store + ack)', 'decodeFrame + openBatch alone (in-process ceiling)']);
+    for (const row of results.rows) {
+      expect(row.outpost, row.scenario).toBeGreaterThan(0);
+      expect(row.peer, row.scenario).toBeGreaterThan(0);
+    }
+    expect(results.details['acks']).toMatchObject({ stored: 20_000, duplicates: 0 });
+    expect(results.details['collectorRows']).toBe(20_000);
+  });
+
+  it('footprint.ts: 100 checks reach the collector with the right statuses, RSS and CPU sampled', async () => {
+    const run = await runBench('footprint.ts', ['--tiny', '--results-dir', resultsDir]);
+    expect(run.code, `footprint.ts failed:\n${run.stderr}\n${run.stdout}`).toBe(0);
+    expect(run.stdout).toContain('agent RSS max (100 checks)');
+    const results = resultsFile('footprint');
+    // Ports round-robin over 4 listeners then 4 refused ports: 52 of checks 0..99 hit a listener.
+    expect(results.details['collector']).toMatchObject({ checks: 100, ok: 52, critical: 48 });
+    const measured = results.details['measured'] as { samples: unknown[]; rssMaxMB: number };
+    expect(measured.samples).toHaveLength(5);
+    expect(measured.rssMaxMB).toBeGreaterThan(10);
+  });
+
+  it('footprint.ts: Ctrl-C kills the agent and collector and removes the deployment directory', async () => {
+    let interrupted = false;
+    const run = await runBench('footprint.ts', ['--tiny', '--results-dir', resultsDir], (stderr, child) => {
+      if (!interrupted && stderr.includes('sampling agent pid')) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(interrupted, `never reached sampling:\n${run.stderr}`).toBe(true);
+    expect(run.code).toBe(130);
+    const dir = /files in (\S+)/.exec(run.stderr)?.[1];
+    const pid = Number(/sampling agent pid (\d+)/.exec(run.stderr)?.[1]);
+    expect(dir).toMatch(/^\//);
+    expect(readdirSync(tmpdir())).not.toContain(dir!.split('/').pop());
+    // SIGKILL is delivered before exit; give the kernel a moment to reap the child.
+    const alive = () => readdirSync('/proc').includes(String(pid));
+    for (let i = 0; i < 20 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive()).toBe(false);
+  });
 });

@@ -28,6 +28,8 @@ export const icmpSchema = z
     count: z.number().int().min(1).max(100).default(3),
     // `interval` and `timeout` are the scheduler's keys, hence the `ping_` prefix.
     ping_interval: durationMs({ minMs: 10, maxMs: 60_000 }).default(200),
+    // Between packets to different hosts; fping's default. 0 is fping -i0.
+    host_interval: durationMs({ minMs: 0, maxMs: 1_000 }).default(10),
     ping_timeout: durationMs({ minMs: 1, maxMs: 60_000 }).default(500),
     rtt_warning_ms: positive('rtt_warning_ms').optional(),
     rtt_critical_ms: positive('rtt_critical_ms').optional(),
@@ -164,6 +166,7 @@ async function run(config: IcmpConfig, context: CheckContext): Promise<Observati
   const sweep = await sweepIcmp(config.hosts, {
     count: config.count,
     intervalMs: config.ping_interval,
+    hostIntervalMs: config.host_interval,
     pingTimeoutMs: config.ping_timeout,
     signal: context.signal,
   });
