@@ -16,22 +16,11 @@ import {
 } from '@outpost/protocol';
 import { WebSocket } from 'ws';
 import type { NewResult } from '../../packages/agent/dist/outbox.js';
+import { fitWireLimits, toResultInit } from '../../packages/agent/dist/result-wire.js';
 
 /** `count` encoded results from id `firstId`, made exactly as the outbox encodes them. */
 export function encodeResults(results: readonly NewResult[], firstId: number): Uint8Array[] {
-  return results.map((r, i) =>
-    encodeResult({
-      resultId: firstId + i,
-      checkId: r.checkId,
-      startedAtMs: r.startedAtMs,
-      durationUs: r.durationUs,
-      status: r.status,
-      observation: r.observation,
-      message: r.message,
-      metrics: r.metrics,
-      checkConfigHash: r.checkConfigHash,
-    }),
-  );
+  return results.map((r, i) => encodeResult(toResultInit(fitWireLimits(r), firstId + i)));
 }
 
 /** One signed Batch frame (the bytes that go on the wire). */
