@@ -174,6 +174,7 @@ export class Uplink {
         ...(rotateTo ? { rotateTo } : {}),
         software: this.#options.software,
         configHash: config.hash,
+        heartbeatIntervalMs: config.uplink.heartbeatIntervalMs,
         ...(config.collector.token ? { enrollToken: config.collector.token } : {}),
       });
       let queue: SendQueue | undefined;

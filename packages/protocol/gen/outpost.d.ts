@@ -349,6 +349,9 @@ export namespace outpost {
             /** Hello rotateSignatureNew. */
             rotateSignatureNew: Uint8Array;
 
+            /** Hello heartbeatIntervalMs. */
+            heartbeatIntervalMs: number;
+
             /**
              * Encodes the specified Hello message. Does not implicitly {@link outpost.v1.Hello.verify|verify} messages.
              * @param message Hello message or plain object to encode
@@ -415,6 +418,9 @@ export namespace outpost {
 
                 /** Hello rotateSignatureNew */
                 rotateSignatureNew?: (Uint8Array|null);
+
+                /** Hello heartbeatIntervalMs */
+                heartbeatIntervalMs?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

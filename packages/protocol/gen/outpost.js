@@ -761,6 +761,7 @@ export const outpost = $root.outpost = (() => {
              * @property {Uint8Array|null} [rotateToKey] Hello rotateToKey
              * @property {Uint8Array|null} [rotateSignatureOld] Hello rotateSignatureOld
              * @property {Uint8Array|null} [rotateSignatureNew] Hello rotateSignatureNew
+             * @property {number|null} [heartbeatIntervalMs] Hello heartbeatIntervalMs
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -889,6 +890,14 @@ export const outpost = $root.outpost = (() => {
             Hello.prototype.rotateSignatureNew = $util.newBuffer([]);
 
             /**
+             * Hello heartbeatIntervalMs.
+             * @member {number} heartbeatIntervalMs
+             * @memberof outpost.v1.Hello
+             * @instance
+             */
+            Hello.prototype.heartbeatIntervalMs = 0;
+
+            /**
              * Encodes the specified Hello message. Does not implicitly {@link outpost.v1.Hello.verify|verify} messages.
              * @function encode
              * @memberof outpost.v1.Hello
@@ -928,6 +937,8 @@ export const outpost = $root.outpost = (() => {
                     writer.uint32(/* id 11, wireType 2 =*/90).bytes(message.rotateSignatureOld);
                 if (message.rotateSignatureNew != null && $Object.hasOwnProperty.call(message, "rotateSignatureNew") && message.rotateSignatureNew.length)
                     writer.uint32(/* id 12, wireType 2 =*/98).bytes(message.rotateSignatureNew);
+                if (message.heartbeatIntervalMs != null && $Object.hasOwnProperty.call(message, "heartbeatIntervalMs") && message.heartbeatIntervalMs !== 0)
+                    writer.uint32(/* id 13, wireType 0 =*/104).uint32(message.heartbeatIntervalMs);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1078,6 +1089,15 @@ export const outpost = $root.outpost = (() => {
                                 message.rotateSignatureNew = value;
                             else
                                 delete message.rotateSignatureNew;
+                            continue;
+                        }
+                    case 13: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.heartbeatIntervalMs = value;
+                            else
+                                delete message.heartbeatIntervalMs;
                             continue;
                         }
                     }

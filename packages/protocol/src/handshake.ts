@@ -70,6 +70,8 @@ export interface AgentHandshakeOptions extends HandshakeEnv {
   software: string;
   configHash: string;
   enrollToken?: string;
+  /** Idle heartbeat interval, told to the collector for its liveness grace period. */
+  heartbeatIntervalMs?: number;
 }
 
 /** What the agent learns from a verified Welcome. */
@@ -146,6 +148,7 @@ export class AgentHandshake {
       software: this.#options.software,
       configHash: this.#options.configHash,
       enrollToken: this.#options.enrollToken ?? '',
+      heartbeatIntervalMs: this.#options.heartbeatIntervalMs ?? 0,
       signature: sign(keyPair.secretKey, HELLO_DOMAIN, [
         this.#collectorNonce,
         this.#agentNonce,
@@ -215,6 +218,8 @@ export interface VerifiedHello {
   software: string;
   configHash: string;
   enrollToken: string;
+  /** The agent's idle heartbeat interval; 0 when it did not say. */
+  heartbeatIntervalMs: number;
   /** Collector clock minus agent clock, estimated from the round trip. */
   clockOffsetMs: number;
   /** The agent proves it holds both keys and asks to be known by `rotateTo` from now on. */
@@ -298,6 +303,7 @@ export class CollectorHandshake {
       software: hello.software,
       configHash: hello.configHash,
       enrollToken: hello.enrollToken,
+      heartbeatIntervalMs: hello.heartbeatIntervalMs,
       clockOffsetMs: Math.round((this.#challengeSentAt + receivedAt) / 2 - hello.timeMs),
     };
   }
