@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { AgentConfig } from './config.js';
 import { loadKeyFile } from './key-file.js';
 import type { Logger } from './logger.js';
+import { AgentMetrics } from './metrics.js';
 import { Outbox, type NewResult } from './outbox.js';
 import { Scheduler } from './scheduler.js';
 import { Uplink } from './uplink.js';
@@ -31,6 +32,7 @@ export class Agent {
   readonly #log: Logger;
   readonly #insecure: boolean;
   readonly #config: AgentConfig;
+  readonly #metrics: AgentMetrics;
   #pending: NewResult[] = [];
   #flushScheduled = false;
   #compactTimer: NodeJS.Timeout | undefined;
@@ -42,13 +44,23 @@ export class Agent {
     this.#config = config;
     const keyPair = loadKeyFile(config.keyFile);
     this.#outbox = Outbox.open(outboxPath(config));
-    this.#uplink = new Uplink({ config, keyPair, outbox: this.#outbox, logger, software: SOFTWARE });
+    this.#metrics = new AgentMetrics({ outbox: () => this.#outbox.depth(), connected: () => this.#uplink.state === 'connected' });
+    this.#uplink = new Uplink({ config, keyPair, outbox: this.#outbox, logger, software: SOFTWARE, metrics: this.#metrics });
+    const typeOf = new Map(config.checks.map((check) => [check.id, check.type.type]));
     this.#scheduler = new Scheduler({
       checks: config.checks,
       maxConcurrent: config.maxConcurrentChecks,
       logger,
-      onResult: (result) => this.#enqueue(result),
+      onResult: (result) => {
+        this.#metrics.checkRun(typeOf.get(result.checkId) ?? 'unknown', result.status, result.durationUs / 1e6);
+        this.#enqueue(result);
+      },
     });
+  }
+
+  /** Counters and outbox figures for `--metrics`; readable until stop(). */
+  get metrics(): AgentMetrics {
+    return this.#metrics;
   }
 
   start(): void {
@@ -94,6 +106,7 @@ export class Agent {
     if (this.#pending.length === 0) return;
     const batch = this.#pending;
     this.#pending = [];
+    this.#metrics.resultsProduced(batch);
     try {
       this.#outbox.append(batch);
     } catch (err: unknown) {

@@ -10,6 +10,7 @@ import { initAgent } from './init.js';
 import { createNextKeyFile, nextKeyPath } from './key-file.js';
 import { scanCommand } from './scan-command.js';
 import { createLogger } from './logger.js';
+import { MetricsServer, parseMetricsListen } from './metrics-server.js';
 import { EXIT_CODES, pluginOutput } from './nagios.js';
 import { formatStatus, readStatus } from './status-report.js';
 import { VERSION } from './version.js';
@@ -122,13 +123,27 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
     .command(
       'run',
       'run checks and upload results until stopped',
-      (y) => y.option('config', { type: 'string', demandOption: true }),
+      (y) =>
+        y
+          .option('config', { type: 'string', demandOption: true })
+          .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at GET /metrics on HOST:PORT (:PORT means 127.0.0.1)' }),
       async (argv) => {
+        const log = createLogger('outpost-agent');
         let agent: Agent;
+        let metricsServer: MetricsServer | undefined;
         try {
-          agent = new Agent(loadAgentConfig(argv.config), createLogger('outpost-agent'));
+          const metricsAt = argv.metrics === undefined ? undefined : parseMetricsListen(argv.metrics);
+          agent = new Agent(loadAgentConfig(argv.config), log);
+          if (metricsAt) metricsServer = new MetricsServer({ ...metricsAt, render: () => agent.metrics.render(), logger: log });
         } catch (err: unknown) {
           return fail(err);
+        }
+        try {
+          const address = await metricsServer?.start();
+          if (address) log.info({ metrics: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/metrics` }, 'metrics listening');
+        } catch (err: unknown) {
+          await agent.stop();
+          return fail(err, EXIT.failure);
         }
         agent.start();
         await new Promise<void>((resolve) => {
@@ -136,6 +151,7 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           process.once('SIGTERM', stop);
           process.once('SIGINT', stop);
         });
+        await metricsServer?.stop();
         await agent.stop();
         process.exit(EXIT.ok);
       },

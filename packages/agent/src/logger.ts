@@ -1,8 +1,35 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
-/** JSON lines on stdout, one object per event; `OUTPOST_LOG_LEVEL` sets the level. */
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * JSON lines for machines (a pipe, a file, journald), the readable form for a person at a
+ * terminal; `OUTPOST_LOG_FORMAT=json|pretty` overrides either way.
+ */
+export function chooseLogFormat({ isTTY, env }: { isTTY: boolean; env: Record<string, string | undefined> }): LogFormat {
+  const forced = env['OUTPOST_LOG_FORMAT']?.trim().toLowerCase();
+  if (forced === 'json' || forced === 'pretty') return forced;
+  return isTTY ? 'pretty' : 'json';
+}
+
+/**
+ * One event per line on stdout, JSON or readable as chooseLogFormat decides;
+ * `OUTPOST_LOG_LEVEL` sets the level. Writes are synchronous in both forms, so the last
+ * lines before a `process.exit` are not lost.
+ *
+ * @example
+ * const log = createLogger('outpost-agent');
+ * log.info({ depth: 12 }, 'agent started');
+ */
 export function createLogger(name: string): Logger {
-  return pino({ name, level: process.env['OUTPOST_LOG_LEVEL'] ?? 'info' }, pino.destination({ dest: 1, sync: true }));
+  const isTTY = process.stdout.isTTY === true;
+  const format = chooseLogFormat({ isTTY, env: process.env });
+  const stream: DestinationStream =
+    format === 'pretty'
+      ? pinoPretty({ sync: true, colorize: isTTY, destination: 1, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+      : pino.destination({ dest: 1, sync: true });
+  return pino({ name, level: process.env['OUTPOST_LOG_LEVEL'] ?? 'info' }, stream);
 }

@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs';
 import type { AgentConfig } from './config.js';
 import { loadKeyFile, nextKeyPath, promoteNextKey } from './key-file.js';
 import type { Logger } from './logger.js';
+import type { AgentMetrics } from './metrics.js';
 import type { Outbox } from './outbox.js';
 import { DrainProgress } from './drain-progress.js';
 import { pinnedTlsConnector } from './pinned-tls.js';
@@ -33,6 +34,8 @@ export interface UplinkOptions {
   outbox: Outbox;
   logger: Logger;
   software: string;
+  /** Counts batches, acks and redials for `--metrics`. */
+  metrics?: Pick<AgentMetrics, 'batchSent' | 'batchAcked' | 'reconnecting'>;
   /** Largest WebSocket message accepted from the collector. */
   maxMessageBytes?: number;
   random?: () => number;
@@ -130,7 +133,9 @@ export class Uplink {
     const random = this.#options.random ?? Math.random;
     let failures = 0;
     let index = 0;
+    let attempts = 0;
     while (!this.#stop.signal.aborted) {
+      if (attempts++ > 0) this.#options.metrics?.reconnecting();
       const url = urls[index % urls.length]!;
       const end = await this.#session(url, index % urls.length !== 0);
       if (this.#stop.signal.aborted) break;
@@ -199,7 +204,11 @@ export class Uplink {
         if (ws.readyState === WebSocket.OPEN) ws.close(code, why.slice(0, 120));
         else ws.terminate();
       };
-      const send = (frame: FrameInit) => ws.send(encodeFrame(frame));
+      const send = (frame: FrameInit): number => {
+        const bytes = encodeFrame(frame);
+        ws.send(bytes);
+        return bytes.length;
+      };
       const resetIdle = () => {
         clearTimeout(idle);
         idle = setTimeout(() => {
@@ -218,7 +227,7 @@ export class Uplink {
             }, next.waitMs);
             return;
           }
-          send({ batch: next.batch });
+          this.#options.metrics?.batchSent(next.results, send({ batch: next.batch }));
         }
       };
 
@@ -294,6 +303,7 @@ export class Uplink {
               return;
             }
             acknowledged = true;
+            this.#options.metrics?.batchAcked(results, frame.body.duplicates);
             this.#progress.acked(results, outbox.depth().count);
             outbox.setMetas({ last_ack_at: String(Date.now()), last_ack_seq: String(frame.body.batchSeq) });
             this.#log.debug({ batchSeq: frame.body.batchSeq, stored: frame.body.stored, duplicates: frame.body.duplicates }, 'batch acknowledged');
