@@ -50,9 +50,10 @@ export class TestDeployment {
     return `http://127.0.0.1:${this.httpPort}`;
   }
 
-  async startCollector(): Promise<RunningProcess> {
+  /** `extraArgs` go after the listeners, e.g. ['--config', file]. */
+  async startCollector(extraArgs: string[] = []): Promise<RunningProcess> {
     const proc = new RunningProcess('collector', [
-      'run', '--data-dir', this.collectorDir, '--listen', `127.0.0.1:${this.port}`, '--http', `127.0.0.1:${this.httpPort}`,
+      'run', '--data-dir', this.collectorDir, '--listen', `127.0.0.1:${this.port}`, '--http', `127.0.0.1:${this.httpPort}`, ...extraArgs,
     ]);
     this.collector = proc;
     await proc.waitForLine((line) => line.includes('collector listening'));
@@ -88,8 +89,9 @@ export class TestDeployment {
     return this.configPath(name);
   }
 
-  startAgent(name: string): RunningProcess {
-    const proc = new RunningProcess('agent', ['run', '--config', this.configPath(name)]);
+  /** `extraArgs` go after `run --config FILE`, e.g. ['--metrics', '127.0.0.1:9464']. */
+  startAgent(name: string, extraArgs: string[] = []): RunningProcess {
+    const proc = new RunningProcess('agent', ['run', '--config', this.configPath(name), ...extraArgs]);
     this.agents.set(name, proc);
     return proc;
   }

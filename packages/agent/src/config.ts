@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DEFAULT_PORT, ErrorCode, OutpostError, parseFingerprint, PublicKey, WS_PATH } from '@outpost/protocol';
+import { ConfigError, DEFAULT_PORT, ErrorCode, OutpostError, parseFingerprint, PublicKey, WS_PATH } from '@outpost/protocol';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { CHECK_TYPES, metricThresholds, type CheckType, type MetricThresholds } from './checks/index.js';
@@ -128,18 +128,6 @@ const fileSchema = z
     checks: z.array(z.record(z.string(), z.unknown())).default([]),
   })
   .strict();
-
-/** Config errors name the file, the key and what was expected. */
-export class ConfigError extends OutpostError {
-  constructor(file: string, path: readonly PropertyKey[], message: string) {
-    super(ErrorCode.CONFIG, `${file}: ${formatPath(path)}: ${message}`);
-  }
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(top level)';
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
-}
 
 function firstIssue(file: string, prefix: readonly PropertyKey[], error: z.ZodError): ConfigError {
   const issue = error.issues[0]!;

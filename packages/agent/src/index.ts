@@ -10,7 +10,8 @@
 export { Agent, outboxPath } from './agent.js';
 export { CHECK_TYPES } from './checks/index.js';
 export type { CheckContext, CheckType, Observation, StatusName } from './checks/index.js';
-export { ConfigError, loadAgentConfig, parseAgentConfig, type AgentConfig, type ResolvedCheck } from './config.js';
+export { ConfigError } from '@outpost/protocol';
+export { loadAgentConfig, parseAgentConfig, type AgentConfig, type ResolvedCheck } from './config.js';
 export { createLogger } from './logger.js';
 export { Outbox, type NewResult } from './outbox.js';
 export { Scheduler } from './scheduler.js';

@@ -2,9 +2,11 @@ import { encodeKey, ErrorCode, isOutpostError, OutpostError, parseDurationMs } f
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { Collector } from './collector.js';
-import { dataFiles, initDataDir, rotateCollectorKey } from './data-dir.js';
+import { loadCollectorConfig, type CollectorConfig } from './collector-config.js';
+import { dataFiles, initDataDir, loadApiToken, rotateCollectorKey } from './data-dir.js';
 import { issueToken } from './enrollment.js';
 import { createLogger } from './logger.js';
+import { testRule } from './notify/test-rule.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { AgentStatus } from './store.js';
 import { VERSION } from './version.js';
@@ -145,11 +147,58 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
       },
     )
     .command(
+      'api-token',
+      'print the operator token for the HTTP API (writes, and reads when api.read is token)',
+      (y) => y.option('data-dir', dataDir),
+      (argv) => {
+        try {
+          process.stdout.write(`${loadApiToken(argv['data-dir'])}\n`);
+        } catch (err: unknown) {
+          fail(err);
+        }
+      },
+    )
+    .command(
+      'notify test <rule>',
+      "send a test notification through one rule's notifiers, once each, and report what happened",
+      (y) =>
+        y
+          .positional('rule', { type: 'string', demandOption: true })
+          .option('config', { type: 'string', demandOption: true, describe: 'collector config file (YAML)' })
+          .option('json', { type: 'boolean', default: false }),
+      async (argv) => {
+        let outcomes: Awaited<ReturnType<typeof testRule>>;
+        try {
+          const config = loadCollectorConfig(argv.config);
+          outcomes = await testRule(config.notify, argv.rule, { logger: createLogger('outpost-collector') });
+        } catch (err: unknown) {
+          return fail(err);
+        }
+        if (argv.json) process.stdout.write(`${JSON.stringify(outcomes)}\n`);
+        else for (const o of outcomes) process.stdout.write(`${o.notifier.padEnd(24)} ${o.ok ? 'sent' : `FAILED: ${o.error ?? 'unknown error'}`}\n`);
+        process.exit(outcomes.every((o) => o.ok) ? EXIT.ok : EXIT.failure);
+      },
+    )
+    .command(
+      'check-config <file>',
+      'validate a collector config file and exit (0 valid, 2 invalid)',
+      (y) => y.positional('file', { type: 'string', demandOption: true }),
+      (argv) => {
+        try {
+          const config = loadCollectorConfig(argv.file);
+          process.stdout.write(`${argv.file}: valid (${config.notify.rules.length} notification rules, ${Object.keys(config.notify.notifiers).length} notifiers)\n`);
+        } catch (err: unknown) {
+          fail(err);
+        }
+      },
+    )
+    .command(
       'run',
       'accept agents and serve the API until stopped',
       (y) =>
         y
           .option('data-dir', dataDir)
+          .option('config', { type: 'string', describe: 'collector config file (YAML): state, agent labels, notifications, API access' })
           .option('listen', { type: 'string', default: '0.0.0.0:41121', describe: 'agent listener (TLS)' })
           .option('http', { type: 'string', default: '127.0.0.1:8080', describe: 'HTTP API listener' })
           .option('insecure', { type: 'boolean', default: false, describe: 'plain ws:// without TLS (results readable on the wire)' })
@@ -160,7 +209,10 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
         const logger = createLogger('outpost-collector');
         let collector: Collector;
         try {
+          // A bad config stops the collector before it listens: nothing half-starts.
+          const config: CollectorConfig | undefined = argv.config ? loadCollectorConfig(argv.config) : undefined;
           collector = new Collector({
+            ...(config ? { config } : {}),
             dataDir: argv['data-dir'],
             listen: parseListen(argv.listen, 'listen'),
             http: parseListen(argv.http, 'http'),

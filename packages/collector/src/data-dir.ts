@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -24,6 +25,7 @@ export function dataFiles(dir: string) {
     tlsCert: join(dir, 'tls.crt'),
     database: join(dir, 'collector.db'),
     endorsement: join(dir, 'collector.key.endorsement'),
+    apiToken: join(dir, 'api-token'),
   };
 }
 
@@ -83,6 +85,23 @@ export function loadIdentity(dir: string): CollectorIdentity {
 }
 
 /**
+ * The operator token for the HTTP API's writes (and reads when `api.read: token`). Created
+ * on first use (mode 0600), so data directories made before it existed get one too.
+ */
+export function loadApiToken(dir: string): string {
+  const path = dataFiles(dir).apiToken;
+  if (!existsSync(path)) {
+    try {
+      writeFileSync(path, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (err: unknown) {
+      // Another process created it first: use theirs.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  return readSecret(path).trim();
+}
+
+/**
  * Replace the collector's Ed25519 key. The old key signs the new one; for `overlapMs` every
  * Challenge carries that endorsement, and agents pinned to the old key move to the new one
  * on their own. The old key file is kept as `collector.key.old-<time>`. The TLS key is not
@@ -120,5 +139,6 @@ export async function initDataDir(dir: string): Promise<CollectorIdentity & { cr
   }
   const store = SqliteStore.open(files.database);
   await store.close();
+  loadApiToken(dir);
   return { ...loadIdentity(dir), created };
 }

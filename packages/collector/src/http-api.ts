@@ -1,18 +1,31 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { encodeKey, statusName } from '@outpost/protocol';
+import { encodeKey } from '@outpost/protocol';
+import { eventView, gapView, iso, resultView, SEVERITY_RANK } from './api-views.js';
+import type { ConsoleHandler } from './console-assets.js';
 import type { Counters } from './counters.js';
+import type { LiveFeed } from './live-feed.js';
 import type { Logger } from './logger.js';
 import { renderMetrics } from './metrics.js';
-import type { AgentRecord, CollectorStore } from './store.js';
+import type { NotificationRecord } from './notify/queue.js';
+import type { StateEngine } from './state-engine.js';
+import type { AgentStatus, CollectorStore, EventKind } from './store.js';
 
 export interface ApiOptions {
   host: string;
   port: number;
   store: CollectorStore;
+  engine: Pick<StateEngine, 'agentViews' | 'checkViews'>;
   counters: Counters;
   logger: Logger;
+  feed: LiveFeed;
+  /** The operator token: always needed to write; to read as well when `read` is 'token'. */
+  token: string;
+  read: 'open' | 'token';
   connectedAgents: () => Set<number>;
+  notifications: { list(limit: number, beforeId?: number): NotificationRecord[]; depth(): { pending: number; failed: number } };
+  console?: ConsoleHandler;
   startedAt: number;
 }
 
@@ -23,8 +36,10 @@ class HttpError extends Error {
   }
 }
 
-/** ISO 8601 for a stored time; null for none, and for a value no Date can hold rather than a 500. */
-const iso = (ms: number | null | undefined) => (ms && Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : null);
+const MAX_LIVE_CLIENTS = 64;
+const KEEPALIVE_MS = 15_000;
+const MAX_BODY_BYTES = 64 * 1024;
+const EVENT_KINDS: readonly EventKind[] = ['check', 'agent_silent', 'agent_back', 'summary', 'flapping_start', 'flapping_stop'];
 
 function parseTime(name: string, text: string | null): number | undefined {
   if (text === null || text === '') return undefined;
@@ -33,58 +48,76 @@ function parseTime(name: string, text: string | null): number | undefined {
   return ms;
 }
 
-function parseLimit(text: string | null, fallback: number, max: number): number {
+function parseLimit(text: string | null, fallback = 100, max = 10_000): number {
   if (text === null) return fallback;
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > max) throw new HttpError(400, `limit: expected an integer 1..${max}, got "${text}"`);
   return n;
 }
 
-/** An agent whose clock differs from the collector's by more than this is flagged. */
-export const CLOCK_SKEW_FLAG_MS = 2_000;
+/** Cursors are opaque to clients: a position in the listing's order, base64url JSON. */
+const encodeCursor = (position: number[]) => Buffer.from(JSON.stringify(position)).toString('base64url');
 
-function agentView(agent: AgentRecord, connected: boolean, gaps: { gaps: number; dropped: number } | undefined) {
-  return {
-    name: agent.name,
-    key: encodeKey(agent.publicKey),
-    status: agent.status,
-    connected,
-    lastSeen: iso(agent.lastSeenAt),
-    remoteAddress: agent.remoteAddress,
-    software: agent.software,
-    configHash: agent.configHash,
-    clockOffsetMs: agent.clockOffsetMs,
-    clockSkewed: agent.clockOffsetMs !== null && Math.abs(agent.clockOffsetMs) > CLOCK_SKEW_FLAG_MS,
-    backlog: agent.backlog,
-    oldestUnsent: iso(agent.oldestUnsentMs),
-    resultsStored: agent.resultsStored,
-    duplicates: agent.duplicates,
-    gaps: gaps?.gaps ?? 0,
-    droppedReported: gaps?.dropped ?? 0,
-    droppedAtAgent: agent.dropped ?? 0,
-    lastBatchSeq: agent.lastBatchSeq,
-    maxResultId: agent.maxResultId,
-    createdAt: iso(agent.createdAt),
-    approvedAt: iso(agent.approvedAt),
-  };
+function decodeCursor(text: string | null, length: number): number[] | undefined {
+  if (text === null || text === '') return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && value.length === length && value.every((n) => Number.isSafeInteger(n))) return value as number[];
+  } catch {
+    // falls through to the error below
+  }
+  throw new HttpError(400, 'cursor: expected the "next" value of a previous page');
+}
+
+/** A page of `limit` rows from a query asked for `limit + 1`, and the cursor after its last row. */
+function page<T>(rows: T[], limit: number, position: (row: T) => number[]): { rows: T[]; next: string | null } {
+  if (rows.length <= limit) return { rows, next: null };
+  const kept = rows.slice(0, limit);
+  return { rows: kept, next: encodeCursor(position(kept[kept.length - 1]!)) };
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  if (size === 0) return {};
+  try {
+    const value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // falls through
+  }
+  throw new HttpError(400, 'expected a JSON object as the request body');
 }
 
 /**
- * The collector's read-only HTTP JSON API, bound to loopback by default:
- * GET /api/v1/agents, /api/v1/checks, /api/v1/results, /api/v1/gaps, /api/v1/status.
+ * The collector's HTTP listener: JSON API (docs/api.md), Server-Sent Events for the
+ * console, Prometheus metrics and the console's files. Loopback by default; writes always
+ * need the operator token.
  */
 export class ApiServer {
-  readonly #options: ApiOptions;
+  readonly #o: ApiOptions;
   readonly #server: Server;
+  readonly #live = new Set<ServerResponse>();
 
   constructor(options: ApiOptions) {
-    this.#options = options;
+    this.#o = options;
     this.#server = createServer((req, res) => {
       this.#route(req, res).catch((err: unknown) => {
         const status = err instanceof HttpError ? err.status : 500;
         if (status === 500) options.logger.error({ err: err instanceof Error ? err.stack : String(err), url: req.url }, 'api error');
         const message = err instanceof HttpError ? err.message : 'internal error';
-        if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' });
+        if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
         res.end(JSON.stringify({ error: message }));
       });
     });
@@ -93,95 +126,175 @@ export class ApiServer {
   async start(): Promise<{ url: string }> {
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
-      this.#server.listen(this.#options.port, this.#options.host, () => resolve());
+      this.#server.listen(this.#o.port, this.#o.host, () => resolve());
     });
     const { port } = this.#server.address() as AddressInfo;
-    return { url: `http://${this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host}:${port}` };
+    return { url: `http://${this.#o.host.includes(':') ? `[${this.#o.host}]` : this.#o.host}:${port}` };
   }
 
   async stop(): Promise<void> {
+    for (const res of this.#live) res.end();
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });
   }
 
+  #authorise(req: IncomingMessage, url: URL, write: boolean): void {
+    if (!write && this.#o.read === 'open') return;
+    const header = req.headers.authorization ?? '';
+    // EventSource cannot send headers: the stream alone also takes the token as a parameter.
+    const given = header.startsWith('Bearer ') ? header.slice(7).trim() : url.pathname === '/api/v1/stream' ? (url.searchParams.get('access_token') ?? '') : '';
+    if (given === '') throw new HttpError(401, `${write ? 'writes' : 'reads'} need the operator token: Authorization: Bearer <token> (outpost-collector api-token)`);
+    if (!sameSecret(given, this.#o.token)) {
+      this.#o.counters.add('rejected.api_token');
+      throw new HttpError(401, 'wrong operator token');
+    }
+  }
+
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://api');
-    if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed; the API is read-only`);
+    const isApi = url.pathname.startsWith('/api/') || url.pathname === '/metrics';
+    if (!isApi && (req.method === 'GET' || req.method === 'HEAD') && this.#o.console?.(req, res)) return;
+    if (req.method === 'POST') {
+      this.#authorise(req, url, true);
+      return this.#write(req, res, url);
+    }
+    if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed`);
+    this.#authorise(req, url, false);
     if (url.pathname === '/metrics') {
-      const text = await renderMetrics({ counters: this.#options.counters, store: this.#options.store, connectedAgents: this.#options.connectedAgents });
+      const text = await renderMetrics({
+        counters: this.#o.counters,
+        store: this.#o.store,
+        connectedAgents: this.#o.connectedAgents,
+        checks: () => this.#o.engine.checkViews(),
+        notificationDepth: () => this.#o.notifications.depth(),
+        liveClients: () => this.#live.size,
+      });
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'cache-control': 'no-store' });
       res.end(text);
       return;
     }
-    const { store } = this.#options;
+    if (url.pathname === '/api/v1/stream') return this.#stream(req, res);
+    const body = await this.#read(url);
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  }
+
+  async #read(url: URL): Promise<unknown> {
+    const { store, engine } = this.#o;
     const q = url.searchParams;
-    let body: unknown;
+    const limit = parseLimit(q.get('limit'));
     switch (url.pathname) {
-      case '/api/v1/agents': {
-        const connected = this.#options.connectedAgents();
-        const gaps = await store.gapTotals();
-        body = { agents: (await store.listAgents()).map((agent) => agentView(agent, connected.has(agent.id), gaps.get(agent.id))) };
-        break;
-      }
+      case '/api/v1/agents':
+        return { agents: await engine.agentViews() };
       case '/api/v1/checks': {
-        const states = await store.listCheckStates(q.get('agent') ?? undefined);
-        body = {
-          checks: states.map((s) => ({
-            agent: s.agent,
-            check: s.checkId,
-            status: statusName(s.status),
-            observation: s.observation,
-            message: s.message,
-            lastCheck: iso(s.startedAt),
-            since: iso(s.since),
-            resultId: s.resultId,
-          })),
-        };
-        break;
+        let checks = await engine.checkViews(q.get('agent') ?? undefined, q.get('check') ?? undefined);
+        const status = q.get('status');
+        if (status) checks = checks.filter((c) => c.status === status.toUpperCase());
+        if (q.get('problems') === '1' || q.get('problems') === 'true') {
+          checks = checks.filter((c) => c.status !== 'OK').sort((a, b) => SEVERITY_RANK[a.status]! - SEVERITY_RANK[b.status]! || a.sinceMs - b.sinceMs);
+        }
+        return { checks };
       }
       case '/api/v1/results': {
+        const after = decodeCursor(q.get('cursor'), 3);
         const rows = await store.queryResults({
           ...(q.get('agent') ? { agent: q.get('agent')! } : {}),
           ...(q.get('check') ? { checkId: q.get('check')! } : {}),
           ...(q.get('since') ? { since: parseTime('since', q.get('since'))! } : {}),
           ...(q.get('until') ? { until: parseTime('until', q.get('until'))! } : {}),
-          limit: parseLimit(q.get('limit'), 100, 10_000),
+          ...(after ? { after: { startedAt: after[0]!, agentId: after[1]!, resultId: after[2]! } } : {}),
+          limit: limit + 1,
         });
-        body = {
-          results: rows.map((r) => ({
-            agent: r.agent,
-            resultId: r.resultId,
-            check: r.checkId,
-            startedAt: iso(r.startedAt),
-            startedAtMs: r.startedAt,
-            durationUs: r.durationUs,
-            status: statusName(r.status),
-            observation: r.observation,
-            message: r.message,
-            metrics: r.metrics,
-            configHash: r.configHash,
-            batchSeq: r.batchSeq,
-            receivedAt: iso(r.receivedAt),
-          })),
-        };
-        break;
+        const { rows: kept, next } = page(rows, limit, (r) => [r.startedAt, r.agentId, r.resultId]);
+        return { results: kept.map(resultView), next };
+      }
+      case '/api/v1/events': {
+        const kind = q.get('kind');
+        if (kind && !EVENT_KINDS.includes(kind as EventKind)) throw new HttpError(400, `kind: expected one of ${EVENT_KINDS.join(', ')}, got "${kind}"`);
+        const before = decodeCursor(q.get('cursor'), 2);
+        const rows = await store.queryEvents({
+          ...(q.get('agent') ? { agent: q.get('agent')! } : {}),
+          ...(q.get('check') ? { checkId: q.get('check')! } : {}),
+          ...(kind ? { kind: kind as EventKind } : {}),
+          ...(q.get('since') ? { since: parseTime('since', q.get('since'))! } : {}),
+          ...(q.get('until') ? { until: parseTime('until', q.get('until'))! } : {}),
+          ...(before ? { before: { at: before[0]!, id: before[1]! } } : {}),
+          limit: limit + 1,
+        });
+        const { rows: kept, next } = page(rows, limit, (e) => [e.at, e.id]);
+        return { events: kept.map(eventView), next };
       }
       case '/api/v1/gaps': {
-        const gaps = await store.listGaps(q.get('agent') ?? undefined, parseLimit(q.get('limit'), 100, 10_000));
-        body = {
-          gaps: gaps.map((g) => ({ ...g, first: iso(g.firstMs), last: iso(g.lastMs), receivedAt: iso(g.receivedAt) })),
+        const offset = decodeCursor(q.get('cursor'), 1)?.[0] ?? 0;
+        const rows = (await store.listGaps(q.get('agent') ?? undefined, offset + limit + 1)).slice(offset);
+        const { rows: kept, next } = page(rows, limit, () => [offset + limit]);
+        return { gaps: kept.map(gapView), next };
+      }
+      case '/api/v1/notifications': {
+        const before = decodeCursor(q.get('cursor'), 1)?.[0];
+        const rows = this.#o.notifications.list(limit + 1, before);
+        const { rows: kept, next } = page(rows, limit, (n) => [n.id]);
+        return {
+          notifications: kept.map((n) => ({ ...n, createdAt: iso(n.createdAt), sentAt: iso(n.sentAt), nextAttemptAt: iso(n.nextAttemptAt) })),
+          next,
         };
-        break;
       }
       case '/api/v1/status':
-        body = { startedAt: iso(this.#options.startedAt), connectedAgents: this.#options.connectedAgents().size, counters: this.#options.counters.toJSON() };
-        break;
+        return {
+          startedAt: iso(this.#o.startedAt),
+          connectedAgents: this.#o.connectedAgents().size,
+          notifications: this.#o.notifications.depth(),
+          counters: this.#o.counters.toJSON(),
+        };
       default:
         throw new HttpError(404, `no such endpoint: ${url.pathname}`);
     }
+  }
+
+  /** POST /api/v1/agents/{name}/approve|revoke, optionally only for a key that starts with body.key. */
+  async #write(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const match = /^\/api\/v1\/agents\/([^/]+)\/(approve|revoke)$/.exec(url.pathname);
+    if (!match) throw new HttpError(404, `no such endpoint: POST ${url.pathname}`);
+    const name = decodeURIComponent(match[1]!);
+    const body = await readJsonBody(req);
+    const agent = await this.#o.store.findAgentByName(name);
+    if (!agent) throw new HttpError(404, `no agent named "${name}"`);
+    const key = encodeKey(agent.publicKey);
+    if (body['key'] !== undefined && (typeof body['key'] !== 'string' || !key.startsWith(body['key']))) {
+      throw new HttpError(409, `agent "${name}" has key ${key}, which does not start with the key given`);
+    }
+    const status: AgentStatus = match[2] === 'approve' ? 'active' : 'revoked';
+    await this.#o.store.setAgentStatus(name, status, Date.now());
+    this.#o.logger.warn({ agent: name, status, remote: req.socket.remoteAddress }, 'agent status changed through the API');
+    const view = (await this.#o.engine.agentViews()).find((a) => a.name === name);
+    this.#o.feed.publish('agent', view);
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(JSON.stringify(body));
+    res.end(JSON.stringify({ agent: view }));
+  }
+
+  #stream(req: IncomingMessage, res: ServerResponse): void {
+    if (this.#live.size >= MAX_LIVE_CLIENTS) throw new HttpError(503, `more than ${MAX_LIVE_CLIENTS} live clients`);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write(': outpost live feed\n\n');
+    this.#live.add(res);
+    let keepalive: NodeJS.Timeout | undefined;
+    let unsubscribe = () => {};
+    const done = () => {
+      clearInterval(keepalive);
+      unsubscribe();
+      this.#live.delete(res);
+      if (!res.writableEnded) res.end();
+    };
+    unsubscribe = this.#o.feed.subscribe((type, data) => {
+      // A client that does not read is dropped rather than buffered without bound.
+      if (res.writableLength > 1024 * 1024) return done();
+      res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+    });
+    keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+    req.once('close', done);
+    res.once('error', done);
   }
 }
+

@@ -1,4 +1,3 @@
-import { statusName } from '@outpost/protocol';
 import type { Counters } from './counters.js';
 import type { CollectorStore } from './store.js';
 
@@ -6,6 +5,10 @@ export interface MetricsSources {
   counters: Counters;
   store: CollectorStore;
   connectedAgents: () => Set<number>;
+  /** Checks with their effective status (UNKNOWN while the satellite is silent). */
+  checks: () => Promise<{ status: string; flapping: boolean }[]>;
+  notificationDepth: () => { pending: number; failed: number };
+  liveClients: () => number;
 }
 
 /** Counter names become families by their first word: rejected.bad_frame → outpost_rejected_total{reason="bad_frame"}. */
@@ -16,6 +19,8 @@ const FAMILIES: Record<string, { metric: string; label: string; help: string }> 
   connections: { metric: 'outpost_connections_total', label: 'event', help: 'Connection events.' },
   sessions: { metric: 'outpost_sessions_total', label: 'event', help: 'Agent session events.' },
   agents: { metric: 'outpost_agent_events_total', label: 'event', help: 'Agent events such as key rotations.' },
+  state: { metric: 'outpost_state_total', label: 'kind', help: 'State engine: events recorded, agents silenced, errors.' },
+  notify: { metric: 'outpost_notifications_total', label: 'outcome', help: 'Notifications enqueued, sent, retried and failed.' },
 };
 
 const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -47,10 +52,17 @@ export async function renderMetrics(sources: MetricsSources): Promise<string> {
   lines.push('# HELP outpost_connected_agents Agents with a live session.', '# TYPE outpost_connected_agents gauge', `outpost_connected_agents ${sources.connectedAgents().size}`);
   lines.push('# HELP outpost_agent_backlog Results waiting in each agent outbox, from its last heartbeat.', '# TYPE outpost_agent_backlog gauge');
   for (const agent of agents) if (agent.backlog !== null) lines.push(`outpost_agent_backlog{agent="${escapeLabel(agent.name)}"} ${agent.backlog}`);
-  const states = await sources.store.listCheckStates();
+  const silent = agents.filter((a) => a.status === 'active' && a.silentSince !== null).length;
+  lines.push('# HELP outpost_silent_agents Active agents past their grace period.', '# TYPE outpost_silent_agents gauge', `outpost_silent_agents ${silent}`);
+  const checks = await sources.checks();
   const counts = new Map<string, number>();
-  for (const state of states) counts.set(statusName(state.status), (counts.get(statusName(state.status)) ?? 0) + 1);
-  lines.push('# HELP outpost_checks Checks by current status.', '# TYPE outpost_checks gauge');
+  for (const check of checks) counts.set(check.status, (counts.get(check.status) ?? 0) + 1);
+  lines.push('# HELP outpost_checks Checks by current (effective) status.', '# TYPE outpost_checks gauge');
   for (const status of ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN']) lines.push(`outpost_checks{status="${status}"} ${counts.get(status) ?? 0}`);
+  lines.push('# HELP outpost_checks_flapping Checks marked flapping.', '# TYPE outpost_checks_flapping gauge', `outpost_checks_flapping ${checks.filter((c) => c.flapping).length}`);
+  const depth = sources.notificationDepth();
+  lines.push('# HELP outpost_notification_queue Notifications waiting for delivery, and given up.', '# TYPE outpost_notification_queue gauge');
+  lines.push(`outpost_notification_queue{state="pending"} ${depth.pending}`, `outpost_notification_queue{state="failed"} ${depth.failed}`);
+  lines.push('# HELP outpost_live_clients Console live feeds open.', '# TYPE outpost_live_clients gauge', `outpost_live_clients ${sources.liveClients()}`);
   return `${lines.join('\n')}\n`;
 }

@@ -7,7 +7,7 @@ import { ConnectionGate } from './connection-gate.js';
 import type { Counters } from './counters.js';
 import type { CollectorIdentity } from './data-dir.js';
 import type { Logger } from './logger.js';
-import { AgentSession } from './session.js';
+import { AgentSession, type SessionObserver } from './session.js';
 import { ThrottledLog } from './throttled-log.js';
 import type { CollectorStore } from './store.js';
 
@@ -18,6 +18,8 @@ export interface CollectorServerOptions {
   insecure: boolean;
   identity: CollectorIdentity;
   store: CollectorStore;
+  /** The state engine: hears admissions, commits, heartbeats and disconnects. */
+  state: SessionObserver & { agentDisconnected(name: string): void };
   counters: Counters;
   logger: Logger;
   limits: ProtocolLimits;
@@ -173,6 +175,7 @@ export class CollectorServer {
         rejections: this.#rejections,
         limits: this.#options.limits,
         maxQueuedMessages: this.#options.maxQueuedMessagesPerSession,
+        state: this.#options.state,
         onAdmitted: (admitted, agent) => {
           this.#gate.admitted(socket);
           const previous = this.#byAgent.get(agent.id);
@@ -182,7 +185,10 @@ export class CollectorServer {
         onClosed: (closed) => {
           this.#sessions.delete(closed);
           const agent = closed.agent;
-          if (agent && this.#byAgent.get(agent.id) === closed) this.#byAgent.delete(agent.id);
+          if (agent && this.#byAgent.get(agent.id) === closed) {
+            this.#byAgent.delete(agent.id);
+            this.#options.state.agentDisconnected(agent.name);
+          }
         },
       });
       this.#sessions.add(session);

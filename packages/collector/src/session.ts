@@ -34,9 +34,18 @@ export interface SessionContext {
   limits: ProtocolLimits;
   /** Messages of one session waiting to be processed; past this the agent is not respecting its window. */
   maxQueuedMessages: number;
-  /** Called once the agent is admitted; returns false to refuse (e.g. collector stopping). */
+  /** Called once the agent is admitted, with its record from before this Hello. */
   onAdmitted(session: AgentSession, agent: AgentRecord): void;
   onClosed(session: AgentSession): void;
+  /** What the state engine hears from sessions. */
+  state: SessionObserver;
+}
+
+/** The state engine's view of a session: admissions, commits and heartbeats. */
+export interface SessionObserver {
+  agentConnected(before: AgentRecord): Promise<void>;
+  afterIngest(agent: AgentRecord, outcomes: readonly IngestOutcome[]): Promise<void>;
+  heartbeat(agentId: number, name: string, backlog: number): Promise<void>;
 }
 
 /** The counter name for a rejection by code: OUTPOST_ERR_BAD_SIGNATURE → rejected.bad_signature. */
@@ -173,6 +182,8 @@ export class AgentSession {
         }
         await this.#ctx.store.recordHeartbeat(this.#agent.id, { backlog, oldestUnsentMs, dropped, at: Date.now() });
         this.#send({ heartbeat: { timeMs: Date.now() } });
+        const { id, name } = this.#agent;
+        await this.#observe(() => this.#ctx.state.heartbeat(id, name, backlog));
         return;
       }
       default:
@@ -207,6 +218,7 @@ export class AgentSession {
       configHash: verified.configHash,
       clockOffsetMs: verified.clockOffsetMs,
       remoteAddress: this.remoteAddress,
+      heartbeatIntervalMs: verified.heartbeatIntervalMs,
       at: Date.now(),
     });
     // The peer may have gone while the store was busy: do not register a dead session.
@@ -215,6 +227,7 @@ export class AgentSession {
     this.#send({ welcome: this.#handshake.welcome({ lastBatchSeq: agent.lastBatchSeq, maxResultId: agent.maxResultId, keyRotated }) });
     this.#ctx.counters.add('sessions.admitted');
     this.#ctx.logger.info({ agent: agent.name, remote: this.remoteAddress, clockOffsetMs: verified.clockOffsetMs, software: verified.software }, 'agent connected');
+    await this.#observe(() => this.#ctx.state.agentConnected(agent));
   }
 
   async #onBatch(batch: Parameters<typeof openBatch>[0]): Promise<void> {
@@ -249,6 +262,18 @@ export class AgentSession {
       // Only after the commit: an Ack promises the rows are durable.
       this.#send({ ack: { batchSeq: body.batchSeq, stored: outcome.stored, duplicates: outcome.duplicates } });
     });
+    // Notifications and the console follow the acks: they never hold an agent's window.
+    await this.#observe(() => this.#ctx.state.afterIngest(this.#agent!, outcomes));
+  }
+
+  /** The state engine's trouble is logged, never the agent's: its data is already stored and acked. */
+  async #observe(work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (err: unknown) {
+      this.#ctx.counters.add('state.errors');
+      this.#ctx.logger.error({ agent: this.#agent?.name, err: err instanceof Error ? err.stack : String(err) }, 'state engine failed');
+    }
   }
 
   /** Revocation takes effect on the live connection, at the next frame. */

@@ -1,5 +1,7 @@
 // The collector's SQLite schema, one entry per version. Append; never edit a shipped entry.
 
+import { NOTIFICATIONS_SCHEMA } from './notify/queue.js';
+
 /** Versioned migrations; `PRAGMA user_version` records how many have run. */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -77,4 +79,33 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE agents ADD COLUMN previous_public_key BLOB;`,
   // 3: what the agent says it had to drop, from its heartbeats.
   `ALTER TABLE agents ADD COLUMN dropped INTEGER;`,
+  // 4: the state engine. Liveness per agent; per check the newest result's figures, last
+  // OK and flapping; events on the check timeline (status changes, by check time) and on
+  // agents (silent, back, summaries).
+  `
+  ALTER TABLE agents ADD COLUMN heartbeat_interval_ms INTEGER;
+  ALTER TABLE agents ADD COLUMN silent_since INTEGER;
+  ALTER TABLE check_state ADD COLUMN duration_us INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE check_state ADD COLUMN metrics TEXT;
+  ALTER TABLE check_state ADD COLUMN last_ok INTEGER;
+  ALTER TABLE check_state ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE events (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT    NOT NULL,
+    agent_id    INTEGER NOT NULL,
+    check_id    TEXT,
+    at          INTEGER NOT NULL,
+    result_id   INTEGER,
+    from_status INTEGER,
+    to_status   INTEGER,
+    backfilled  INTEGER NOT NULL DEFAULT 0,
+    suppressed  TEXT,
+    message     TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL
+  );
+  CREATE INDEX events_by_check ON events (agent_id, check_id, at, result_id);
+  CREATE INDEX events_by_time ON events (at, id);
+  `,
+  // 5: the durable notification queue (its SQL lives with the queue; frozen once shipped).
+  NOTIFICATIONS_SCHEMA,
 ];

@@ -40,8 +40,8 @@ describe('SqliteStore', () => {
 
   it('stores each (agent, result_id) once and counts the rest as duplicates', async () => {
     const agent = await enrolled();
-    expect(await store.ingestBatch(agent.id, batch(1, [result(1, 100, Status.OK), result(2, 200, Status.OK)]), 1)).toEqual({ stored: 2, duplicates: 0 });
-    expect(await store.ingestBatch(agent.id, batch(2, [result(2, 200, Status.OK), result(3, 300, Status.OK)]), 2)).toEqual({ stored: 1, duplicates: 1 });
+    expect(await store.ingestBatch(agent.id, batch(1, [result(1, 100, Status.OK), result(2, 200, Status.OK)]), 1)).toMatchObject({ stored: 2, duplicates: 0 });
+    expect(await store.ingestBatch(agent.id, batch(2, [result(2, 200, Status.OK), result(3, 300, Status.OK)]), 2)).toMatchObject({ stored: 1, duplicates: 1 });
     const rows = await store.queryResults({ agent: 'lab-1', limit: 100 });
     expect(rows.map((r) => r.resultId)).toEqual([1, 2, 3]);
     expect(await store.findAgentByName('lab-1')).toMatchObject({ resultsStored: 3, duplicates: 1, maxResultId: 3, lastBatchSeq: 2 });

@@ -3,17 +3,25 @@ import { dirname } from 'node:path';
 import type { OpenedBatch, Result } from '@outpost/protocol';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './sqlite-migrations.js';
+import { SqliteTimeline } from './sqlite-timeline.js';
 import type {
   AgentRecord,
   AgentStatus,
   CheckStateRecord,
   CollectorStore,
   EnrollOutcome,
+  EventKind,
+  EventQuery,
+  EventRecord,
   GapRecord,
   IngestOutcome,
   ResultQuery,
   ResultRecord,
+  StateEngineSettings,
 } from './store.js';
+
+/** Flapping: five changes within ten minutes of check time, unless configured otherwise. */
+export const DEFAULT_STATE_SETTINGS: StateEngineSettings = { flapChanges: 5, flapWindowMs: 600_000 };
 
 interface AgentRow {
   id: number;
@@ -34,7 +42,46 @@ interface AgentRow {
   duplicates: number;
   last_batch_seq: number;
   max_result_id: number;
+  heartbeat_interval_ms: number | null;
+  silent_since: number | null;
 }
+
+interface EventRow {
+  id: number;
+  kind: EventKind;
+  agent: string;
+  checkId: string | null;
+  at: number;
+  resultId: number | null;
+  from: number | null;
+  to: number | null;
+  previousAt: number | null;
+  backfilled: number;
+  suppressed: string | null;
+  message: string;
+}
+
+function toEvent(row: EventRow): EventRecord {
+  return {
+    id: row.id,
+    kind: row.kind,
+    agent: row.agent,
+    checkId: row.checkId,
+    at: row.at,
+    resultId: row.resultId,
+    from: row.from,
+    to: row.to,
+    previousDurationMs: row.previousAt === null ? null : row.at - row.previousAt,
+    backfilled: row.backfilled === 1,
+    suppressed: row.suppressed,
+    message: row.message,
+  };
+}
+
+const EVENT_COLUMNS = `e.id, e.kind, a.name AS agent, e.check_id AS checkId, e.at, e.result_id AS resultId, e.from_status AS "from",
+  e.to_status AS "to", e.backfilled, e.suppressed, e.message,
+  CASE WHEN e.kind = 'check' THEN (SELECT max(p.at) FROM events p WHERE p.agent_id = e.agent_id AND p.check_id = e.check_id
+    AND p.kind = 'check' AND (p.at, p.result_id) < (e.at, e.result_id)) END AS previousAt`;
 
 function toAgent(row: AgentRow): AgentRecord {
   return {
@@ -56,6 +103,8 @@ function toAgent(row: AgentRow): AgentRecord {
     duplicates: row.duplicates,
     lastBatchSeq: row.last_batch_seq,
     maxResultId: row.max_result_id,
+    heartbeatIntervalMs: row.heartbeat_interval_ms,
+    silentSince: row.silent_since,
   };
 }
 
@@ -71,13 +120,15 @@ export class SqliteStore implements CollectorStore {
   readonly #db: Database.Database;
   readonly #insertResult: Database.Statement;
   readonly #insertGap: Database.Statement;
-  readonly #upsertState: Database.Statement;
-  readonly #getState: Database.Statement<[number, string], { status: number; started_at: number; result_id: number; since: number }>;
+  readonly #timeline: SqliteTimeline;
   readonly #bumpAgent: Database.Statement;
+  readonly #agentName: Database.Statement<[number], { name: string }>;
   readonly #ingest: (agentId: number, batch: OpenedBatch, receivedAt: number) => IngestOutcome;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, settings: StateEngineSettings) {
     this.#db = db;
+    this.#timeline = new SqliteTimeline(db, settings);
+    this.#agentName = db.prepare('SELECT name FROM agents WHERE id = ?');
     this.#insertResult = db.prepare(
       `INSERT OR IGNORE INTO results (agent_id, result_id, check_id, started_at, duration_us, status, observation, message, metrics, transcript, config_hash, batch_seq, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -86,17 +137,6 @@ export class SqliteStore implements CollectorStore {
       `INSERT OR IGNORE INTO gaps (agent_id, from_result_id, to_result_id, count, reason, first_ms, last_ms, per_check, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    // Late history never overrides newer state: the newest check time wins.
-    this.#upsertState = db.prepare(
-      `INSERT INTO check_state (agent_id, check_id, status, observation, message, started_at, result_id, since)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (agent_id, check_id) DO UPDATE SET
-         status = excluded.status, observation = excluded.observation, message = excluded.message,
-         started_at = excluded.started_at, result_id = excluded.result_id, since = excluded.since
-       WHERE excluded.started_at > check_state.started_at
-          OR (excluded.started_at = check_state.started_at AND excluded.result_id > check_state.result_id)`,
-    );
-    this.#getState = db.prepare('SELECT status, started_at, result_id, since FROM check_state WHERE agent_id = ? AND check_id = ?');
     this.#bumpAgent = db.prepare(
       `UPDATE agents SET results_stored = results_stored + ?, duplicates = duplicates + ?,
          last_batch_seq = max(last_batch_seq, ?), max_result_id = max(max_result_id, ?), last_seen_at = ?
@@ -122,46 +162,32 @@ export class SqliteStore implements CollectorStore {
           else fresh.set(r.checkId, [r]);
         }
       }
-      for (const [checkId, results] of fresh) this.#advanceState(agentId, checkId, results);
+      const events: EventRecord[] = [];
+      const changedChecks: string[] = [];
+      if (fresh.size > 0) {
+        const agent = this.#agentName.get(agentId)?.name ?? String(agentId);
+        for (const [checkId, results] of fresh) {
+          const change = this.#timeline.apply(agentId, agent, checkId, results, receivedAt);
+          events.push(...change.events);
+          if (change.changed) changedChecks.push(checkId);
+        }
+      }
       for (const g of batch.gaps) {
         this.#insertGap.run(agentId, g.fromResultId, g.toResultId, g.count, g.reason, g.firstMs, g.lastMs, JSON.stringify(g.perCheck), receivedAt);
       }
       const duplicates = batch.results.length - stored;
       this.#bumpAgent.run(stored, duplicates, batch.batchSeq, maxId, receivedAt, agentId);
-      return { stored, duplicates };
+      return { stored, duplicates, events, changedChecks };
     });
   }
 
-  /**
-   * Move a check's state forward through its new results in check-time order. `since` is
-   * the first result of the current run of equal status, even when the change happened
-   * inside this batch; results older than the state are history and leave it alone.
-   */
-  #advanceState(agentId: number, checkId: string, results: Result[]): void {
-    results.sort((a, b) => a.startedAtMs - b.startedAtMs || a.resultId - b.resultId);
-    const current = this.#getState.get(agentId, checkId);
-    let status = current?.status;
-    let since = current?.since ?? 0;
-    let at = current?.started_at ?? -Infinity;
-    let resultId = current?.result_id ?? 0;
-    let newest: Result | undefined;
-    for (const r of results) {
-      if (r.startedAtMs < at || (r.startedAtMs === at && r.resultId <= resultId)) continue;
-      if (r.status !== status) {
-        status = r.status;
-        since = r.startedAtMs;
-      }
-      at = r.startedAtMs;
-      resultId = r.resultId;
-      newest = r;
-    }
-    if (newest) {
-      this.#upsertState.run(agentId, checkId, newest.status, newest.observation, newest.message, newest.startedAtMs, newest.resultId, since);
-    }
+  /** The database handle, for the notification queue that shares it. */
+  get database(): Database.Database {
+    return this.#db;
   }
 
   /** Open or create the database file (mode 0600) and run pending migrations. */
-  static open(path: string): SqliteStore {
+  static open(path: string, settings: StateEngineSettings = DEFAULT_STATE_SETTINGS): SqliteStore {
     const fresh = !existsSync(path);
     if (fresh) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const db = new Database(path);
@@ -182,7 +208,7 @@ export class SqliteStore implements CollectorStore {
         db.pragma(`user_version = ${v + 1}`);
       })();
     }
-    return new SqliteStore(db);
+    return new SqliteStore(db, settings);
   }
 
   async findAgentByKey(publicKey: Uint8Array): Promise<AgentRecord | undefined> {
@@ -265,11 +291,14 @@ export class SqliteStore implements CollectorStore {
 
   async recordHello(
     agentId: number,
-    hello: { software: string; configHash: string; clockOffsetMs: number; remoteAddress: string; at: number },
+    hello: { software: string; configHash: string; clockOffsetMs: number; remoteAddress: string; heartbeatIntervalMs: number; at: number },
   ): Promise<void> {
     this.#db
-      .prepare('UPDATE agents SET software = ?, config_hash = ?, clock_offset_ms = ?, remote_address = ?, last_seen_at = ? WHERE id = ?')
-      .run(hello.software, hello.configHash, hello.clockOffsetMs, hello.remoteAddress, hello.at, agentId);
+      .prepare(
+        `UPDATE agents SET software = ?, config_hash = ?, clock_offset_ms = ?, remote_address = ?, last_seen_at = ?,
+           heartbeat_interval_ms = coalesce(?, heartbeat_interval_ms) WHERE id = ?`,
+      )
+      .run(hello.software, hello.configHash, hello.clockOffsetMs, hello.remoteAddress, hello.at, hello.heartbeatIntervalMs || null, agentId);
   }
 
   async recordHeartbeat(agentId: number, heartbeat: { backlog: number; oldestUnsentMs: number; dropped: number; at: number }): Promise<void> {
@@ -309,36 +338,103 @@ export class SqliteStore implements CollectorStore {
     return this.#db.transaction(() => batches.map((batch) => this.#ingest(agentId, batch, receivedAt)))();
   }
 
-  async listCheckStates(agent?: string): Promise<CheckStateRecord[]> {
+  async listCheckStates(agent?: string, checkId?: string): Promise<CheckStateRecord[]> {
     const rows = this.#db
       .prepare(
         `SELECT a.name AS agent, s.check_id AS checkId, s.status, s.observation, s.message, s.started_at AS startedAt,
-                s.result_id AS resultId, s.since
+                s.result_id AS resultId, s.since, s.duration_us AS durationUs, s.metrics, s.last_ok AS lastOk, s.flapping
            FROM check_state s JOIN agents a ON a.id = s.agent_id
-          WHERE (? IS NULL OR a.name = ?)
+          WHERE (? IS NULL OR a.name = ?) AND (? IS NULL OR s.check_id = ?)
           ORDER BY a.name, s.check_id`,
       )
-      .all(agent ?? null, agent ?? null);
-    return rows as CheckStateRecord[];
+      .all(agent ?? null, agent ?? null, checkId ?? null, checkId ?? null) as (Omit<CheckStateRecord, 'metrics' | 'flapping'> & { metrics: string | null; flapping: number })[];
+    return rows.map((row) => ({ ...row, metrics: row.metrics ? (JSON.parse(row.metrics) as Record<string, number>) : {}, flapping: row.flapping === 1 }));
   }
 
-  async queryResults(query: ResultQuery): Promise<ResultRecord[]> {
+  async queryResults(query: ResultQuery): Promise<(ResultRecord & { agentId: number })[]> {
+    const after = query.after ?? null;
     const rows = this.#db
       .prepare(
-        `SELECT a.name AS agent, r.result_id AS resultId, r.check_id AS checkId, r.started_at AS startedAt,
+        `SELECT a.name AS agent, r.agent_id AS agentId, r.result_id AS resultId, r.check_id AS checkId, r.started_at AS startedAt,
                 r.duration_us AS durationUs, r.status, r.observation, r.message, r.metrics, r.config_hash AS configHash,
                 r.batch_seq AS batchSeq, r.received_at AS receivedAt
            FROM results r JOIN agents a ON a.id = r.agent_id
           WHERE (? IS NULL OR a.name = ?) AND (? IS NULL OR r.check_id = ?)
             AND (? IS NULL OR r.started_at >= ?) AND (? IS NULL OR r.started_at < ?)
+            AND (? IS NULL OR (r.started_at, r.agent_id, r.result_id) > (?, ?, ?))
           ORDER BY r.started_at, r.agent_id, r.result_id
           LIMIT ?`,
       )
       .all(
         query.agent ?? null, query.agent ?? null, query.checkId ?? null, query.checkId ?? null,
-        query.since ?? null, query.since ?? null, query.until ?? null, query.until ?? null, query.limit,
-      ) as (Omit<ResultRecord, 'metrics'> & { metrics: string | null })[];
+        query.since ?? null, query.since ?? null, query.until ?? null, query.until ?? null,
+        after?.startedAt ?? null, after?.startedAt ?? null, after?.agentId ?? null, after?.resultId ?? null, query.limit,
+      ) as (Omit<ResultRecord, 'metrics'> & { agentId: number; metrics: string | null })[];
     return rows.map((row) => ({ ...row, metrics: row.metrics ? (JSON.parse(row.metrics) as Record<string, number>) : {} }));
+  }
+
+  async queryEvents(query: EventQuery): Promise<EventRecord[]> {
+    const before = query.before ?? null;
+    const rows = this.#db
+      .prepare(
+        `SELECT ${EVENT_COLUMNS}
+           FROM events e JOIN agents a ON a.id = e.agent_id
+          WHERE (? IS NULL OR a.name = ?) AND (? IS NULL OR e.check_id = ?) AND (? IS NULL OR e.kind = ?)
+            AND (? IS NULL OR e.at >= ?) AND (? IS NULL OR e.at < ?)
+            AND (? IS NULL OR (e.at, e.id) < (?, ?))
+          ORDER BY e.at DESC, e.id DESC
+          LIMIT ?`,
+      )
+      .all(
+        query.agent ?? null, query.agent ?? null, query.checkId ?? null, query.checkId ?? null, query.kind ?? null, query.kind ?? null,
+        query.since ?? null, query.since ?? null, query.until ?? null, query.until ?? null,
+        before?.at ?? null, before?.at ?? null, before?.id ?? null, query.limit,
+      ) as EventRow[];
+    return rows.map(toEvent);
+  }
+
+  async appendAgentEvent(agentId: number, kind: EventKind, at: number, message: string, to: number | null = null): Promise<EventRecord> {
+    const { lastInsertRowid } = this.#db
+      .prepare('INSERT INTO events (kind, agent_id, check_id, at, to_status, message, created_at) VALUES (?, ?, NULL, ?, ?, ?, ?)')
+      .run(kind, agentId, at, to, message, at);
+    return this.#eventById(Number(lastInsertRowid))!;
+  }
+
+  async setAgentSilence(agentId: number, since: number | null): Promise<boolean> {
+    const sql = since === null
+      ? 'UPDATE agents SET silent_since = NULL WHERE id = ? AND silent_since IS NOT NULL'
+      : 'UPDATE agents SET silent_since = ? WHERE id = ? AND silent_since IS NULL';
+    const info = since === null ? this.#db.prepare(sql).run(agentId) : this.#db.prepare(sql).run(since, agentId);
+    return info.changes === 1;
+  }
+
+  async listFlapping(sinceMs: number): Promise<{ agentId: number; agent: string; checkId: string; changes: number; status: number }[]> {
+    return this.#db
+      .prepare(
+        `SELECT s.agent_id AS agentId, a.name AS agent, s.check_id AS checkId, s.status,
+                (SELECT count(*) FROM events e WHERE e.agent_id = s.agent_id AND e.check_id = s.check_id AND e.kind = 'check'
+                    AND e.from_status IS NOT NULL AND e.at > ?) AS changes
+           FROM check_state s JOIN agents a ON a.id = s.agent_id WHERE s.flapping = 1`,
+      )
+      .all(sinceMs) as { agentId: number; agent: string; checkId: string; changes: number; status: number }[];
+  }
+
+  async endFlapping(agentId: number, checkId: string, at: number, message: string): Promise<EventRecord | undefined> {
+    return this.#db.transaction(() => {
+      if (!this.#timeline.clearFlapping(agentId, checkId)) return undefined;
+      const state = this.#db.prepare('SELECT status, started_at, result_id FROM check_state WHERE agent_id = ? AND check_id = ?').get(agentId, checkId) as
+        | { status: number; started_at: number; result_id: number }
+        | undefined;
+      const { lastInsertRowid } = this.#db
+        .prepare("INSERT INTO events (kind, agent_id, check_id, at, result_id, to_status, message, created_at) VALUES ('flapping_stop', ?, ?, ?, ?, ?, ?, ?)")
+        .run(agentId, checkId, state?.started_at ?? at, state?.result_id ?? null, state?.status ?? null, message, at);
+      return this.#eventById(Number(lastInsertRowid));
+    })();
+  }
+
+  #eventById(id: number): EventRecord | undefined {
+    const row = this.#db.prepare(`SELECT ${EVENT_COLUMNS} FROM events e JOIN agents a ON a.id = e.agent_id WHERE e.id = ?`).get(id) as EventRow | undefined;
+    return row && toEvent(row);
   }
 
   async close(): Promise<void> {

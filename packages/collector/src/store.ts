@@ -22,6 +22,10 @@ export interface AgentRecord {
   duplicates: number;
   lastBatchSeq: number;
   maxResultId: number;
+  /** The agent's idle heartbeat interval from its Hello; null when it never said. */
+  heartbeatIntervalMs: number | null;
+  /** When its grace period ran out; null while it is heard from. */
+  silentSince: number | null;
 }
 
 export interface CheckStateRecord {
@@ -34,6 +38,50 @@ export interface CheckStateRecord {
   resultId: number;
   /** Start of the current status: the first result that had it. */
   since: number;
+  durationUs: number;
+  metrics: Record<string, number>;
+  /** Check time of the newest OK result; null when it was never OK. */
+  lastOk: number | null;
+  flapping: boolean;
+}
+
+export type EventKind = 'check' | 'agent_silent' | 'agent_back' | 'summary' | 'flapping_start' | 'flapping_stop';
+
+/** Something that happened to a check or an agent, on the check's own timeline for check kinds. */
+export interface EventRecord {
+  id: number;
+  kind: EventKind;
+  agent: string;
+  checkId: string | null;
+  /** Check time (agent clock) for check kinds; collector time for agent kinds. */
+  at: number;
+  resultId: number | null;
+  from: number | null;
+  to: number | null;
+  /** How long the previous status lasted (check kinds), from the change before this one. */
+  previousDurationMs: number | null;
+  /** Found in history that arrived after the fact (a backlog), not seen as it happened. */
+  backfilled: boolean;
+  /** Why it was not notified, e.g. 'flapping'; null when it was eligible. */
+  suppressed: string | null;
+  message: string;
+}
+
+export interface EventQuery {
+  agent?: string;
+  checkId?: string;
+  kind?: EventKind;
+  since?: number;
+  until?: number;
+  /** Newest first; continue below this (at, id). */
+  before?: { at: number; id: number };
+  limit: number;
+}
+
+export interface StateEngineSettings {
+  /** A check changing status this many times within `flapWindowMs` (check time) is flapping. */
+  flapChanges: number;
+  flapWindowMs: number;
 }
 
 export interface ResultRecord {
@@ -70,12 +118,18 @@ export interface ResultQuery {
   /** started_at >= since (ms). */
   since?: number;
   until?: number;
+  /** Continue after this (started_at, agent id, result_id) in timeline order. */
+  after?: { startedAt: number; agentId: number; resultId: number };
   limit: number;
 }
 
 export interface IngestOutcome {
   stored: number;
   duplicates: number;
+  /** Events this batch created (status changes, flapping starts), for notification. */
+  events: EventRecord[];
+  /** Checks whose status, since or flapping changed. */
+  changedChecks: string[];
 }
 
 export type EnrollOutcome = 'enrolled' | 'bad_token' | 'name_taken';
@@ -105,7 +159,10 @@ export interface CollectorStore {
    * record of the same name with another key is replaced: pending is an unproven claim.
    */
   enrollWithToken(tokenHash: string, name: string, publicKey: Uint8Array, at: number): Promise<EnrollOutcome>;
-  recordHello(agentId: number, hello: { software: string; configHash: string; clockOffsetMs: number; remoteAddress: string; at: number }): Promise<void>;
+  recordHello(
+    agentId: number,
+    hello: { software: string; configHash: string; clockOffsetMs: number; remoteAddress: string; heartbeatIntervalMs: number; at: number },
+  ): Promise<void>;
   recordHeartbeat(agentId: number, heartbeat: { backlog: number; oldestUnsentMs: number; dropped: number; at: number }): Promise<void>;
   listGaps(agent?: string, limit?: number): Promise<GapRecord[]>;
   /** Per agent id: how many gap records and how many results they cover. */
@@ -114,7 +171,16 @@ export interface CollectorStore {
   ingestBatch(agentId: number, batch: OpenedBatch, receivedAt: number): Promise<IngestOutcome>;
   /** Several batches of one agent in one commit (fewer syncs while a backlog drains). */
   ingestBatches(agentId: number, batches: readonly OpenedBatch[], receivedAt: number): Promise<IngestOutcome[]>;
-  listCheckStates(agent?: string): Promise<CheckStateRecord[]>;
-  queryResults(query: ResultQuery): Promise<ResultRecord[]>;
+  listCheckStates(agent?: string, checkId?: string): Promise<CheckStateRecord[]>;
+  queryResults(query: ResultQuery): Promise<(ResultRecord & { agentId: number })[]>;
+  queryEvents(query: EventQuery): Promise<EventRecord[]>;
+  /** Record an agent-level event (silent, back, summary) at collector time. */
+  appendAgentEvent(agentId: number, kind: EventKind, at: number, message: string, to?: number | null): Promise<EventRecord>;
+  /** Mark an agent silent since `since`, or heard again (null). False when it already was so. */
+  setAgentSilence(agentId: number, since: number | null): Promise<boolean>;
+  /** Checks marked flapping, with how many changes they made since `sinceMs` (check time). */
+  listFlapping(sinceMs: number): Promise<{ agentId: number; agent: string; checkId: string; changes: number; status: number }[]>;
+  /** Clear a check's flapping mark and record the end as an event. */
+  endFlapping(agentId: number, checkId: string, at: number, message: string): Promise<EventRecord | undefined>;
   close(): Promise<void>;
 }

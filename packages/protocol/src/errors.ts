@@ -46,3 +46,21 @@ export class OutpostError extends Error {
 export function isOutpostError(err: unknown, code?: ErrorCodeValue): err is OutpostError {
   return err instanceof OutpostError && (code === undefined || err.code === code);
 }
+
+/** A config key path as a person writes it: `checks[2].steps[0].expect`. */
+export function formatConfigPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(top level)';
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}
+
+/**
+ * A config file error that names the file, the key and what was expected.
+ *
+ * @example
+ * throw new ConfigError('/etc/outpost/agent.yaml', ['checks', 2, 'port'], 'expected 1..65535, got 70000');
+ */
+export class ConfigError extends OutpostError {
+  constructor(file: string, path: readonly PropertyKey[], message: string) {
+    super(ErrorCode.CONFIG, `${file}: ${formatConfigPath(path)}: ${message}`);
+  }
+}

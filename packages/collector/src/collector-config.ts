@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '@outpost/protocol';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { duration, notifyConfigSchema, type NotifyConfig } from './notify/config.js';
+import { globMatches } from './notify/rules.js';
+
+/** The collector's behaviour beyond its command-line options, from `run --config FILE`. */
+export interface CollectorConfig {
+  api: {
+    /** 'open': anyone who reaches the listener may read; 'token': reads need the operator token too. */
+    read: 'open' | 'token';
+  };
+  state: {
+    /** Fixed grace period; undefined derives it per agent from its heartbeat interval. */
+    graceMs: number | undefined;
+    flapChanges: number;
+    flapWindowMs: number;
+    /** The "back after an outage" summary waits at most this long for the backlog to drain. */
+    summaryAfterMs: number;
+  };
+  /** Labels per agent name glob; every matching entry adds its labels, later ones win. */
+  agents: { match: string; labels: Record<string, string> }[];
+  notify: NotifyConfig;
+}
+
+const label = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'expected a label name of letters, digits and "_"');
+
+const schema = z.strictObject({
+  api: z.strictObject({ read: z.enum(['open', 'token']).default('open') }).default({ read: 'open' }),
+  state: z
+    .strictObject({
+      grace: duration({ minMs: 1_000, maxMs: 86_400_000 }).optional(),
+      flap_changes: z.number().int().min(2).max(1_000).default(5),
+      flap_window: duration({ minMs: 1_000, maxMs: 86_400_000 }).default(600_000),
+      summary_after: duration({ minMs: 1_000, maxMs: 86_400_000 }).default(600_000),
+    })
+    .default({ flap_changes: 5, flap_window: 600_000, summary_after: 600_000 }),
+  agents: z.array(z.strictObject({ match: z.string().min(1), labels: z.record(label, z.string()) })).default([]),
+  notify: notifyConfigSchema.prefault({}),
+});
+
+/** Parse and validate collector config YAML; errors name the file, the key and what was expected. */
+export function parseCollectorConfig(text: string, file: string): CollectorConfig {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    throw new ConfigError(file, [], `not valid YAML (line ${err.linePos?.[0].line ?? '?'}): ${err.message.split('\n')[0]}`);
+  }
+  const parsed = schema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (issue.code === 'invalid_type' && message.startsWith('Invalid input')) message = `expected ${issue.expected}`;
+    throw new ConfigError(file, issue.path, message);
+  }
+  const c = parsed.data;
+  return {
+    api: { read: c.api.read },
+    state: { graceMs: c.state.grace, flapChanges: c.state.flap_changes, flapWindowMs: c.state.flap_window, summaryAfterMs: c.state.summary_after },
+    agents: c.agents,
+    notify: c.notify,
+  };
+}
+
+/** Read and validate a config file; a missing file is a ConfigError too. */
+export function loadCollectorConfig(file: string): CollectorConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err: unknown) {
+    throw new ConfigError(file, [], `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return parseCollectorConfig(text, file);
+}
+
+/** The defaults, as an empty config file gives them. */
+export function defaultCollectorConfig(): CollectorConfig {
+  return parseCollectorConfig('{}', '(defaults)');
+}
+
+/** An agent's labels from the `agents:` entries whose glob matches its name. */
+export function labelsFor(config: CollectorConfig, agent: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const entry of config.agents) if (globMatches(entry.match, agent)) Object.assign(labels, entry.labels);
+  return labels;
+}
