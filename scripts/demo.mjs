@@ -60,7 +60,9 @@ const collector = start('collector', 'collector', ['run', '--data-dir', collecto
 const agent = start('agent', 'agent', ['run', '--config', agentConfig]);
 process.stdout.write(
   `\nOutpost demo: collector on wss://127.0.0.1:${port}, demo agent checking local ports.\n` +
+    `  console  http://127.0.0.1:${httpPort}/\n` +
     `  checks   http://127.0.0.1:${httpPort}/api/v1/checks\n` +
+    `  events   http://127.0.0.1:${httpPort}/api/v1/events\n` +
     `  agents   http://127.0.0.1:${httpPort}/api/v1/agents\n` +
     `  results  http://127.0.0.1:${httpPort}/api/v1/results?limit=20\n` +
     `  status   node ${bins.agent} status --config ${agentConfig}\n` +

@@ -170,7 +170,7 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
         let outcomes: Awaited<ReturnType<typeof testRule>>;
         try {
           const config = loadCollectorConfig(argv.config);
-          outcomes = await testRule(config.notify, argv.rule, { logger: createLogger('outpost-collector') });
+          outcomes = await testRule(config.notify, argv.rule, { logger: createLogger('outpost-collector', 2) });
         } catch (err: unknown) {
           return fail(err);
         }

@@ -16,7 +16,7 @@ export function chooseLogFormat({ isTTY, env }: { isTTY: boolean; env: Record<st
 }
 
 /**
- * One event per line on stdout, JSON or readable as chooseLogFormat decides;
+ * One event per line on stdout (or `fd` 2 for one-shot commands whose stdout is their answer), JSON or readable as chooseLogFormat decides;
  * `OUTPOST_LOG_LEVEL` sets the level. Writes are synchronous in both forms, so the last
  * lines before a `process.exit` are not lost.
  *
@@ -24,12 +24,12 @@ export function chooseLogFormat({ isTTY, env }: { isTTY: boolean; env: Record<st
  * const log = createLogger('outpost-collector');
  * log.info({ port: 41121 }, 'collector listening');
  */
-export function createLogger(name: string): Logger {
-  const isTTY = process.stdout.isTTY === true;
+export function createLogger(name: string, fd: 1 | 2 = 1): Logger {
+  const isTTY = (fd === 1 ? process.stdout : process.stderr).isTTY === true;
   const format = chooseLogFormat({ isTTY, env: process.env });
   const stream: DestinationStream =
     format === 'pretty'
-      ? pinoPretty({ sync: true, colorize: isTTY, destination: 1, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
-      : pino.destination({ dest: 1, sync: true });
+      ? pinoPretty({ sync: true, colorize: isTTY, destination: fd, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+      : pino.destination({ dest: fd, sync: true });
   return pino({ name, level: process.env['OUTPOST_LOG_LEVEL'] ?? 'info' }, stream);
 }
