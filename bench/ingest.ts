@@ -1,7 +1,9 @@
 // Collector ingest: signed batches pushed over wss into a real `outpost-collector run`
 // (verify + decode + dedup + store + Ack), beside two ceilings measured in the same run:
 // decodeFrame + openBatch alone in this process, and a raw better-sqlite3 insert into a
-// collector-shaped table (DESIGN §7: ≥ 200k results/s per process).
+// collector-shaped table (DESIGN §7: ≥ 200k results/s per process). Then the same ingest
+// into PostgreSQL (`run --store postgres://…`, a server of the bench's own on a temporary
+// data directory, fsync on) with one and with two collector processes on one database.
 // Run: npm run bench:ingest [-- --results 500000 --batch 1000 --window 8 --profile-dir DIR --tiny]. See bench/README.md.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -14,6 +16,8 @@ import { collectorCeiling } from './lib/collector-ceiling.js';
 import { hotFunctions } from './lib/cpu-profile.js';
 import { encodeResults, IngestAgent, signedBatchFrame } from './lib/ingest-agent.js';
 import { onInterrupt } from './lib/netns.js';
+import { ingestIntoPostgres, type PostgresIngestRun } from './lib/postgres-ingest.js';
+import { PostgresServer } from './lib/postgres-server.js';
 import { procStats } from './lib/proc-stats.js';
 import { formatTable, writeResults, type BenchRow } from './lib/report.js';
 import { median, numberArg, parseArgs } from './lib/tools.js';
@@ -37,8 +41,10 @@ async function main(): Promise<void> {
   const d = await TestDeployment.create();
   const scratch = mkdtempSync(join(tmpdir(), 'outpost-bench-ingest-'));
   let agent: IngestAgent | undefined;
+  let pgServer: PostgresServer | undefined;
   const forget = onInterrupt(() => {
     agent?.close();
+    void pgServer?.stop();
     d.collector?.child.kill('SIGKILL');
     rmSync(d.root, { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
@@ -114,7 +120,29 @@ async function main(): Promise<void> {
       throw new Error(`ingest incomplete: acked ${outcome.stored} stored + ${outcome.duplicates} duplicates, collector holds ${counted?.rows ?? 0} of ${N}`);
     }
 
-    // 5. Report.
+    // 5. PostgreSQL: the same batches through one collector, then the results split over two
+    // agents, each on its own collector process, both on one database.
+    pgServer = await PostgresServer.start({ durable: true });
+    const pgOne = await ingestIntoPostgres(d, pgServer, 'bench_one', [{ keyPair, frames }], WINDOW);
+    const half = Math.ceil(N / 2);
+    const halves = [generateKeyPair(), generateKeyPair()].map((kp, i) => {
+      const first = i === 0 ? 0 : half;
+      const end = i === 0 ? half : N;
+      const list: Uint8Array[] = [];
+      for (let from = first, seq = 1; from < end; from += BATCH, seq++) list.push(signedBatchFrame(kp, seq, encodeResults(make(from, Math.min(BATCH, end - from)), from + 1)));
+      return { keyPair: kp, frames: list };
+    });
+    const pgTwo = await ingestIntoPostgres(d, pgServer, 'bench_two', halves, WINDOW);
+    await pgServer.stop();
+    pgServer = undefined;
+    for (const run of [pgOne, pgTwo]) {
+      console.error(`PostgreSQL, ${run.collectors} collector(s): ${run.seconds.toFixed(2)} s (${fmt(N / run.seconds)} results/s), stored ${fmt(run.stored)}, duplicates ${run.duplicates}`);
+      if (run.stored !== N || run.duplicates !== 0 || run.rows !== N) {
+        throw new Error(`PostgreSQL ingest with ${run.collectors} collector(s) incomplete: acked ${run.stored} stored + ${run.duplicates} duplicates, database holds ${run.rows} of ${N}`);
+      }
+    }
+
+    // 6. Report.
     const cpuSec = before && after ? after.cpuSeconds - before.cpuSeconds : undefined;
     const rate = N / outcome.seconds;
     const settings = `${fmt(N)} results, ${BATCH}/batch, window ${WINDOW}, wss (TLS), Ed25519-signed, ~${Math.round(wireBytes / N)} B/result`;
@@ -124,6 +152,12 @@ async function main(): Promise<void> {
       { scenario: 'decodeFrame + openBatch alone (in-process ceiling)', unit: 'results/s', outpost: N / openSec, peer: N / rawSec, peerTool: rawTool, better: 'higher', target: '(informational)', met: undefined, settings: `same batches, one thread, median of 3` },
     ];
     console.log(`\n${formatTable(rows)}\n`);
+    const pgRow = (run: PostgresIngestRun): BenchRow => ({
+      scenario: `PostgreSQL ingest, ${run.collectors} collector process${run.collectors === 1 ? '' : 'es'} on one database`,
+      unit: 'results/s', outpost: N / run.seconds, peer: rate, peerTool: 'the SQLite collector above, same run', better: 'higher',
+      target: '(informational)', met: undefined, settings: `${settings}; PostgreSQL with fsync on, one agent per collector`,
+    });
+    console.log(`${formatTable([pgRow(pgOne), pgRow(pgTwo)])}\n`);
     const latency = outcome.ackLatencyMs;
     const quantile = (q: number) => [...latency].sort((a, b) => a - b)[Math.min(latency.length - 1, Math.floor(q * latency.length))];
     console.log(
@@ -141,6 +175,8 @@ async function main(): Promise<void> {
           collector: { cpuSeconds: cpuSec, busyShare: cpuSec === undefined ? undefined : cpuSec / outcome.seconds, rssMiB: after?.rssMiB, peakRssMiB: after?.peakRssMiB },
           acks: { stored: outcome.stored, duplicates: outcome.duplicates, p50Ms: quantile(0.5), p99Ms: quantile(0.99) },
           collectorRows: counted?.rows,
+          // Kept out of `rows`, whose two scenarios the bench smoke test pins.
+          postgres: [pgOne, pgTwo].map((run) => ({ ...run, resultsPerSec: N / run.seconds })),
         },
       },
       typeof resultsDir === 'string' ? resultsDir : undefined,
@@ -154,6 +190,7 @@ async function main(): Promise<void> {
     }
   } finally {
     agent?.close();
+    await pgServer?.stop();
     await d.cleanup();
     rmSync(scratch, { recursive: true, force: true });
     forget();

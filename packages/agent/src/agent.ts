@@ -4,12 +4,30 @@ import { loadKeyFile } from './key-file.js';
 import type { Logger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
 import { Outbox, type NewResult } from './outbox.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, type CheckListChange } from './scheduler.js';
+import type { RemoteConfigChannel } from './remote-config.js';
+import type { UplinkRelay } from './relay-link.js';
 import { Uplink } from './uplink.js';
 import { SOFTWARE } from './version.js';
 
 /** How often the outbox budgets are enforced (and at once when a write goes over). */
 const COMPACT_EVERY_MS = 5_000;
+
+/** What `Agent.reload` applied, and which changed settings wait for a restart. */
+export interface AgentReload extends CheckListChange {
+  /** Config keys that differ from the running ones but only take effect on restart. */
+  restartNeeded: string[];
+}
+
+/** Settings bound to the identity, the outbox file or the open connection: read once at start. */
+const RESTART_ONLY: Record<string, (c: AgentConfig) => unknown> = {
+  'agent.name': (c) => c.name,
+  'agent.data_dir': (c) => c.dataDir,
+  'agent.key_file': (c) => c.keyFile,
+  collector: (c) => ({ ...c.collector, key: c.collector.key.toString() }),
+  uplink: (c) => c.uplink,
+  'scheduler.max_concurrent': (c) => c.maxConcurrentChecks,
+};
 
 /** The outbox file inside an agent's data directory. */
 export function outboxPath(config: Pick<AgentConfig, 'dataDir'>): string {
@@ -31,28 +49,34 @@ export class Agent {
   readonly #uplink: Uplink;
   readonly #log: Logger;
   readonly #insecure: boolean;
-  readonly #config: AgentConfig;
+  #config: AgentConfig;
+  #typeOf: Map<string, string>;
+  #stopping = false;
   readonly #metrics: AgentMetrics;
   #pending: NewResult[] = [];
   #flushScheduled = false;
   #compactTimer: NodeJS.Timeout | undefined;
   #lastCompactAt = 0;
 
-  constructor(config: AgentConfig, logger: Logger) {
+  constructor(config: AgentConfig, logger: Logger, options: { remoteConfig?: RemoteConfigChannel; relay?: UplinkRelay } = {}) {
     this.#log = logger;
     this.#insecure = config.collector.insecure;
     this.#config = config;
     const keyPair = loadKeyFile(config.keyFile);
     this.#outbox = Outbox.open(outboxPath(config));
     this.#metrics = new AgentMetrics({ outbox: () => this.#outbox.depth(), connected: () => this.#uplink.state === 'connected' });
-    this.#uplink = new Uplink({ config, keyPair, outbox: this.#outbox, logger, software: SOFTWARE, metrics: this.#metrics });
-    const typeOf = new Map(config.checks.map((check) => [check.id, check.type.type]));
+    this.#uplink = new Uplink({
+      config, keyPair, outbox: this.#outbox, logger, software: SOFTWARE, metrics: this.#metrics,
+      ...(options.remoteConfig ? { remoteConfig: options.remoteConfig } : {}),
+      ...(options.relay ? { relay: options.relay } : {}),
+    });
+    this.#typeOf = checkTypes(config);
     this.#scheduler = new Scheduler({
       checks: config.checks,
       maxConcurrent: config.maxConcurrentChecks,
       logger,
       onResult: (result) => {
-        this.#metrics.checkRun(typeOf.get(result.checkId) ?? 'unknown', result.status, result.durationUs / 1e6);
+        this.#metrics.checkRun(this.#typeOf.get(result.checkId) ?? 'unknown', result.status, result.durationUs / 1e6);
         this.#enqueue(result);
       },
     });
@@ -73,7 +97,26 @@ export class Agent {
     this.#log.info({ depth: this.#outbox.depth().count }, 'agent started');
   }
 
+  /**
+   * Apply a re-read config file (SIGHUP) without touching the uplink: the check list
+   * (with `defaults`) and the outbox budgets change now; results of removed checks that
+   * are already in the outbox are still uploaded. Identity, collector and uplink settings
+   * are listed in `restartNeeded` and keep their running values.
+   */
+  reload(next: AgentConfig): AgentReload {
+    const restartNeeded = Object.entries(RESTART_ONLY)
+      .filter(([, pick]) => JSON.stringify(pick(next)) !== JSON.stringify(pick(this.#config)))
+      .map(([key]) => key);
+    if (this.#stopping) return { added: [], removed: [], changed: [], restartNeeded };
+    // Types of removed checks stay known, for the metrics of runs still in flight.
+    this.#typeOf = new Map([...this.#typeOf, ...checkTypes(next)]);
+    const change = this.#scheduler.reload(next.checks);
+    this.#config = { ...this.#config, checks: next.checks, outbox: next.outbox };
+    return { ...change, restartNeeded };
+  }
+
   async stop(): Promise<void> {
+    this.#stopping = true;
     clearInterval(this.#compactTimer);
     await this.#scheduler.stop();
     this.#flush();
@@ -120,4 +163,8 @@ export class Agent {
     if (this.#outbox.depth().bytes > this.#config.outbox.maxBytes && Date.now() - this.#lastCompactAt >= 1_000) this.#compact();
     this.#uplink.notify();
   }
+}
+
+function checkTypes(config: AgentConfig): Map<string, string> {
+  return new Map(config.checks.map((check) => [check.id, check.type.type]));
 }

@@ -1,17 +1,23 @@
-import { encodeKey, isOutpostError } from '@outpost/protocol';
+import { DEFAULT_LIMITS, encodeKey, ErrorCode, isOutpostError, OutpostError } from '@outpost/protocol';
 import { parse as parseYaml } from 'yaml';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { Agent } from './agent.js';
+import { loadKeyFile } from './key-file.js';
+import { Relay } from './relay.js';
+import { ensureRelayIdentity } from './relay-identity.js';
 import { applyThresholds, CHECK_TYPES, metricThresholds, type Observation } from './checks/index.js';
 import { loadAgentConfig } from './config.js';
+import { RemoteConfig } from './remote-config.js';
 import { parseDurationMs } from './duration.js';
+import { exportOutbox } from './export.js';
 import { initAgent } from './init.js';
 import { createNextKeyFile, nextKeyPath } from './key-file.js';
 import { scanCommand } from './scan-command.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { MetricsServer, parseMetricsListen } from './metrics-server.js';
 import { EXIT_CODES, pluginOutput } from './nagios.js';
+import { applyReceipt } from './receipt.js';
 import { formatStatus, readStatus } from './status-report.js';
 import { VERSION } from './version.js';
 
@@ -81,6 +87,26 @@ async function runCheck(argv: Record<string, unknown>): Promise<never> {
   process.exit(EXIT_CODES[observation.status]);
 }
 
+/**
+ * SIGHUP: re-read the config file (with the remote config laid over it again); an invalid
+ * one is logged and the running config stays.
+ */
+function reloadAgentConfig(agent: Agent, remote: RemoteConfig, file: string, log: Logger): void {
+  try {
+    let outcome: ReturnType<Agent['reload']> | undefined;
+    remote.setApply((config) => {
+      outcome = agent.reload(config);
+    });
+    remote.reloadLocal();
+    remote.setApply((config) => agent.reload(config));
+    const { added, removed, changed, restartNeeded } = outcome!;
+    log.info({ file, added, removed, changed }, `config reloaded: ${added.length} checks added, ${removed.length} removed, ${changed.length} changed`);
+    if (restartNeeded.length > 0) log.warn({ file, keys: restartNeeded }, `config reload: ${restartNeeded.join(', ')} changed; restart the agent to apply`);
+  } catch (err: unknown) {
+    log.error({ file, err: err instanceof Error ? err.message : String(err) }, `config reload failed, keeping the running config: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 export async function main(args = hideBin(process.argv)): Promise<void> {
   await yargs(args)
     .scriptName('outpost-agent')
@@ -130,10 +156,18 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
       async (argv) => {
         const log = createLogger('outpost-agent');
         let agent: Agent;
+        let remote: RemoteConfig;
         let metricsServer: MetricsServer | undefined;
+        // Relay mode when the config has a relay: section (docs/relay.md).
+        let relay: Relay | undefined;
         try {
           const metricsAt = argv.metrics === undefined ? undefined : parseMetricsListen(argv.metrics);
-          agent = new Agent(loadAgentConfig(argv.config), log);
+          // The local file with the collector's last accepted remote config over it.
+          remote = RemoteConfig.load({ file: argv.config, logger: log });
+          const relaySettings = remote.config.relay;
+          if (relaySettings) relay = new Relay({ config: { ...remote.config, relay: relaySettings }, keyPair: loadKeyFile(remote.config.keyFile), logger: log });
+          agent = new Agent(remote.config, log, { remoteConfig: remote, ...(relay ? { relay } : {}) });
+          remote.setApply((config) => agent.reload(config));
           if (metricsAt) metricsServer = new MetricsServer({ ...metricsAt, render: () => agent.metrics.render(), logger: log });
         } catch (err: unknown) {
           return fail(err);
@@ -141,19 +175,51 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
         try {
           const address = await metricsServer?.start();
           if (address) log.info({ metrics: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/metrics` }, 'metrics listening');
+          await relay?.start();
         } catch (err: unknown) {
           await agent.stop();
+          await relay?.stop();
           return fail(err, EXIT.failure);
         }
+        const reload = () => reloadAgentConfig(agent, remote, argv.config, log);
+        process.on('SIGHUP', reload);
         agent.start();
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once('SIGTERM', stop);
-          process.once('SIGINT', stop);
+        remote.armRollback();
+        const signal = await new Promise<NodeJS.Signals>((resolve) => {
+          process.once('SIGTERM', resolve);
+          process.once('SIGINT', resolve);
         });
+        // Checks stop first, so no new result (and no new outbox transaction) starts; what
+        // was made is written, then the uplink closes its socket and the outbox its file.
+        log.info({ signal }, 'stopping');
+        process.off('SIGHUP', reload);
+        remote.stop();
         await metricsServer?.stop();
         await agent.stop();
+        await relay?.stop();
         process.exit(EXIT.ok);
+      },
+    )
+    .command(
+      'relay [action]',
+      'relay mode: run the agent and forward downstream agents (run), or print what they pin (identity); see docs/relay.md',
+      (y) =>
+        y
+          .positional('action', { choices: ['run', 'identity'] as const, default: 'run' as const })
+          .option('config', { type: 'string', demandOption: true })
+          .option('metrics', { type: 'string', describe: 'as for run' })
+          .option('json', { type: 'boolean', default: false }),
+      async (argv) => {
+        try {
+          const config = loadAgentConfig(argv.config);
+          if (!config.relay) throw new OutpostError(ErrorCode.CONFIG, `${argv.config}: relay: expected a relay section (listen, agents) for relay mode`);
+          if (argv.action === 'run') return main(['run', '--config', argv.config, ...(argv.metrics ? ['--metrics', argv.metrics] : [])]);
+          const identity = await ensureRelayIdentity(config);
+          const out = { relayKey: identity.relayKey, tlsFingerprint: identity.tlsFingerprint, listen: `${config.relay.host}:${config.relay.port}` };
+          process.stdout.write(argv.json ? `${JSON.stringify(out)}\n` : `relay key        ${out.relayKey}\ntls fingerprint  ${out.tlsFingerprint}\nlisten           ${out.listen}\nDownstream agents use these as collector.key and collector.tls_fingerprint, with collector.central_key set to the collector's key.\n`);
+        } catch (err: unknown) {
+          fail(err);
+        }
       },
     )
     .command(
@@ -181,6 +247,65 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           process.stdout.write(argv.json ? `${JSON.stringify(report)}\n` : `${formatStatus(report)}\n`);
         } catch (err: unknown) {
           fail(err);
+        }
+      },
+    )
+    .command(
+      'export',
+      'write unsent results as signed batch files with a manifest, for an air gap (see docs/air-gap.md)',
+      (y) =>
+        y
+          .option('config', { type: 'string', demandOption: true })
+          .option('out', { type: 'string', demandOption: true, describe: 'directory to write (new or empty)' })
+          .option('again', { type: 'boolean', default: false, describe: 'include results an earlier export wrote already' })
+          .option('max-batch-results', { type: 'number', default: DEFAULT_LIMITS.maxBatchResults, describe: `results per file at most (1..${DEFAULT_LIMITS.maxBatchResults}); files also stay under the protocol's 4 MiB` })
+          .option('json', { type: 'boolean', default: false }),
+      (argv) => {
+        let lastShownAt = Date.now();
+        const perFile = argv['max-batch-results'];
+        if (!Number.isInteger(perFile) || perFile < 1 || perFile > DEFAULT_LIMITS.maxBatchResults) {
+          fail(new OutpostError(ErrorCode.CONFIG, `--max-batch-results ${perFile}: expected 1..${DEFAULT_LIMITS.maxBatchResults}`));
+        }
+        try {
+          const summary = exportOutbox({
+            config: loadAgentConfig(argv.config),
+            outDir: argv.out,
+            again: argv.again,
+            maxBatchResults: argv['max-batch-results'],
+            // Big outboxes take a while: a line a second on stderr, nothing for small ones.
+            onProgress: ({ files, results, total }) => {
+              if (Date.now() - lastShownAt < 1_000) return;
+              lastShownAt = Date.now();
+              process.stderr.write(`outpost-agent: exported ${results}/${total} results (${Math.floor((results / Math.max(total, 1)) * 100)}%) in ${files} files\n`);
+            },
+          });
+          if (argv.json) process.stdout.write(`${JSON.stringify(summary ?? { files: [], results: 0, gaps: 0 })}\n`);
+          else if (!summary) process.stdout.write('nothing to export\n');
+          else process.stdout.write(`exported ${summary.results} results and ${summary.gaps} gap records in ${summary.files.length} files to ${summary.dir} (export ${summary.exportId})\n`);
+        } catch (err: unknown) {
+          fail(err);
+        }
+      },
+    )
+    .command(
+      'apply-receipt <receipt>',
+      "delete the results an air-gap import's receipt says the collector holds",
+      (y) =>
+        y
+          .positional('receipt', { type: 'string', demandOption: true, describe: 'receipt.json written by outpost-collector import' })
+          .option('config', { type: 'string', demandOption: true })
+          .option('json', { type: 'boolean', default: false }),
+      (argv) => {
+        try {
+          const out = applyReceipt({ config: loadAgentConfig(argv.config), receiptFile: argv.receipt });
+          process.stdout.write(
+            argv.json
+              ? `${JSON.stringify(out)}\n`
+              : `removed ${out.resultsRemoved} results and ${out.gapsRemoved} gap records (export ${out.exportId}: ${out.filesImported} files imported, ${out.filesRejected} rejected)\n`,
+          );
+        } catch (err: unknown) {
+          // A receipt that does not verify is a failure (1), not a usage error (2).
+          fail(err, isOutpostError(err, ErrorCode.CONFIG) ? EXIT.config : EXIT.failure);
         }
       },
     )

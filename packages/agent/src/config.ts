@@ -6,6 +6,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { CHECK_TYPES, metricThresholds, type CheckType, type MetricThresholds } from './checks/index.js';
 import { durationMs } from './duration.js';
+import { relaySection, resolveRelaySettings, type RelaySettings } from './relay-config.js';
 
 /** A check as the scheduler runs it: common settings resolved, type config validated. */
 export interface ResolvedCheck {
@@ -52,14 +53,29 @@ export interface AgentConfig {
   collector: {
     urls: string[];
     key: PublicKey;
+    /**
+     * The central collector's key, which signs remote configs. Differs from `key` behind a
+     * relay (`key` is then the relay's); undefined: the same as `key`.
+     */
+    centralKey?: PublicKey | undefined;
     tlsFingerprint: string | undefined;
     token: string | undefined;
     insecure: boolean;
   };
   uplink: UplinkSettings;
   outbox: OutboxSettings;
+  /** What the collector may change from the centre (only the local file sets this). */
+  remoteConfig: {
+    accept: boolean;
+    /** Sections beyond checks and defaults a remote config may set. */
+    allow: ('scheduler' | 'uplink' | 'outbox')[];
+    /** Back to the previous config when no contact with the collector this long after switching. */
+    rollbackAfterMs: number;
+  };
   maxConcurrentChecks: number;
   checks: ResolvedCheck[];
+  /** Relay mode: also accept downstream agents and forward their batches (docs/relay.md). */
+  relay: RelaySettings | undefined;
 }
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
@@ -90,6 +106,7 @@ const fileSchema = z
         url: z.string().optional(),
         urls: z.array(z.string()).min(1).optional(),
         key: z.string(),
+        central_key: z.string().optional(),
         tls_fingerprint: z.string().optional(),
         token: z.string().min(1).optional(),
         insecure: z.boolean().default(false),
@@ -126,6 +143,15 @@ const fileSchema = z
       .strict()
       .default({ interval: 60_000, timeout: 5_000, jitter: { fraction: 0.1 } }),
     checks: z.array(z.record(z.string(), z.unknown())).default([]),
+    relay: relaySection.optional(),
+    remote_config: z
+      .object({
+        accept: z.boolean().default(true),
+        allow: z.array(z.enum(['scheduler', 'uplink', 'outbox'])).default([]),
+        rollback_after: durationMs({ minMs: 1_000, maxMs: 7 * 86_400_000 }).default(600_000),
+      })
+      .strict()
+      .default({ accept: true, allow: [], rollback_after: 600_000 }),
   })
   .strict();
 
@@ -220,6 +246,12 @@ export function parseAgentConfig(text: string, file: string): AgentConfig {
   } catch (err: unknown) {
     throw new ConfigError(file, ['collector', 'key'], err instanceof Error ? err.message : String(err));
   }
+  let centralKey: PublicKey | undefined;
+  try {
+    centralKey = collector.central_key === undefined ? undefined : PublicKey.parse(collector.central_key, 'central collector key');
+  } catch (err: unknown) {
+    throw new ConfigError(file, ['collector', 'central_key'], err instanceof Error ? err.message : String(err));
+  }
   let tlsFingerprint: string | undefined;
   if (collector.tls_fingerprint !== undefined) {
     try {
@@ -249,7 +281,7 @@ export function parseAgentConfig(text: string, file: string): AgentConfig {
     name: cfg.agent.name,
     dataDir,
     keyFile: resolve(dataDir, cfg.agent.key_file ?? 'agent.key'),
-    collector: { urls, key, tlsFingerprint, token: collector.token, insecure: collector.insecure },
+    collector: { urls, key, centralKey, tlsFingerprint, token: collector.token, insecure: collector.insecure },
     uplink: {
       window: cfg.uplink.window,
       maxBatchResults: cfg.uplink.max_batch_results,
@@ -263,7 +295,9 @@ export function parseAgentConfig(text: string, file: string): AgentConfig {
     },
     outbox: { maxBytes: cfg.outbox.max_bytes, maxAgeMs: cfg.outbox.max_age },
     maxConcurrentChecks: cfg.scheduler.max_concurrent,
+    remoteConfig: { accept: cfg.remote_config.accept, allow: cfg.remote_config.allow, rollbackAfterMs: cfg.remote_config.rollback_after },
     checks,
+    relay: cfg.relay ? resolveRelaySettings(file, cfg.relay) : undefined,
   };
 }
 

@@ -91,3 +91,26 @@ export function planCompaction(
     },
   };
 }
+
+/**
+ * Which exported rows to release when the outbox is over its budget. They are on media
+ * already, so they go before anything that exists only here, and without a gap record:
+ * oldest first while the bytes are over `maxBytes`, and every one older than `maxAgeMs`.
+ * Ids in `protect` (in flight on a live link) stay. `rows` must be in result id order.
+ */
+export function planExportedRelease(
+  rows: readonly { id: number; startedAtMs: number; bytes: number }[],
+  totalBytes: number,
+  budget: OutboxBudget,
+  nowMs: number,
+  protect: ReadonlySet<number> = new Set(),
+): { drop: { id: number }[]; bytesAfter: number } {
+  const cutoff = nowMs - budget.maxAgeMs;
+  let bytes = totalBytes;
+  const drop = rows.filter((row) => {
+    if (protect.has(row.id) || (bytes <= budget.maxBytes && row.startedAtMs >= cutoff)) return false;
+    bytes -= row.bytes;
+    return true;
+  });
+  return { drop, bytesAfter: bytes };
+}

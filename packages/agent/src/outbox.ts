@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { encodeResult, pb, type GapInit, type Status } from '@outpost/protocol';
 import Database from 'better-sqlite3';
-import { planCompaction, type CompactionRow, type OutboxBudget } from './outbox-compaction.js';
+import { planCompaction, planExportedRelease, type CompactionRow, type OutboxBudget } from './outbox-compaction.js';
 import { fitWireLimits, toResultInit } from './result-wire.js';
 
 /** A result as the scheduler hands it over; the outbox gives it its identity. */
@@ -57,7 +57,28 @@ CREATE TABLE IF NOT EXISTS gaps (
   gap_id INTEGER PRIMARY KEY AUTOINCREMENT,
   body   TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS exports (
+  export_id   TEXT PRIMARY KEY,
+  created_at  INTEGER NOT NULL,
+  dir         TEXT    NOT NULL,
+  from_id     INTEGER NOT NULL,
+  through_id  INTEGER NOT NULL,
+  results     INTEGER NOT NULL,
+  files       INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
+
+/** One `outpost-agent export`: rows up to `throughId` (and gap records up to `gapsThroughId`) are on media now. */
+export interface ExportRecord {
+  exportId: string;
+  createdMs: number;
+  dir: string;
+  fromId: number;
+  throughId: number;
+  gapsThroughId: number;
+  results: number;
+  files: number;
+}
 
 /**
  * The agent's SQLite outbox. Every result is written here the moment it is made, with a
@@ -82,6 +103,8 @@ export class Outbox {
   #nextId: number;
   #count: number;
   #bytes: number;
+  /** SQLite's data_version when #count and #bytes were last right: another process (export, apply-receipt) changes it. */
+  #dataVersion: number;
   /** Gap records that could not be written (the disk was full); delivered from memory. */
   readonly #unsavedGaps: GapInit[] = [];
 
@@ -96,6 +119,17 @@ export class Outbox {
     const seq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'results'").get() as { seq: number } | undefined;
     this.#nextId = (seq?.seq ?? 0) + 1;
     const totals = db.prepare('SELECT count(*) AS count, coalesce(sum(length(body)), 0) AS bytes FROM results').get() as { count: number; bytes: number };
+    this.#count = totals.count;
+    this.#bytes = totals.bytes;
+    this.#dataVersion = db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /** Recount after another process committed (`apply-receipt` deletes rows): the running agent's budget must see it. */
+  #syncTotals(): void {
+    const version = this.#db.pragma('data_version', { simple: true }) as number;
+    if (version === this.#dataVersion) return;
+    this.#dataVersion = version;
+    const totals = this.#db.prepare('SELECT count(*) AS count, coalesce(sum(length(body)), 0) AS bytes FROM results').get() as { count: number; bytes: number };
     this.#count = totals.count;
     this.#bytes = totals.bytes;
   }
@@ -177,7 +211,9 @@ export class Outbox {
    * drop repeats as planned by planCompaction and store the gap record, in one transaction.
    */
   compact(budget: OutboxBudget, protectThroughId: number, protect: ReadonlySet<number> = new Set(), nowMs = Date.now()): GapInit | undefined {
+    this.#syncTotals();
     if (this.#bytes <= budget.maxBytes && !this.#hasOlderThan(nowMs - budget.maxAgeMs)) return undefined;
+    if (this.#releaseExported(budget, protectThroughId, protect, nowMs)) return undefined;
     const rows = this.#db
       .prepare('SELECT result_id AS resultId, check_id AS checkId, status, started_at AS startedAtMs, length(body) AS bytes FROM results WHERE result_id > ? ORDER BY result_id')
       .all(protectThroughId) as CompactionRow[];
@@ -190,6 +226,54 @@ export class Outbox {
     this.#count -= plan.dropIds.length;
     this.#bytes -= plan.droppedBytes;
     return plan.gap;
+  }
+
+  /**
+   * Exported rows are on media already: under budget pressure they go first (oldest first),
+   * without a gap record, before any row that exists only here. True when that was enough.
+   */
+  #releaseExported(budget: OutboxBudget, protectThroughId: number, protect: ReadonlySet<number>, nowMs: number): boolean {
+    const through = this.exportedThroughId();
+    if (through <= protectThroughId) return false;
+    const rows = this.#db
+      .prepare('SELECT result_id AS id, started_at AS startedAtMs, length(body) AS bytes FROM results WHERE result_id > ? AND result_id <= ? ORDER BY result_id')
+      .all(protectThroughId, through) as { id: number; startedAtMs: number; bytes: number }[];
+    const { drop, bytesAfter } = planExportedRelease(rows, this.#bytes, budget, nowMs, protect);
+    if (drop.length > 0) {
+      this.#db.transaction(() => {
+        for (const row of drop) this.#removeOne.get(row.id);
+        this.#setMeta.run('exported_released', String(Number(this.getMeta('exported_released') ?? 0) + drop.length));
+      })();
+      this.#count -= drop.length;
+      this.#bytes = bytesAfter;
+    }
+    return this.#bytes <= budget.maxBytes && !this.#hasOlderThan(nowMs - budget.maxAgeMs);
+  }
+
+  /** Highest result id an export has written to media (0 when none). */
+  exportedThroughId(): number {
+    return Number(this.getMeta('exported_through_id') ?? 0);
+  }
+
+  /** Highest gap record id an export has written to media (0 when none). */
+  exportedGapsThroughId(): number {
+    return Number(this.getMeta('exported_gaps_through_id') ?? 0);
+  }
+
+  /** Record an export and mark its rows exported, in one transaction. Rows stay until acked or a receipt is applied. */
+  markExported(record: ExportRecord): void {
+    this.#db.transaction(() => {
+      this.#db
+        .prepare('INSERT INTO exports (export_id, created_at, dir, from_id, through_id, results, files) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(record.exportId, record.createdMs, record.dir, record.fromId, record.throughId, record.results, record.files);
+      this.#setMeta.run('exported_through_id', String(Math.max(this.exportedThroughId(), record.throughId)));
+      this.#setMeta.run('exported_gaps_through_id', String(Math.max(this.exportedGapsThroughId(), record.gapsThroughId)));
+    })();
+  }
+
+  /** Waiting results with an id above `afterId`. */
+  countAfter(afterId: number): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM results WHERE result_id > ?').get(afterId) as { n: number }).n;
   }
 
   #hasOlderThan(cutoffMs: number): boolean {
@@ -305,6 +389,7 @@ export class Outbox {
   }
 
   depth(): OutboxDepth {
+    this.#syncTotals();
     const oldest = this.#db.prepare('SELECT started_at FROM results ORDER BY result_id LIMIT 1').get() as { started_at: number } | undefined;
     return {
       count: this.#count,

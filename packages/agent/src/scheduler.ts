@@ -24,6 +24,25 @@ interface Slot {
   queued: boolean;
   memory: unknown;
   overruns: number;
+  /** Removed or replaced by a reload: never armed again; a run in flight still reports. */
+  retired: boolean;
+}
+
+/** What a reload did to the check list, by check id. */
+export interface CheckListChange {
+  added: string[];
+  removed: string[];
+  /** Same id, different config or timing: rescheduled with a fresh slot (its memory starts over). */
+  changed: string[];
+}
+
+function newSlot(check: ResolvedCheck): Slot {
+  return { check, timer: undefined, running: undefined, queued: false, memory: undefined, overruns: 0, retired: false };
+}
+
+/** A check whose entry and resolved timing are unchanged keeps its slot, timer and memory. */
+function sameCheck(a: ResolvedCheck, b: ResolvedCheck): boolean {
+  return a.configHash === b.configHash && a.intervalMs === b.intervalMs && a.timeoutMs === b.timeoutMs && a.jitterMs === b.jitterMs;
 }
 
 /**
@@ -38,30 +57,58 @@ interface Slot {
  */
 export class Scheduler {
   readonly #options: SchedulerOptions;
-  readonly #slots: Slot[];
+  #slots: Map<string, Slot>;
   readonly #queue: Slot[] = [];
   readonly #random: () => number;
   #running = 0;
+  #started = false;
   #stopped = false;
   readonly #inFlight = new Set<Promise<void>>();
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
     this.#random = options.random ?? Math.random;
-    this.#slots = options.checks.map((check) => ({ check, timer: undefined, running: undefined, queued: false, memory: undefined, overruns: 0 }));
+    this.#slots = new Map(options.checks.map((check) => [check.id, newSlot(check)]));
   }
 
   start(): void {
-    const spread = this.#options.startSpreadMs ?? 2_000;
-    for (const slot of this.#slots) {
-      this.#arm(slot, Math.round(this.#random() * Math.min(spread, slot.check.intervalMs)));
+    this.#started = true;
+    for (const slot of this.#slots.values()) this.#armFirst(slot);
+  }
+
+  /**
+   * Swap in a new check list (SIGHUP): unchanged checks keep their schedule, new and
+   * changed ones start within the start spread, removed ones are never run again. A run
+   * already in flight finishes and reports, so no observation that was made is lost.
+   */
+  reload(checks: readonly ResolvedCheck[]): CheckListChange {
+    const change: CheckListChange = { added: [], removed: [], changed: [] };
+    const next = new Map<string, Slot>();
+    for (const check of checks) {
+      const old = this.#slots.get(check.id);
+      if (old && sameCheck(old.check, check)) {
+        next.set(check.id, old);
+        continue;
+      }
+      next.set(check.id, newSlot(check));
+      (old ? change.changed : change.added).push(check.id);
     }
+    for (const [id, slot] of this.#slots) {
+      if (next.get(id) === slot) continue;
+      this.#retire(slot);
+      if (!next.has(id)) change.removed.push(id);
+    }
+    this.#slots = next;
+    if (this.#started && !this.#stopped) {
+      for (const slot of next.values()) if (slot.timer === undefined && slot.running === undefined) this.#armFirst(slot);
+    }
+    return change;
   }
 
   /** Stop scheduling, abort running checks and wait for them; their results are dropped. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const slot of this.#slots) {
+    for (const slot of this.#slots.values()) {
       clearTimeout(slot.timer);
       slot.running?.abort(new Error('agent stopping'));
     }
@@ -69,9 +116,23 @@ export class Scheduler {
     await Promise.all([...this.#inFlight]);
   }
 
+  #armFirst(slot: Slot): void {
+    const spread = this.#options.startSpreadMs ?? 2_000;
+    this.#arm(slot, Math.round(this.#random() * Math.min(spread, slot.check.intervalMs)));
+  }
+
   #arm(slot: Slot, delayMs: number): void {
-    if (this.#stopped) return;
+    if (this.#stopped || slot.retired) return;
     slot.timer = setTimeout(() => this.#due(slot), delayMs);
+  }
+
+  #retire(slot: Slot): void {
+    slot.retired = true;
+    clearTimeout(slot.timer);
+    if (slot.queued) {
+      slot.queued = false;
+      this.#queue.splice(this.#queue.indexOf(slot), 1);
+    }
   }
 
   #nextDelay(slot: Slot): number {

@@ -8,6 +8,7 @@ import {
   PublicKey,
   encodeKey,
   signBatch,
+  verifyConfig,
   type DecodedFrame,
   type FrameInit,
   type KeyPair,
@@ -19,6 +20,8 @@ import { loadKeyFile, nextKeyPath, promoteNextKey } from './key-file.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import type { Outbox } from './outbox.js';
+import type { RemoteConfigChannel } from './remote-config.js';
+import type { UplinkRelay } from './relay-link.js';
 import { DrainProgress } from './drain-progress.js';
 import { pinnedTlsConnector } from './pinned-tls.js';
 import { SendQueue } from './send-queue.js';
@@ -36,6 +39,10 @@ export interface UplinkOptions {
   software: string;
   /** Counts batches, acks and redials for `--metrics`. */
   metrics?: Pick<AgentMetrics, 'batchSent' | 'batchAcked' | 'reconnecting'>;
+  /** Remote config: reported in Hello and heartbeats; verified pushes go to it. */
+  remoteConfig?: RemoteConfigChannel;
+  /** Relay mode: forwards downstream agents' batches on this link and takes their acks and pushes. */
+  relay?: UplinkRelay;
   /** Largest WebSocket message accepted from the collector. */
   maxMessageBytes?: number;
   random?: () => number;
@@ -178,7 +185,8 @@ export class Uplink {
         collectorKeys: [config.collector.key, ...this.#endorsedCollectorKeys()],
         ...(rotateTo ? { rotateTo } : {}),
         software: this.#options.software,
-        configHash: config.hash,
+        configHash: this.#options.remoteConfig?.status().hash ?? config.hash,
+        configVersion: this.#options.remoteConfig?.status().version ?? 0,
         heartbeatIntervalMs: config.uplink.heartbeatIntervalMs,
         ...(config.collector.token ? { enrollToken: config.collector.token } : {}),
       });
@@ -187,6 +195,8 @@ export class Uplink {
       let failbackTimer: NodeJS.Timeout | undefined;
       let established = false;
       let acknowledged = false;
+      // The collector key that signed this session's Welcome: the one a config push must carry.
+      let sessionCollectorKey: PublicKey | undefined;
       // Closed on purpose (a key rotation): reconnect at once, stay on this collector.
       let planned = false;
       let reason = 'closed';
@@ -239,7 +249,15 @@ export class Uplink {
           return;
         }
         const depth = outbox.depth();
-        send({ heartbeat: { timeMs: Date.now(), backlog: depth.count, oldestUnsentMs: depth.oldestStartedAtMs ?? 0, dropped: depth.dropped } });
+        const remote = this.#options.remoteConfig?.status();
+        const relay = this.#options.relay?.health();
+        send({
+          heartbeat: {
+            timeMs: Date.now(), backlog: depth.count, oldestUnsentMs: depth.oldestStartedAtMs ?? 0, dropped: depth.dropped,
+            configHash: remote?.hash ?? config.hash, configVersion: remote?.version ?? 0, configError: remote?.error ?? '',
+            ...(relay ? { relayAgents: relay.agents, relayBacklog: relay.backlog } : {}),
+          },
+        });
       };
 
       const onFrame = (frame: DecodedFrame) => {
@@ -250,6 +268,7 @@ export class Uplink {
           }
           case 'welcome': {
             const session = handshake.onWelcome(frame.body);
+            sessionCollectorKey = session.collectorKey;
             if (session.collectorKeyEndorsed) {
               outbox.setMeta('collector_keys', [...this.#endorsedCollectorKeys().map(String), String(session.collectorKey)].join(','));
               this.#log.warn({ collectorKey: String(session.collectorKey) }, 'collector key rotated; the new key was endorsed by a trusted one and is trusted from now on');
@@ -293,6 +312,7 @@ export class Uplink {
             }
             this.#pump = pump;
             pump();
+            this.#options.relay?.attach(send);
             return;
           }
           case 'ack': {
@@ -303,6 +323,7 @@ export class Uplink {
               return;
             }
             acknowledged = true;
+            this.#options.remoteConfig?.onContact();
             this.#options.metrics?.batchAcked(results, frame.body.duplicates);
             this.#progress.acked(results, outbox.depth().count);
             outbox.setMetas({ last_ack_at: String(Date.now()), last_ack_seq: String(frame.body.batchSeq) });
@@ -311,7 +332,36 @@ export class Uplink {
             return;
           }
           case 'heartbeat':
+            this.#options.remoteConfig?.onContact();
             return;
+          case 'relayedAck':
+          case 'relayedConfigPush': {
+            if (!established || !this.#options.relay) throw new OutpostError(ErrorCode.UNEXPECTED_FRAME, `${frame.type} frame on a link that relays nothing`);
+            if (frame.type === 'relayedAck') {
+              acknowledged = true;
+              this.#options.relay.onRelayedAck(frame.body);
+            } else {
+              this.#options.relay.onRelayedConfigPush(frame.body);
+            }
+            return;
+          }
+          case 'configPush': {
+            if (!established || !sessionCollectorKey) throw new OutpostError(ErrorCode.UNEXPECTED_FRAME, 'ConfigPush before the handshake finished');
+            const push = { version: frame.body.version, config: frame.body.config, signature: frame.body.signature };
+            // Signed for this agent and version by the central collector (behind a relay the session's
+            // key is the relay's, which signs no configs); anything else is an attack.
+            if (!verifyConfig(push, keyPair.publicKey, [config.collector.centralKey ?? sessionCollectorKey])) {
+              throw new OutpostError(ErrorCode.BAD_SIGNATURE, `config push v${push.version} is not signed by the collector for this agent`);
+            }
+            if (!this.#options.remoteConfig) {
+              this.#log.warn({ version: push.version }, 'config push ignored: this agent does not take remote config');
+              return;
+            }
+            this.#options.remoteConfig.onPush(push);
+            // Tell the collector at once what runs now (or why the push was refused).
+            sendHeartbeat();
+            return;
+          }
           case 'error': {
             const { code, message } = frame.body;
             const level = code === ErrorCode.PENDING_APPROVAL ? 'warn' : 'error';
@@ -354,6 +404,7 @@ export class Uplink {
         clearTimeout(idle);
         clearTimeout(rateTimer);
         clearTimeout(failbackTimer);
+        if (established) this.#options.relay?.detach();
         if (this.#queue === queue) this.#queue = undefined;
         if (this.#pump === pump) this.#pump = undefined;
         if (reason === 'closed' && why.length > 0) reason = `closed by collector (${code}): ${why.toString()}`;

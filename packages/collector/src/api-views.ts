@@ -42,6 +42,8 @@ export function agentView(agent: AgentRecord, ctx: AgentContext) {
     remoteAddress: agent.remoteAddress,
     software: agent.software,
     configHash: agent.configHash,
+    configVersion: agent.configVersion ?? 0,
+    configError: agent.configError,
     clockOffsetMs: agent.clockOffsetMs,
     clockSkewed: agent.clockOffsetMs !== null && Math.abs(agent.clockOffsetMs) > CLOCK_SKEW_FLAG_MS,
     backlog: agent.backlog,
@@ -56,6 +58,10 @@ export function agentView(agent: AgentRecord, ctx: AgentContext) {
     checks: ctx.checks,
     createdAt: iso(agent.createdAt),
     approvedAt: iso(agent.approvedAt),
+    // The agent, then the relays its traffic passes, nearest first (docs/relay.md); null when direct.
+    path: agent.relayPath ? [agent.name, ...agent.relayPath] : null,
+    // Relay mode: downstream agents connected and relayed batches waiting for an upstream ack.
+    relay: agent.relayAgents === null ? null : { agents: agent.relayAgents, backlog: agent.relayBacklog ?? 0 },
   };
 }
 

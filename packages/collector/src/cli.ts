@@ -1,14 +1,20 @@
+import { readFileSync } from 'node:fs';
 import { encodeKey, ErrorCode, isOutpostError, OutpostError, parseDurationMs } from '@outpost/protocol';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { Collector } from './collector.js';
 import { loadCollectorConfig, type CollectorConfig } from './collector-config.js';
-import { dataFiles, initDataDir, loadApiToken, rotateCollectorKey } from './data-dir.js';
+import { dataFiles, initDataDir, loadApiToken, loadIdentity, rotateCollectorKey } from './data-dir.js';
 import { issueToken } from './enrollment.js';
+import { formatImportReport, importExport, type ImportReport } from './import.js';
 import { createLogger } from './logger.js';
+import { backupCommand, reloadCollectorConfig, vacuumCommand } from './maintenance-commands.js';
 import { testRule } from './notify/test-rule.js';
+import { setAgentConfig } from './remote-config.js';
+import { isPostgresUrl } from './collector-storage.js';
+import { PgStore } from './pg-store.js';
 import { SqliteStore } from './sqlite-store.js';
-import type { AgentStatus } from './store.js';
+import type { AgentStatus, CollectorStore } from './store.js';
 import { VERSION } from './version.js';
 
 const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -24,6 +30,23 @@ export function parseListen(text: string, option: string): { host: string; port:
   const port = match ? Number(match[3]) : NaN;
   if (!match || port > 65_535) throw new OutpostError(ErrorCode.CONFIG, `--${option} ${text}: expected HOST:PORT such as 127.0.0.1:8080`);
   return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
+}
+
+const storeOption = {
+  type: 'string',
+  default: 'sqlite',
+  describe: 'sqlite (collector.db in the data directory) or a postgres:// URL shared by several collectors',
+} as const;
+
+/** The store `--store` names: the data directory's SQLite file, or a PostgreSQL database (migrated first). */
+async function withStoreAt<T>(dataDir: string, store: string, work: (store: CollectorStore) => Promise<T>): Promise<T> {
+  if (!isPostgresUrl(store)) return withStore(dataDir, work);
+  const pgStore = await PgStore.open(store);
+  try {
+    return await work(pgStore);
+  } finally {
+    await pgStore.close();
+  }
 }
 
 async function withStore<T>(dataDir: string, work: (store: SqliteStore) => Promise<T>): Promise<T> {
@@ -81,11 +104,12 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           .option('data-dir', dataDir)
           .option('ttl', { type: 'string', default: '1h', describe: 'how long the token is valid' })
           .option('agent', { type: 'string', describe: 'bind the token to this agent name' })
+          .option('store', storeOption)
           .option('json', { type: 'boolean', default: false }),
       async (argv) => {
         const ttlMs = parseDurationMs(argv.ttl);
         if (ttlMs === undefined || ttlMs <= 0) fail(new OutpostError(ErrorCode.CONFIG, `--ttl ${argv.ttl}: expected a duration such as 30m or 24h`));
-        const token = await withStore(argv['data-dir'], (store) => issueToken(store, ttlMs, argv.agent ?? null));
+        const token = await withStoreAt(argv['data-dir'], argv.store, (store) => issueToken(store, ttlMs, argv.agent ?? null));
         const expires = new Date(Date.now() + ttlMs).toISOString();
         process.stdout.write(argv.json ? `${JSON.stringify({ token, expires, agent: argv.agent ?? null })}\n` : `${token}\n`);
       },
@@ -124,6 +148,29 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
       },
     )
     .command(
+      'import <dir>',
+      'verify and store the signed batch files of an air-gap export (outpost-agent export); exit 1 if any was rejected',
+      (y) =>
+        y
+          .positional('dir', { type: 'string', demandOption: true, describe: 'export directory with manifest.json' })
+          .option('data-dir', dataDir)
+          .option('receipt', { type: 'string', describe: 'where to write the signed receipt (default DIR/receipt.json)' })
+          .option('json', { type: 'boolean', default: false }),
+      async (argv) => {
+        let report: ImportReport;
+        try {
+          const identity = loadIdentity(argv['data-dir']);
+          report = await withStore(argv['data-dir'], (store) =>
+            importExport({ store, keyPair: identity.keyPair, collectorKey: identity.publicKey, dir: argv.dir, ...(argv.receipt ? { receiptFile: argv.receipt } : {}) }),
+          );
+        } catch (err: unknown) {
+          return fail(err);
+        }
+        process.stdout.write(argv.json ? `${JSON.stringify(report)}\n` : formatImportReport(report));
+        process.exit(report.total.rejectedFiles === 0 && !report.refused ? EXIT.ok : EXIT.failure);
+      },
+    )
+    .command(
       'rotate-key',
       'replace the collector key; the old key vouches for the new one during the overlap',
       (y) =>
@@ -141,6 +188,42 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
               ? `${JSON.stringify(out)}\n`
               : `collector key    ${out.newKey} (was ${out.oldKey})\nendorsed until   ${out.until}\nRestart the collector to use it; agents pinned to the old key follow by themselves until then.\n`,
           );
+        } catch (err: unknown) {
+          fail(err);
+        }
+      },
+    )
+    .command(
+      'config <action> <agent> [file]',
+      "set or show an agent's remote config (checks and defaults, signed by the collector, pushed on its next contact)",
+      (y) =>
+        y
+          .positional('action', { choices: ['set', 'show'] as const, demandOption: true })
+          .positional('agent', { type: 'string', demandOption: true })
+          .positional('file', { type: 'string', describe: 'YAML with checks: (and defaults:, scheduler:)' })
+          .option('data-dir', dataDir)
+          .option('json', { type: 'boolean', default: false }),
+      async (argv) => {
+        try {
+          if (argv.action === 'set') {
+            if (!argv.file) throw new OutpostError(ErrorCode.CONFIG, 'config set: expected a file');
+            const text = readFileSync(argv.file, 'utf8');
+            const { keyPair } = loadIdentity(argv['data-dir']);
+            const version = await withStore(argv['data-dir'], (store) => setAgentConfig(store, keyPair, argv.agent, text, argv.file!));
+            process.stdout.write(argv.json ? `${JSON.stringify({ agent: argv.agent, version })}\n` : `${argv.agent}: config version ${version} stored; pushed when the agent is connected\n`);
+            return;
+          }
+          const out = await withStore(argv['data-dir'], async (store) => {
+            const agent = await store.findAgentByName(argv.agent);
+            if (!agent) throw new OutpostError(ErrorCode.CONFIG, `no agent named "${argv.agent}"`);
+            const latest = await store.latestAgentConfig(agent.id);
+            return {
+              agent: agent.name, pushed: latest?.version ?? 0, running: agent.configVersion ?? 0, configHash: agent.configHash, error: agent.configError,
+              config: latest ? Buffer.from(latest.config).toString('utf8') : null,
+            };
+          });
+          if (argv.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+          else process.stdout.write(`${out.agent}: latest version ${out.pushed}, agent runs ${out.running}${out.error ? ` (last refusal: ${out.error})` : ''}\n${out.config ?? ''}`);
         } catch (err: unknown) {
           fail(err);
         }
@@ -193,6 +276,34 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
       },
     )
     .command(
+      'backup',
+      'copy the database while the collector runs (SQLite online backup), checked and mode 0600',
+      (y) =>
+        y
+          .option('data-dir', dataDir)
+          .option('out', { type: 'string', demandOption: true, describe: 'new file to write (must not exist)' })
+          .option('json', { type: 'boolean', default: false }),
+      async (argv) => {
+        try {
+          await backupCommand({ dataDir: argv['data-dir'], out: argv.out, json: argv.json });
+        } catch (err: unknown) {
+          fail(err, EXIT.failure);
+        }
+      },
+    )
+    .command(
+      'vacuum',
+      'rebuild the database once in incremental auto-vacuum mode, so pruning shrinks the file (collector stopped)',
+      (y) => y.option('data-dir', dataDir),
+      async (argv) => {
+        try {
+          await vacuumCommand({ dataDir: argv['data-dir'] });
+        } catch (err: unknown) {
+          fail(err, EXIT.failure);
+        }
+      },
+    )
+    .command(
       'run',
       'accept agents and serve the API until stopped',
       (y) =>
@@ -204,7 +315,8 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           .option('insecure', { type: 'boolean', default: false, describe: 'plain ws:// without TLS (results readable on the wire)' })
           .option('max-unauthenticated', { type: 'number', default: 256, describe: 'connections not yet admitted, in total' })
           .option('max-unauthenticated-per-address', { type: 'number', default: 32, describe: 'connections not yet admitted, per source address' })
-          .option('connect-rate', { type: 'number', default: 50, describe: 'new connections per second per source address (burst 4x)' }),
+          .option('connect-rate', { type: 'number', default: 50, describe: 'new connections per second per source address (burst 4x)' })
+          .option('store', storeOption),
       async (argv) => {
         const logger = createLogger('outpost-collector');
         let collector: Collector;
@@ -214,6 +326,7 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           collector = new Collector({
             ...(config ? { config } : {}),
             dataDir: argv['data-dir'],
+            store: argv.store,
             listen: parseListen(argv.listen, 'listen'),
             http: parseListen(argv.http, 'http'),
             insecure: argv.insecure,
@@ -226,10 +339,17 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
         } catch (err: unknown) {
           return fail(err);
         }
-        await new Promise<void>((resolve) => {
+        const reload = () => reloadCollectorConfig(collector, argv.config, logger);
+        process.on('SIGHUP', reload);
+        const signal = await new Promise<NodeJS.Signals>((resolve) => {
           process.once('SIGTERM', resolve);
           process.once('SIGINT', resolve);
         });
+        // Ingest is synchronous: the batch being stored when the signal came is committed
+        // before this runs. stop() closes the agent sockets (agents resend what was not
+        // acknowledged), waits for a prune chunk in progress, then closes the database.
+        logger.info({ signal }, 'stopping');
+        process.off('SIGHUP', reload);
         await collector.stop();
         process.exit(EXIT.ok);
       },

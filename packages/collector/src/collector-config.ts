@@ -22,7 +22,19 @@ export interface CollectorConfig {
   /** Labels per agent name glob; every matching entry adds its labels, later ones win. */
   agents: { match: string; labels: Record<string, string> }[];
   notify: NotifyConfig;
+  /** How long stored rows are kept, by their own time (a result's check time, an event's time). */
+  retention: RetentionPolicy;
 }
+
+/** Results and events older than these are deleted daily (and at start). */
+export interface RetentionPolicy {
+  resultsMs: number;
+  eventsMs: number;
+}
+
+const DAY_MS = 86_400_000;
+/** Defaults: 90 days of raw results, a year of state changes and agent events. */
+export const DEFAULT_RETENTION: RetentionPolicy = { resultsMs: 90 * DAY_MS, eventsMs: 365 * DAY_MS };
 
 const label = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'expected a label name of letters, digits and "_"');
 
@@ -38,6 +50,12 @@ const schema = z.strictObject({
     .default({ flap_changes: 5, flap_window: 600_000, summary_after: 600_000 }),
   agents: z.array(z.strictObject({ match: z.string().min(1), labels: z.record(label, z.string()) })).default([]),
   notify: notifyConfigSchema.prefault({}),
+  retention: z
+    .strictObject({
+      results: duration({ minMs: 3_600_000, maxMs: 100 * 365 * DAY_MS }).default(DEFAULT_RETENTION.resultsMs),
+      events: duration({ minMs: 3_600_000, maxMs: 100 * 365 * DAY_MS }).default(DEFAULT_RETENTION.eventsMs),
+    })
+    .default({ results: DEFAULT_RETENTION.resultsMs, events: DEFAULT_RETENTION.eventsMs }),
 });
 
 /** Parse and validate collector config YAML; errors name the file, the key and what was expected. */
@@ -61,6 +79,7 @@ export function parseCollectorConfig(text: string, file: string): CollectorConfi
     state: { graceMs: c.state.grace, flapChanges: c.state.flap_changes, flapWindowMs: c.state.flap_window, summaryAfterMs: c.state.summary_after },
     agents: c.agents,
     notify: c.notify,
+    retention: { resultsMs: c.retention.results, eventsMs: c.retention.events },
   };
 }
 

@@ -1,15 +1,17 @@
 import { resolveLimits, type ProtocolLimits } from '@outpost/protocol';
 import { defaultCollectorConfig, type CollectorConfig } from './collector-config.js';
+import { describeConfigChange, type ConfigChange } from './config-reload.js';
 import { createConsoleHandler } from './console-assets.js';
 import { Counters } from './counters.js';
-import { dataFiles, loadApiToken, loadIdentity } from './data-dir.js';
+import { openStorage, type CollectorStorage } from './collector-storage.js';
+import { loadApiToken, loadIdentity } from './data-dir.js';
 import { ApiServer } from './http-api.js';
 import { LiveFeed } from './live-feed.js';
 import type { Logger } from './logger.js';
 import { NotificationService } from './notify/service.js';
 import { CollectorServer } from './server.js';
-import { SqliteStore } from './sqlite-store.js';
 import { StateEngine } from './state-engine.js';
+import type { CollectorStore } from './store.js';
 
 export interface CollectorOptions {
   dataDir: string;
@@ -17,6 +19,11 @@ export interface CollectorOptions {
   http: { host: string; port: number };
   /** From `run --config FILE`; the defaults otherwise. */
   config?: CollectorConfig;
+  /**
+   * 'sqlite' (default: collector.db in the data directory) or a postgres:// URL, which
+   * several collectors may share (one of them leads alerting; see docs/operations.md).
+   */
+  store?: string;
   insecure?: boolean;
   limits?: Partial<ProtocolLimits>;
   maxUnauthenticated?: number;
@@ -38,20 +45,32 @@ export interface CollectorOptions {
 export class Collector {
   readonly counters = new Counters();
   readonly #options: CollectorOptions;
-  readonly #store: SqliteStore;
+  readonly #storage: CollectorStorage;
+  readonly #store: CollectorStore;
   readonly #notifications: NotificationService;
   readonly #engine: StateEngine;
   readonly #server: CollectorServer;
   readonly #api: ApiServer;
+  readonly #retention: CollectorStorage['retention'];
+  #config: CollectorConfig;
 
   constructor(options: CollectorOptions) {
     this.#options = options;
     const config = options.config ?? defaultCollectorConfig();
+    this.#config = config;
     const identity = loadIdentity(options.dataDir);
     const token = loadApiToken(options.dataDir);
     const startedAt = Date.now();
-    this.#store = SqliteStore.open(dataFiles(options.dataDir).database, { flapChanges: config.state.flapChanges, flapWindowMs: config.state.flapWindowMs });
-    this.#notifications = new NotificationService({ db: this.#store.database, config: config.notify, logger: options.logger, counters: this.counters });
+    this.#storage = openStorage({
+      ...(options.store === undefined ? {} : { store: options.store }),
+      dataDir: options.dataDir,
+      settings: { flapChanges: config.state.flapChanges, flapWindowMs: config.state.flapWindowMs },
+      retention: config.retention,
+      logger: options.logger,
+    });
+    this.#store = this.#storage.store;
+    this.#retention = this.#storage.retention;
+    this.#notifications = new NotificationService({ ...this.#storage.notifications, config: config.notify, logger: options.logger, counters: this.counters });
     const feed = new LiveFeed();
     const connectedAgents = () => this.#server.connectedAgents();
     this.#engine = new StateEngine({
@@ -93,14 +112,27 @@ export class Collector {
       connectedAgents,
       notifications: this.#notifications,
       console: createConsoleHandler(),
+      collectorKeyPair: identity.keyPair,
       startedAt,
     });
   }
 
   async start(): Promise<{ agentUrl: string; apiUrl: string }> {
+    await this.#storage.prepare();
+    this.#retention.start();
     const { url: agentUrl } = await this.#server.start();
     const { url: apiUrl } = await this.#api.start();
-    this.#notifications.start();
+    // Sweeps and delivery run on the leader only: the one SQLite collector, or the one
+    // collector on a PostgreSQL database that holds the leader lock.
+    this.#engine.setLeader(false);
+    this.#storage.lead(
+      (leader) => {
+        this.#engine.setLeader(leader);
+        if (leader) this.#notifications.start();
+        else void this.#notifications.stop();
+      },
+      () => this.#notifications.wake(),
+    );
     this.#engine.start();
     if (this.#options.insecure) {
       this.#options.logger.warn('INSECURE: agents connect over plain ws://; results cross the network unencrypted');
@@ -109,11 +141,30 @@ export class Collector {
     return { agentUrl, apiUrl };
   }
 
+  /**
+   * Apply a re-read config file (SIGHUP) to the running collector: notification rules and
+   * notifiers, agent labels, grace and summary delay, retention. Connections stay up.
+   */
+  reload(config: CollectorConfig): ConfigChange {
+    const change = describeConfigChange(this.#config, config);
+    // What is read only at start keeps its running value, so the store and the engine agree.
+    const { flapChanges, flapWindowMs } = this.#config.state;
+    const live: CollectorConfig = { ...config, api: this.#config.api, state: { ...config.state, flapChanges, flapWindowMs } };
+    this.#notifications.reload(live.notify);
+    this.#engine.setConfig(live);
+    this.#retention.setPolicy(live.retention);
+    this.#config = live;
+    return change;
+  }
+
   async stop(): Promise<void> {
     this.#engine.stop();
+    // No prune chunk starts once stopping began; the one in progress finishes first.
+    await this.#retention.stop();
     await this.#server.stop();
     await this.#api.stop();
-    await this.#notifications.stop();
+    await this.#storage.stopLeading();
+    await this.#notifications.close();
     await this.#store.close();
     this.#options.logger.info('collector stopped');
   }

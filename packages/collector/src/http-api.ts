@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { encodeKey } from '@outpost/protocol';
+import { encodeKey, type KeyPair } from '@outpost/protocol';
 import { eventView, gapView, iso, resultView, SEVERITY_RANK } from './api-views.js';
 import type { ConsoleHandler } from './console-assets.js';
 import type { Counters } from './counters.js';
@@ -9,6 +9,7 @@ import type { LiveFeed } from './live-feed.js';
 import type { Logger } from './logger.js';
 import { renderMetrics } from './metrics.js';
 import type { NotificationRecord } from './notify/queue.js';
+import { MAX_REMOTE_CONFIG_BYTES, setAgentConfig } from './remote-config.js';
 import type { StateEngine } from './state-engine.js';
 import type { AgentStatus, CollectorStore, EventKind } from './store.js';
 
@@ -26,6 +27,8 @@ export interface ApiOptions {
   connectedAgents: () => Set<number>;
   notifications: { list(limit: number, beforeId?: number): NotificationRecord[]; depth(): { pending: number; failed: number } };
   console?: ConsoleHandler;
+  /** Signs remote configs set through the API. */
+  collectorKeyPair: KeyPair;
   startedAt: number;
 }
 
@@ -82,17 +85,22 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) throw new HttpError(413, `request body larger than ${maxBytes} bytes`);
     chunks.push(chunk);
   }
-  if (size === 0) return {};
+  return Buffer.concat(chunks);
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const body = await readBody(req, MAX_BODY_BYTES);
+  if (body.length === 0) return {};
   try {
-    const value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    const value = JSON.parse(body.toString('utf8')) as unknown;
     if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
   } catch {
     // falls through
@@ -156,9 +164,9 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'http://api');
     const isApi = url.pathname.startsWith('/api/') || url.pathname === '/metrics';
     if (!isApi && (req.method === 'GET' || req.method === 'HEAD') && this.#o.console?.(req, res)) return;
-    if (req.method === 'POST') {
+    if (req.method === 'POST' || req.method === 'PUT') {
       this.#authorise(req, url, true);
-      return this.#write(req, res, url);
+      return req.method === 'PUT' ? this.#putConfig(req, res, url) : this.#write(req, res, url);
     }
     if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed`);
     this.#authorise(req, url, false);
@@ -185,6 +193,8 @@ export class ApiServer {
     const { store, engine } = this.#o;
     const q = url.searchParams;
     const limit = parseLimit(q.get('limit'));
+    const config = /^\/api\/v1\/agents\/([^/]+)\/config$/.exec(url.pathname);
+    if (config) return this.#config(decodeURIComponent(config[1]!));
     switch (url.pathname) {
       case '/api/v1/agents':
         return { agents: await engine.agentViews() };
@@ -251,6 +261,40 @@ export class ApiServer {
       default:
         throw new HttpError(404, `no such endpoint: ${url.pathname}`);
     }
+  }
+
+  /** An agent's remote config: the newest version stored, the one it runs, why it refused the last. */
+  async #config(name: string) {
+    const agent = await this.#o.store.findAgentByName(name);
+    if (!agent) throw new HttpError(404, `no agent named "${name}"`);
+    const latest = await this.#o.store.latestAgentConfig(agent.id);
+    return {
+      agent: name,
+      version: latest?.version ?? 0,
+      createdAt: iso(latest?.createdAt),
+      running: agent.configVersion ?? 0,
+      configHash: agent.configHash,
+      error: agent.configError,
+      config: latest ? Buffer.from(latest.config).toString('utf8') : null,
+    };
+  }
+
+  /** PUT /api/v1/agents/{name}/config with the YAML as the body: the next version, signed. */
+  async #putConfig(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const match = /^\/api\/v1\/agents\/([^/]+)\/config$/.exec(url.pathname);
+    if (!match) throw new HttpError(404, `no such endpoint: PUT ${url.pathname}`);
+    const name = decodeURIComponent(match[1]!);
+    if (!(await this.#o.store.findAgentByName(name))) throw new HttpError(404, `no agent named "${name}"`);
+    const text = (await readBody(req, MAX_REMOTE_CONFIG_BYTES)).toString('utf8');
+    let version: number;
+    try {
+      version = await setAgentConfig(this.#o.store, this.#o.collectorKeyPair, name, text, 'request body');
+    } catch (err: unknown) {
+      throw new HttpError(400, err instanceof Error ? err.message : String(err));
+    }
+    this.#o.logger.warn({ agent: name, version, remote: req.socket.remoteAddress }, 'agent config set through the API');
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify({ agent: name, version }));
   }
 
   /** POST /api/v1/agents/{name}/approve|revoke, optionally only for a key that starts with body.key. */

@@ -56,6 +56,8 @@ export class CollectorServer {
   #revocationTimer: NodeJS.Timeout | undefined;
   readonly #sessions = new Set<AgentSession>();
   readonly #byAgent = new Map<number, AgentSession>();
+  /** Agents behind relays: the relay session that last carried their traffic. */
+  readonly #relayRoutes = new Map<number, AgentSession>();
 
   constructor(options: CollectorServerOptions) {
     this.#options = options;
@@ -103,9 +105,9 @@ export class CollectorServer {
     this.#server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.#onUpgrade(req, socket, head));
   }
 
-  /** Agent ids with a live, admitted session. */
+  /** Agent ids with a live, admitted session, directly or through a relay. */
   connectedAgents(): Set<number> {
-    return new Set(this.#byAgent.keys());
+    return new Set([...this.#byAgent.keys(), ...this.#relayRoutes.keys()]);
   }
 
   async start(): Promise<{ port: number; url: string }> {
@@ -116,7 +118,9 @@ export class CollectorServer {
         resolve();
       });
     });
-    this.#revocationTimer = setInterval(() => void this.#enforceRevocations(), this.#options.revocationCheckMs ?? 1_000);
+    this.#revocationTimer = setInterval(() => {
+      this.#enforceRevocations().catch((err: unknown) => this.#options.logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'session poll failed'));
+    }, this.#options.revocationCheckMs ?? 1_000);
     this.#revocationTimer.unref();
     const { port } = this.#listener.address() as AddressInfo;
     const host = this.#options.host.includes(':') ? `[${this.#options.host}]` : this.#options.host;
@@ -139,13 +143,19 @@ export class CollectorServer {
     });
   }
 
-  /** Revocation reaches live connections: an agent revoked by the operator is cut off within a second. */
+  /** Revocation reaches live connections within a second, and so does a newly set remote config. */
   async #enforceRevocations(): Promise<void> {
     for (const [agentId, session] of this.#byAgent) {
       const current = await this.#options.store.findAgentByName(session.agent!.name);
-      if (current?.id === agentId && current.status === 'active') continue;
+      if (current?.id === agentId && current.status === 'active') {
+        await session.syncConfig();
+        continue;
+      }
       this.#options.counters.add('sessions.revoked');
       session.close(ErrorCode.REVOKED, `agent "${session.agent!.name}" is ${current?.status ?? 'gone'}`);
+    }
+    for (const [agentId, relay] of this.#relayRoutes) {
+      if (!this.#byAgent.has(agentId)) await relay.syncRelayedConfig(agentId);
     }
   }
 
@@ -182,8 +192,10 @@ export class CollectorServer {
           if (previous && previous !== admitted) previous.close(ErrorCode.LIMIT, 'replaced by a newer connection of the same agent');
           this.#byAgent.set(agent.id, admitted);
         },
+        onRelayRoute: (relay, agentId) => this.#relayRoutes.set(agentId, relay),
         onClosed: (closed) => {
           this.#sessions.delete(closed);
+          for (const [agentId, relay] of this.#relayRoutes) if (relay === closed) this.#relayRoutes.delete(agentId);
           const agent = closed.agent;
           if (agent && this.#byAgent.get(agent.id) === closed) {
             this.#byAgent.delete(agent.id);

@@ -20,6 +20,7 @@ import type { Counters } from './counters.js';
 import type { CollectorIdentity } from './data-dir.js';
 import { admit } from './enrollment.js';
 import type { Logger } from './logger.js';
+import { RelayedTraffic } from './relay-ingest.js';
 import type { AgentRecord, CollectorStore, IngestOutcome } from './store.js';
 import type { ThrottledLog } from './throttled-log.js';
 
@@ -37,6 +38,8 @@ export interface SessionContext {
   /** Called once the agent is admitted, with its record from before this Hello. */
   onAdmitted(session: AgentSession, agent: AgentRecord): void;
   onClosed(session: AgentSession): void;
+  /** This (relay) session carries `agentId`'s traffic now: config pushes for it go here. */
+  onRelayRoute?(session: AgentSession, agentId: number): void;
   /** What the state engine hears from sessions. */
   state: SessionObserver;
 }
@@ -70,7 +73,12 @@ export class AgentSession {
   #queue: Promise<void> = Promise.resolve();
   /** Verified batches waiting for the next commit; acked in this order after it. */
   #pendingBatches: OpenedBatch[] = [];
+  /** Remote config: the version the agent says it runs, and the newest sent on this connection. */
+  #reportedConfigVersion = 0;
+  #pushedConfigVersion = 0;
   #commit: Promise<void> | undefined;
+  /** Traffic of agents behind this session when the agent is a relay (docs/relay.md). */
+  #relayed: RelayedTraffic | undefined;
   #queued = 0;
   #closed = false;
 
@@ -101,6 +109,28 @@ export class AgentSession {
 
   get agent(): AgentRecord | undefined {
     return this.#agent;
+  }
+
+  /**
+   * Send the agent its newest remote config when it runs an older one. Called after the
+   * handshake and from the server's poll, so `config set` from another process reaches a
+   * connected agent within a second. A version the agent refused is not re-sent on this
+   * connection.
+   */
+  async syncConfig(): Promise<void> {
+    const agent = this.#agent;
+    if (!agent || this.#closed) return;
+    const latest = await this.#ctx.store.latestAgentConfig(agent.id);
+    if (!latest || latest.version <= Math.max(this.#reportedConfigVersion, this.#pushedConfigVersion)) return;
+    this.#pushedConfigVersion = latest.version;
+    this.#send({ configPush: { version: latest.version, config: latest.config, signature: latest.signature } });
+    this.#ctx.counters.add('sessions.config_pushed');
+    this.#ctx.logger.info({ agent: agent.name, version: latest.version }, 'config pushed');
+  }
+
+  /** Push `agentId` (behind this relay session) its newest remote config when it runs an older one. */
+  async syncRelayedConfig(agentId: number): Promise<void> {
+    if (!this.#closed) await this.#relayed?.syncConfig(agentId);
   }
 
   /** Close because the operator or a newer connection of the same agent replaced this one. */
@@ -174,13 +204,28 @@ export class AgentSession {
     switch (frame.type) {
       case 'batch':
         return this.#onBatch(frame.body);
+      case 'relayedBatch':
+        await this.#ensureStillActive();
+        return this.#relayed!.onBatch(frame.body);
+      case 'relayedHeartbeat':
+        await this.#ensureStillActive();
+        return this.#relayed!.onHeartbeat(frame.body);
       case 'heartbeat': {
         await this.#ensureStillActive();
-        const { backlog, oldestUnsentMs, dropped } = frame.body;
+        const { backlog, oldestUnsentMs, dropped, configHash, configVersion, configError } = frame.body;
         if (!Number.isSafeInteger(backlog) || !Number.isSafeInteger(dropped) || (oldestUnsentMs !== 0 && !isValidTimeMs(oldestUnsentMs))) {
           throw new OutpostError(ErrorCode.BAD_FRAME, 'heartbeat with counts or times out of range');
         }
-        await this.#ctx.store.recordHeartbeat(this.#agent.id, { backlog, oldestUnsentMs, dropped, at: Date.now() });
+        if (!Number.isSafeInteger(configVersion) || configHash.length > 128 || configError.length > 2_000) {
+          throw new OutpostError(ErrorCode.BAD_FRAME, 'heartbeat with a config version, hash or error out of range');
+        }
+        this.#reportedConfigVersion = configHash ? configVersion : this.#reportedConfigVersion;
+        await this.#ctx.store.recordHeartbeat(this.#agent.id, { backlog, oldestUnsentMs, dropped, configHash, configVersion, configError, at: Date.now() });
+        const { relayAgents, relayBacklog } = frame.body;
+        if (relayAgents > 0 || relayBacklog > 0 || this.#relayed?.carried) {
+          if (!Number.isSafeInteger(relayBacklog)) throw new OutpostError(ErrorCode.BAD_FRAME, 'heartbeat with a relay backlog out of range');
+          await this.#ctx.store.recordRelayHealth(this.#agent.id, { agents: relayAgents, backlog: relayBacklog });
+        }
         this.#send({ heartbeat: { timeMs: Date.now() } });
         const { id, name } = this.#agent;
         await this.#observe(() => this.#ctx.state.heartbeat(id, name, backlog));
@@ -204,6 +249,7 @@ export class AgentSession {
     const agent = admission.agent;
     this.#agent = agent;
     this.#agentKey = verified.agentKey;
+    this.#relayed = new RelayedTraffic(agent, { ...this.#ctx, onRoute: (agentId) => this.#ctx.onRelayRoute?.(this, agentId) }, (frame) => this.#send(frame));
     let keyRotated = false;
     if (verified.rotateTo) {
       if ((await this.#ctx.store.rotateAgentKey(agent.id, verified.rotateTo.raw)) === 'key_in_use') {
@@ -216,17 +262,22 @@ export class AgentSession {
     await this.#ctx.store.recordHello(agent.id, {
       software: verified.software,
       configHash: verified.configHash,
+      configVersion: verified.configVersion,
       clockOffsetMs: verified.clockOffsetMs,
       remoteAddress: this.remoteAddress,
       heartbeatIntervalMs: verified.heartbeatIntervalMs,
       at: Date.now(),
     });
+    // Connected directly now: no longer behind relays.
+    if (agent.relayPath !== null) await this.#ctx.store.recordRelayPath(agent.id, null, Date.now());
     // The peer may have gone while the store was busy: do not register a dead session.
     if (this.#closed) return;
     this.#ctx.onAdmitted(this, agent);
     this.#send({ welcome: this.#handshake.welcome({ lastBatchSeq: agent.lastBatchSeq, maxResultId: agent.maxResultId, keyRotated }) });
     this.#ctx.counters.add('sessions.admitted');
     this.#ctx.logger.info({ agent: agent.name, remote: this.remoteAddress, clockOffsetMs: verified.clockOffsetMs, software: verified.software }, 'agent connected');
+    this.#reportedConfigVersion = verified.configVersion;
+    await this.syncConfig();
     await this.#observe(() => this.#ctx.state.agentConnected(agent));
   }
 

@@ -108,4 +108,24 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 5: the durable notification queue (its SQL lives with the queue; frozen once shipped).
   NOTIFICATIONS_SCHEMA,
+  // 6: remote config. Every version pushed to an agent, signed; what the agent says it runs.
+  `
+  CREATE TABLE agent_configs (
+    agent_id   INTEGER NOT NULL,
+    version    INTEGER NOT NULL,
+    config     BLOB    NOT NULL,
+    signature  BLOB    NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, version)
+  ) WITHOUT ROWID;
+  ALTER TABLE agents ADD COLUMN config_version INTEGER;
+  ALTER TABLE agents ADD COLUMN config_error TEXT;
+  `,
+  // 7: relays. The path an agent's relayed traffic takes (JSON list of relay names), and a
+  // relay's own figures: agents it serves and its forwarding backlog.
+  `
+  ALTER TABLE agents ADD COLUMN relay_path TEXT;
+  ALTER TABLE agents ADD COLUMN relay_agents INTEGER;
+  ALTER TABLE agents ADD COLUMN relay_backlog INTEGER;
+  `,
 ];

@@ -4,7 +4,9 @@ import type { OpenedBatch, Result } from '@outpost/protocol';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteTimeline } from './sqlite-timeline.js';
+import { EVENT_COLUMNS, toAgent, toEvent, type AgentRow, type EventRow } from './store-rows.js';
 import type {
+  AgentConfigRecord,
   AgentRecord,
   AgentStatus,
   CheckStateRecord,
@@ -22,91 +24,6 @@ import type {
 
 /** Flapping: five changes within ten minutes of check time, unless configured otherwise. */
 export const DEFAULT_STATE_SETTINGS: StateEngineSettings = { flapChanges: 5, flapWindowMs: 600_000 };
-
-interface AgentRow {
-  id: number;
-  name: string;
-  public_key: Buffer;
-  status: AgentStatus;
-  created_at: number;
-  approved_at: number | null;
-  last_seen_at: number | null;
-  remote_address: string | null;
-  software: string | null;
-  config_hash: string | null;
-  clock_offset_ms: number | null;
-  backlog: number | null;
-  oldest_unsent_ms: number | null;
-  dropped: number | null;
-  results_stored: number;
-  duplicates: number;
-  last_batch_seq: number;
-  max_result_id: number;
-  heartbeat_interval_ms: number | null;
-  silent_since: number | null;
-}
-
-interface EventRow {
-  id: number;
-  kind: EventKind;
-  agent: string;
-  checkId: string | null;
-  at: number;
-  resultId: number | null;
-  from: number | null;
-  to: number | null;
-  previousAt: number | null;
-  backfilled: number;
-  suppressed: string | null;
-  message: string;
-}
-
-function toEvent(row: EventRow): EventRecord {
-  return {
-    id: row.id,
-    kind: row.kind,
-    agent: row.agent,
-    checkId: row.checkId,
-    at: row.at,
-    resultId: row.resultId,
-    from: row.from,
-    to: row.to,
-    previousDurationMs: row.previousAt === null ? null : row.at - row.previousAt,
-    backfilled: row.backfilled === 1,
-    suppressed: row.suppressed,
-    message: row.message,
-  };
-}
-
-const EVENT_COLUMNS = `e.id, e.kind, a.name AS agent, e.check_id AS checkId, e.at, e.result_id AS resultId, e.from_status AS "from",
-  e.to_status AS "to", e.backfilled, e.suppressed, e.message,
-  CASE WHEN e.kind = 'check' THEN (SELECT max(p.at) FROM events p WHERE p.agent_id = e.agent_id AND p.check_id = e.check_id
-    AND p.kind = 'check' AND (p.at, p.result_id) < (e.at, e.result_id)) END AS previousAt`;
-
-function toAgent(row: AgentRow): AgentRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    publicKey: new Uint8Array(row.public_key),
-    status: row.status,
-    createdAt: row.created_at,
-    approvedAt: row.approved_at,
-    lastSeenAt: row.last_seen_at,
-    remoteAddress: row.remote_address,
-    software: row.software,
-    configHash: row.config_hash,
-    clockOffsetMs: row.clock_offset_ms,
-    backlog: row.backlog,
-    oldestUnsentMs: row.oldest_unsent_ms,
-    dropped: row.dropped,
-    resultsStored: row.results_stored,
-    duplicates: row.duplicates,
-    lastBatchSeq: row.last_batch_seq,
-    maxResultId: row.max_result_id,
-    heartbeatIntervalMs: row.heartbeat_interval_ms,
-    silentSince: row.silent_since,
-  };
-}
 
 /**
  * The embedded SQLite store (WAL). One transaction per batch: rows with INSERT OR IGNORE
@@ -291,20 +208,62 @@ export class SqliteStore implements CollectorStore {
 
   async recordHello(
     agentId: number,
-    hello: { software: string; configHash: string; clockOffsetMs: number; remoteAddress: string; heartbeatIntervalMs: number; at: number },
+    hello: {
+      software: string; configHash: string; configVersion: number; clockOffsetMs: number; remoteAddress: string; heartbeatIntervalMs: number; at: number;
+    },
   ): Promise<void> {
     this.#db
       .prepare(
-        `UPDATE agents SET software = ?, config_hash = ?, clock_offset_ms = ?, remote_address = ?, last_seen_at = ?,
+        `UPDATE agents SET software = ?, config_hash = ?, config_version = ?, clock_offset_ms = ?, remote_address = ?, last_seen_at = ?,
            heartbeat_interval_ms = coalesce(?, heartbeat_interval_ms) WHERE id = ?`,
       )
-      .run(hello.software, hello.configHash, hello.clockOffsetMs, hello.remoteAddress, hello.at, hello.heartbeatIntervalMs || null, agentId);
+      .run(hello.software, hello.configHash, hello.configVersion, hello.clockOffsetMs, hello.remoteAddress, hello.at, hello.heartbeatIntervalMs || null, agentId);
   }
 
-  async recordHeartbeat(agentId: number, heartbeat: { backlog: number; oldestUnsentMs: number; dropped: number; at: number }): Promise<void> {
+  async recordRelayPath(agentId: number, path: readonly string[] | null, at: number): Promise<void> {
     this.#db
-      .prepare('UPDATE agents SET backlog = ?, oldest_unsent_ms = ?, dropped = ?, last_seen_at = ? WHERE id = ?')
-      .run(heartbeat.backlog, heartbeat.oldestUnsentMs || null, heartbeat.dropped, heartbeat.at, agentId);
+      .prepare('UPDATE agents SET relay_path = ?, last_seen_at = max(coalesce(last_seen_at, 0), ?) WHERE id = ?')
+      .run(path ? JSON.stringify(path) : null, at, agentId);
+  }
+
+  async recordRelayHealth(agentId: number, health: { agents: number; backlog: number }): Promise<void> {
+    this.#db.prepare('UPDATE agents SET relay_agents = ?, relay_backlog = ? WHERE id = ?').run(health.agents, health.backlog, agentId);
+  }
+
+  async recordHeartbeat(
+    agentId: number,
+    heartbeat: { backlog: number; oldestUnsentMs: number; dropped: number; configHash: string; configVersion: number; configError: string; at: number },
+  ): Promise<void> {
+    // An agent that does not report its config (older software) leaves what its Hello said.
+    this.#db
+      .prepare(
+        `UPDATE agents SET backlog = ?, oldest_unsent_ms = ?, dropped = ?, last_seen_at = ?,
+           config_hash = coalesce(nullif(?, ''), config_hash), config_version = CASE WHEN ? = '' THEN config_version ELSE ? END,
+           config_error = CASE WHEN ? = '' THEN config_error ELSE nullif(?, '') END
+         WHERE id = ?`,
+      )
+      .run(
+        heartbeat.backlog, heartbeat.oldestUnsentMs || null, heartbeat.dropped, heartbeat.at,
+        heartbeat.configHash, heartbeat.configHash, heartbeat.configVersion, heartbeat.configHash, heartbeat.configError, agentId,
+      );
+  }
+
+  async putAgentConfig(agentId: number, config: Uint8Array, sign: (version: number) => Uint8Array, at: number): Promise<number> {
+    return this.#db.transaction((): number => {
+      const { v } = this.#db.prepare('SELECT coalesce(max(version), 0) AS v FROM agent_configs WHERE agent_id = ?').get(agentId) as { v: number };
+      const version = v + 1;
+      this.#db
+        .prepare('INSERT INTO agent_configs (agent_id, version, config, signature, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(agentId, version, Buffer.from(config), Buffer.from(sign(version)), at);
+      return version;
+    })();
+  }
+
+  async latestAgentConfig(agentId: number): Promise<AgentConfigRecord | undefined> {
+    const row = this.#db
+      .prepare('SELECT version, config, signature, created_at AS createdAt FROM agent_configs WHERE agent_id = ? ORDER BY version DESC LIMIT 1')
+      .get(agentId) as { version: number; config: Buffer; signature: Buffer; createdAt: number } | undefined;
+    return row && { version: row.version, config: new Uint8Array(row.config), signature: new Uint8Array(row.signature), createdAt: row.createdAt };
   }
 
   async listGaps(agent?: string, limit = 1_000): Promise<GapRecord[]> {
@@ -439,5 +398,51 @@ export class SqliteStore implements CollectorStore {
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
+  }
+
+  // Retention (see retention.ts). Synchronous and bounded: each call is one short
+  // transaction, so the caller can yield to ingest between chunks.
+
+  /** Delete up to `maxRows` results whose check time is before `cutoffMs`; returns how many went. */
+  deleteResultsBefore(cutoffMs: number, maxRows: number): number {
+    return this.#db
+      .prepare('DELETE FROM results WHERE (agent_id, result_id) IN (SELECT agent_id, result_id FROM results WHERE started_at < ? LIMIT ?)')
+      .run(cutoffMs, maxRows).changes;
+  }
+
+  /** Delete up to `maxRows` events (check and agent) dated before `cutoffMs`. */
+  deleteEventsBefore(cutoffMs: number, maxRows: number): number {
+    return this.#db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < ? LIMIT ?)').run(cutoffMs, maxRows).changes;
+  }
+
+  /** `PRAGMA auto_vacuum`: only 'incremental' lets the file shrink without a full VACUUM. */
+  vacuumMode(): 'none' | 'full' | 'incremental' {
+    return (['none', 'full', 'incremental'] as const)[this.#db.pragma('auto_vacuum', { simple: true }) as number] ?? 'none';
+  }
+
+  /** Size of the main database file's pages, and how many of them are free. */
+  databasePages(): { pageSize: number; pages: number; freePages: number } {
+    return {
+      pageSize: this.#db.pragma('page_size', { simple: true }) as number,
+      pages: this.#db.pragma('page_count', { simple: true }) as number,
+      freePages: this.#db.pragma('freelist_count', { simple: true }) as number,
+    };
+  }
+
+  /**
+   * Switch the file to `auto_vacuum = INCREMENTAL`. SQLite applies that to an existing
+   * database only by rebuilding it with VACUUM: it holds the write lock throughout and
+   * needs free disk space of about the database's size.
+   */
+  enableIncrementalVacuum(): void {
+    this.#db.pragma('auto_vacuum = INCREMENTAL');
+    this.#db.exec('VACUUM');
+  }
+
+  /** Return up to `maxPages` free pages to the file system; returns how many were free before. */
+  incrementalVacuum(maxPages: number): number {
+    const free = this.#db.pragma('freelist_count', { simple: true }) as number;
+    if (free > 0) this.#db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`);
+    return free;
   }
 }

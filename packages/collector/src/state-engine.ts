@@ -72,12 +72,15 @@ export function humanDuration(ms: number): string {
  * await engine.afterIngest(agent, outcomes);
  */
 export class StateEngine {
-  readonly #o: StateEngineOptions;
+  #o: StateEngineOptions;
   readonly #now: () => number;
   readonly #returns = new Map<number, Return>();
   #timer: NodeJS.Timeout | undefined;
   #sweeps = 0;
   #sweeping = false;
+  // With several collectors on one database only the leader sweeps (see PgLeadership).
+  #leader = true;
+  #leaderSince = 0;
 
   constructor(options: StateEngineOptions) {
     this.#o = options;
@@ -93,6 +96,20 @@ export class StateEngine {
     clearInterval(this.#timer);
     for (const r of this.#returns.values()) clearTimeout(r.timer);
     this.#returns.clear();
+  }
+
+  /** A reloaded config: labels, grace and summary delay apply from the next event or sweep. */
+  setConfig(config: CollectorConfig): void {
+    this.#o = { ...this.#o, config };
+  }
+
+  /**
+   * Whether this collector runs the sweeps (silence, flapping ends, reminders). Agents are
+   * judged from when it became leader at the earliest: they may have been on the old one.
+   */
+  setLeader(leader: boolean): void {
+    if (leader && !this.#leader) this.#leaderSince = this.#now();
+    this.#leader = leader;
   }
 
   /** 3 heartbeat intervals and 10 s, unless the config fixes it. */
@@ -215,7 +232,7 @@ export class StateEngine {
   }
 
   async #sweep(): Promise<void> {
-    if (this.#sweeping) return;
+    if (this.#sweeping || !this.#leader) return;
     this.#sweeping = true;
     try {
       this.#sweeps += 1;
@@ -235,7 +252,7 @@ export class StateEngine {
     for (const agent of await this.#o.store.listAgents()) {
       if (agent.status !== 'active' || agent.lastSeenAt === null || agent.silentSince !== null) continue;
       const grace = this.graceFor(agent);
-      const heardAt = Math.max(agent.lastSeenAt, this.#o.startedAt);
+      const heardAt = Math.max(agent.lastSeenAt, this.#o.startedAt, this.#leaderSince);
       if (now - heardAt <= grace || !(await this.#o.store.setAgentSilence(agent.id, now))) continue;
       const back = this.#returns.get(agent.id);
       if (back) {

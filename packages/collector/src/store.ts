@@ -26,6 +26,23 @@ export interface AgentRecord {
   heartbeatIntervalMs: number | null;
   /** When its grace period ran out; null while it is heard from. */
   silentSince: number | null;
+  /** The remote config version the agent says it runs (0: its local file only); null before it said. */
+  configVersion: number | null;
+  /** Why the agent refused or rolled back the last pushed config; null when it did not. */
+  configError: string | null;
+  /** The relays its last relayed traffic came through, nearest the agent first; null when it connects directly. */
+  relayPath: string[] | null;
+  /** Relay mode: downstream agents connected at its last heartbeat, and relayed batches waiting in its outbox. */
+  relayAgents: number | null;
+  relayBacklog: number | null;
+}
+
+/** A remote config version for one agent, signed by the collector. */
+export interface AgentConfigRecord {
+  version: number;
+  config: Uint8Array;
+  signature: Uint8Array;
+  createdAt: number;
 }
 
 export interface CheckStateRecord {
@@ -161,9 +178,24 @@ export interface CollectorStore {
   enrollWithToken(tokenHash: string, name: string, publicKey: Uint8Array, at: number): Promise<EnrollOutcome>;
   recordHello(
     agentId: number,
-    hello: { software: string; configHash: string; clockOffsetMs: number; remoteAddress: string; heartbeatIntervalMs: number; at: number },
+    hello: {
+      software: string; configHash: string; configVersion: number; clockOffsetMs: number; remoteAddress: string; heartbeatIntervalMs: number; at: number;
+    },
   ): Promise<void>;
-  recordHeartbeat(agentId: number, heartbeat: { backlog: number; oldestUnsentMs: number; dropped: number; at: number }): Promise<void>;
+  recordHeartbeat(
+    agentId: number,
+    heartbeat: { backlog: number; oldestUnsentMs: number; dropped: number; configHash: string; configVersion: number; configError: string; at: number },
+  ): Promise<void>;
+  /**
+   * Where an agent's relayed traffic came from: its relay path (nearest relay first), or
+   * null when it connected directly again. Also counts as being heard from at `at`.
+   */
+  recordRelayPath(agentId: number, path: readonly string[] | null, at: number): Promise<void>;
+  /** A relay's own figures from its heartbeat: agents it serves and its forwarding backlog. */
+  recordRelayHealth(agentId: number, health: { agents: number; backlog: number }): Promise<void>;
+  /** Store the next config version for an agent; `sign` signs it for that version. Returns the version. */
+  putAgentConfig(agentId: number, config: Uint8Array, sign: (version: number) => Uint8Array, at: number): Promise<number>;
+  latestAgentConfig(agentId: number): Promise<AgentConfigRecord | undefined>;
   listGaps(agent?: string, limit?: number): Promise<GapRecord[]>;
   /** Per agent id: how many gap records and how many results they cover. */
   gapTotals(): Promise<Map<number, { gaps: number; dropped: number }>>;

@@ -49,8 +49,20 @@ export namespace outpost {
             /** Frame error. */
             error?: (outpost.v1.Error.$Properties|null);
 
+            /** Frame relayedBatch. */
+            relayedBatch?: (outpost.v1.RelayedBatch.$Properties|null);
+
+            /** Frame relayedAck. */
+            relayedAck?: (outpost.v1.RelayedAck.$Properties|null);
+
+            /** Frame relayedConfigPush. */
+            relayedConfigPush?: (outpost.v1.RelayedConfigPush.$Properties|null);
+
+            /** Frame relayedHeartbeat. */
+            relayedHeartbeat?: (outpost.v1.RelayedHeartbeat.$Properties|null);
+
             /** Frame body. */
-            body?: ("challenge"|"hello"|"welcome"|"batch"|"ack"|"heartbeat"|"configPush"|"error");
+            body?: ("challenge"|"hello"|"welcome"|"batch"|"ack"|"heartbeat"|"configPush"|"error"|"relayedBatch"|"relayedAck"|"relayedConfigPush"|"relayedHeartbeat");
 
             /**
              * Encodes the specified Frame message. Does not implicitly {@link outpost.v1.Frame.verify|verify} messages.
@@ -107,8 +119,20 @@ export namespace outpost {
                 /** Frame error */
                 error?: (outpost.v1.Error.$Properties|null);
 
+                /** Frame relayedBatch */
+                relayedBatch?: (outpost.v1.RelayedBatch.$Properties|null);
+
+                /** Frame relayedAck */
+                relayedAck?: (outpost.v1.RelayedAck.$Properties|null);
+
+                /** Frame relayedConfigPush */
+                relayedConfigPush?: (outpost.v1.RelayedConfigPush.$Properties|null);
+
+                /** Frame relayedHeartbeat */
+                relayedHeartbeat?: (outpost.v1.RelayedHeartbeat.$Properties|null);
+
                 /** Frame body */
-                body?: ("challenge"|"hello"|"welcome"|"batch"|"ack"|"heartbeat"|"configPush"|"error");
+                body?: ("challenge"|"hello"|"welcome"|"batch"|"ack"|"heartbeat"|"configPush"|"error"|"relayedBatch"|"relayedAck"|"relayedConfigPush"|"relayedHeartbeat");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -124,9 +148,13 @@ export namespace outpost {
               heartbeat?: outpost.v1.Heartbeat.$Shape|null;
               configPush?: outpost.v1.ConfigPush.$Shape|null;
               error?: outpost.v1.Error.$Shape|null;
+              relayedBatch?: outpost.v1.RelayedBatch.$Shape|null;
+              relayedAck?: outpost.v1.RelayedAck.$Shape|null;
+              relayedConfigPush?: outpost.v1.RelayedConfigPush.$Shape|null;
+              relayedHeartbeat?: outpost.v1.RelayedHeartbeat.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ body?: undefined; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null }|{ body?: "challenge"; challenge: outpost.v1.Challenge.$Shape; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null }|{ body?: "hello"; challenge?: null; hello: outpost.v1.Hello.$Shape; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null }|{ body?: "welcome"; challenge?: null; hello?: null; welcome: outpost.v1.Welcome.$Shape; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null }|{ body?: "batch"; challenge?: null; hello?: null; welcome?: null; batch: outpost.v1.Batch.$Shape; ack?: null; heartbeat?: null; configPush?: null; error?: null }|{ body?: "ack"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack: outpost.v1.Ack.$Shape; heartbeat?: null; configPush?: null; error?: null }|{ body?: "heartbeat"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat: outpost.v1.Heartbeat.$Shape; configPush?: null; error?: null }|{ body?: "configPush"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush: outpost.v1.ConfigPush.$Shape; error?: null }|{ body?: "error"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error: outpost.v1.Error.$Shape })
+              ({ body?: undefined; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "challenge"; challenge: outpost.v1.Challenge.$Shape; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "hello"; challenge?: null; hello: outpost.v1.Hello.$Shape; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "welcome"; challenge?: null; hello?: null; welcome: outpost.v1.Welcome.$Shape; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "batch"; challenge?: null; hello?: null; welcome?: null; batch: outpost.v1.Batch.$Shape; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "ack"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack: outpost.v1.Ack.$Shape; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "heartbeat"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat: outpost.v1.Heartbeat.$Shape; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "configPush"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush: outpost.v1.ConfigPush.$Shape; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "error"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error: outpost.v1.Error.$Shape; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "relayedBatch"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch: outpost.v1.RelayedBatch.$Shape; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "relayedAck"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck: outpost.v1.RelayedAck.$Shape; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "relayedConfigPush"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush: outpost.v1.RelayedConfigPush.$Shape; relayedHeartbeat?: null }|{ body?: "relayedHeartbeat"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat: outpost.v1.RelayedHeartbeat.$Shape })
             );
         }
 
@@ -352,6 +380,9 @@ export namespace outpost {
             /** Hello heartbeatIntervalMs. */
             heartbeatIntervalMs: number;
 
+            /** Hello configVersion. */
+            configVersion: number;
+
             /**
              * Encodes the specified Hello message. Does not implicitly {@link outpost.v1.Hello.verify|verify} messages.
              * @param message Hello message or plain object to encode
@@ -421,6 +452,9 @@ export namespace outpost {
 
                 /** Hello heartbeatIntervalMs */
                 heartbeatIntervalMs?: (number|null);
+
+                /** Hello configVersion */
+                configVersion?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -1029,6 +1063,21 @@ export namespace outpost {
             /** Heartbeat dropped. */
             dropped: number;
 
+            /** Heartbeat configHash. */
+            configHash: string;
+
+            /** Heartbeat configVersion. */
+            configVersion: number;
+
+            /** Heartbeat configError. */
+            configError: string;
+
+            /** Heartbeat relayAgents. */
+            relayAgents: number;
+
+            /** Heartbeat relayBacklog. */
+            relayBacklog: number;
+
             /**
              * Encodes the specified Heartbeat message. Does not implicitly {@link outpost.v1.Heartbeat.verify|verify} messages.
              * @param message Heartbeat message or plain object to encode
@@ -1071,6 +1120,21 @@ export namespace outpost {
 
                 /** Heartbeat dropped */
                 dropped?: (number|null);
+
+                /** Heartbeat configHash */
+                configHash?: (string|null);
+
+                /** Heartbeat configVersion */
+                configVersion?: (number|null);
+
+                /** Heartbeat configError */
+                configError?: (string|null);
+
+                /** Heartbeat relayAgents */
+                relayAgents?: (number|null);
+
+                /** Heartbeat relayBacklog */
+                relayBacklog?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -1224,6 +1288,334 @@ export namespace outpost {
 
             /** Shape of an Error. */
             type $Shape = outpost.v1.Error.$Properties;
+        }
+
+        /**
+         * Properties of a RelayedBatch.
+         * @deprecated Use outpost.v1.RelayedBatch.$Properties instead.
+         */
+        interface IRelayedBatch extends outpost.v1.RelayedBatch.$Properties {
+        }
+
+        /** Represents a RelayedBatch. */
+        class RelayedBatch {
+
+            /**
+             * Constructs a new RelayedBatch.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: outpost.v1.RelayedBatch.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RelayedBatch agentKey. */
+            agentKey: Uint8Array;
+
+            /** RelayedBatch agentName. */
+            agentName: string;
+
+            /** RelayedBatch batch. */
+            batch?: (outpost.v1.Batch.$Properties|null);
+
+            /** RelayedBatch path. */
+            path: string[];
+
+            /**
+             * Encodes the specified RelayedBatch message. Does not implicitly {@link outpost.v1.RelayedBatch.verify|verify} messages.
+             * @param message RelayedBatch message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: outpost.v1.RelayedBatch.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RelayedBatch message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {outpost.v1.RelayedBatch & outpost.v1.RelayedBatch.$Shape} RelayedBatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): outpost.v1.RelayedBatch & outpost.v1.RelayedBatch.$Shape;
+
+            /**
+             * Gets the type url for RelayedBatch
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RelayedBatch {
+
+            /** Properties of a RelayedBatch. */
+            interface $Properties {
+
+                /** RelayedBatch agentKey */
+                agentKey?: (Uint8Array|null);
+
+                /** RelayedBatch agentName */
+                agentName?: (string|null);
+
+                /** RelayedBatch batch */
+                batch?: (outpost.v1.Batch.$Properties|null);
+
+                /** RelayedBatch path */
+                path?: (string[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RelayedBatch. */
+            type $Shape = outpost.v1.RelayedBatch.$Properties;
+        }
+
+        /**
+         * Properties of a RelayedAck.
+         * @deprecated Use outpost.v1.RelayedAck.$Properties instead.
+         */
+        interface IRelayedAck extends outpost.v1.RelayedAck.$Properties {
+        }
+
+        /** Represents a RelayedAck. */
+        class RelayedAck {
+
+            /**
+             * Constructs a new RelayedAck.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: outpost.v1.RelayedAck.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RelayedAck agentKey. */
+            agentKey: Uint8Array;
+
+            /** RelayedAck batchSeq. */
+            batchSeq: number;
+
+            /** RelayedAck stored. */
+            stored: number;
+
+            /** RelayedAck duplicates. */
+            duplicates: number;
+
+            /** RelayedAck error. */
+            error: string;
+
+            /**
+             * Encodes the specified RelayedAck message. Does not implicitly {@link outpost.v1.RelayedAck.verify|verify} messages.
+             * @param message RelayedAck message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: outpost.v1.RelayedAck.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RelayedAck message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {outpost.v1.RelayedAck & outpost.v1.RelayedAck.$Shape} RelayedAck
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): outpost.v1.RelayedAck & outpost.v1.RelayedAck.$Shape;
+
+            /**
+             * Gets the type url for RelayedAck
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RelayedAck {
+
+            /** Properties of a RelayedAck. */
+            interface $Properties {
+
+                /** RelayedAck agentKey */
+                agentKey?: (Uint8Array|null);
+
+                /** RelayedAck batchSeq */
+                batchSeq?: (number|null);
+
+                /** RelayedAck stored */
+                stored?: (number|null);
+
+                /** RelayedAck duplicates */
+                duplicates?: (number|null);
+
+                /** RelayedAck error */
+                error?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RelayedAck. */
+            type $Shape = outpost.v1.RelayedAck.$Properties;
+        }
+
+        /**
+         * Properties of a RelayedConfigPush.
+         * @deprecated Use outpost.v1.RelayedConfigPush.$Properties instead.
+         */
+        interface IRelayedConfigPush extends outpost.v1.RelayedConfigPush.$Properties {
+        }
+
+        /** Represents a RelayedConfigPush. */
+        class RelayedConfigPush {
+
+            /**
+             * Constructs a new RelayedConfigPush.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: outpost.v1.RelayedConfigPush.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RelayedConfigPush agentKey. */
+            agentKey: Uint8Array;
+
+            /** RelayedConfigPush agentName. */
+            agentName: string;
+
+            /** RelayedConfigPush push. */
+            push?: (outpost.v1.ConfigPush.$Properties|null);
+
+            /**
+             * Encodes the specified RelayedConfigPush message. Does not implicitly {@link outpost.v1.RelayedConfigPush.verify|verify} messages.
+             * @param message RelayedConfigPush message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: outpost.v1.RelayedConfigPush.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RelayedConfigPush message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {outpost.v1.RelayedConfigPush & outpost.v1.RelayedConfigPush.$Shape} RelayedConfigPush
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): outpost.v1.RelayedConfigPush & outpost.v1.RelayedConfigPush.$Shape;
+
+            /**
+             * Gets the type url for RelayedConfigPush
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RelayedConfigPush {
+
+            /** Properties of a RelayedConfigPush. */
+            interface $Properties {
+
+                /** RelayedConfigPush agentKey */
+                agentKey?: (Uint8Array|null);
+
+                /** RelayedConfigPush agentName */
+                agentName?: (string|null);
+
+                /** RelayedConfigPush push */
+                push?: (outpost.v1.ConfigPush.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RelayedConfigPush. */
+            type $Shape = outpost.v1.RelayedConfigPush.$Properties;
+        }
+
+        /**
+         * Properties of a RelayedHeartbeat.
+         * @deprecated Use outpost.v1.RelayedHeartbeat.$Properties instead.
+         */
+        interface IRelayedHeartbeat extends outpost.v1.RelayedHeartbeat.$Properties {
+        }
+
+        /** Represents a RelayedHeartbeat. */
+        class RelayedHeartbeat {
+
+            /**
+             * Constructs a new RelayedHeartbeat.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: outpost.v1.RelayedHeartbeat.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RelayedHeartbeat agentKey. */
+            agentKey: Uint8Array;
+
+            /** RelayedHeartbeat agentName. */
+            agentName: string;
+
+            /** RelayedHeartbeat heartbeat. */
+            heartbeat?: (outpost.v1.Heartbeat.$Properties|null);
+
+            /** RelayedHeartbeat path. */
+            path: string[];
+
+            /**
+             * Encodes the specified RelayedHeartbeat message. Does not implicitly {@link outpost.v1.RelayedHeartbeat.verify|verify} messages.
+             * @param message RelayedHeartbeat message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: outpost.v1.RelayedHeartbeat.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RelayedHeartbeat message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {outpost.v1.RelayedHeartbeat & outpost.v1.RelayedHeartbeat.$Shape} RelayedHeartbeat
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): outpost.v1.RelayedHeartbeat & outpost.v1.RelayedHeartbeat.$Shape;
+
+            /**
+             * Gets the type url for RelayedHeartbeat
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace RelayedHeartbeat {
+
+            /** Properties of a RelayedHeartbeat. */
+            interface $Properties {
+
+                /** RelayedHeartbeat agentKey */
+                agentKey?: (Uint8Array|null);
+
+                /** RelayedHeartbeat agentName */
+                agentName?: (string|null);
+
+                /** RelayedHeartbeat heartbeat */
+                heartbeat?: (outpost.v1.Heartbeat.$Properties|null);
+
+                /** RelayedHeartbeat path */
+                path?: (string[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RelayedHeartbeat. */
+            type $Shape = outpost.v1.RelayedHeartbeat.$Properties;
         }
     }
 }

@@ -39,7 +39,11 @@ export const outpost = $root.outpost = (() => {
              * @property {outpost.v1.Heartbeat.$Properties|null} [heartbeat] Frame heartbeat
              * @property {outpost.v1.ConfigPush.$Properties|null} [configPush] Frame configPush
              * @property {outpost.v1.Error.$Properties|null} [error] Frame error
-             * @property {"challenge"|"hello"|"welcome"|"batch"|"ack"|"heartbeat"|"configPush"|"error"} [body] Frame body
+             * @property {outpost.v1.RelayedBatch.$Properties|null} [relayedBatch] Frame relayedBatch
+             * @property {outpost.v1.RelayedAck.$Properties|null} [relayedAck] Frame relayedAck
+             * @property {outpost.v1.RelayedConfigPush.$Properties|null} [relayedConfigPush] Frame relayedConfigPush
+             * @property {outpost.v1.RelayedHeartbeat.$Properties|null} [relayedHeartbeat] Frame relayedHeartbeat
+             * @property {"challenge"|"hello"|"welcome"|"batch"|"ack"|"heartbeat"|"configPush"|"error"|"relayedBatch"|"relayedAck"|"relayedConfigPush"|"relayedHeartbeat"} [body] Frame body
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -62,9 +66,13 @@ export const outpost = $root.outpost = (() => {
              *   heartbeat?: outpost.v1.Heartbeat.$Shape|null;
              *   configPush?: outpost.v1.ConfigPush.$Shape|null;
              *   error?: outpost.v1.Error.$Shape|null;
+             *   relayedBatch?: outpost.v1.RelayedBatch.$Shape|null;
+             *   relayedAck?: outpost.v1.RelayedAck.$Shape|null;
+             *   relayedConfigPush?: outpost.v1.RelayedConfigPush.$Shape|null;
+             *   relayedHeartbeat?: outpost.v1.RelayedHeartbeat.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ body?: undefined; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null }|{ body?: "challenge"; challenge: outpost.v1.Challenge.$Shape; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null }|{ body?: "hello"; challenge?: null; hello: outpost.v1.Hello.$Shape; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null }|{ body?: "welcome"; challenge?: null; hello?: null; welcome: outpost.v1.Welcome.$Shape; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null }|{ body?: "batch"; challenge?: null; hello?: null; welcome?: null; batch: outpost.v1.Batch.$Shape; ack?: null; heartbeat?: null; configPush?: null; error?: null }|{ body?: "ack"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack: outpost.v1.Ack.$Shape; heartbeat?: null; configPush?: null; error?: null }|{ body?: "heartbeat"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat: outpost.v1.Heartbeat.$Shape; configPush?: null; error?: null }|{ body?: "configPush"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush: outpost.v1.ConfigPush.$Shape; error?: null }|{ body?: "error"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error: outpost.v1.Error.$Shape })
+             *   ({ body?: undefined; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "challenge"; challenge: outpost.v1.Challenge.$Shape; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "hello"; challenge?: null; hello: outpost.v1.Hello.$Shape; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "welcome"; challenge?: null; hello?: null; welcome: outpost.v1.Welcome.$Shape; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "batch"; challenge?: null; hello?: null; welcome?: null; batch: outpost.v1.Batch.$Shape; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "ack"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack: outpost.v1.Ack.$Shape; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "heartbeat"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat: outpost.v1.Heartbeat.$Shape; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "configPush"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush: outpost.v1.ConfigPush.$Shape; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "error"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error: outpost.v1.Error.$Shape; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "relayedBatch"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch: outpost.v1.RelayedBatch.$Shape; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "relayedAck"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck: outpost.v1.RelayedAck.$Shape; relayedConfigPush?: null; relayedHeartbeat?: null }|{ body?: "relayedConfigPush"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush: outpost.v1.RelayedConfigPush.$Shape; relayedHeartbeat?: null }|{ body?: "relayedHeartbeat"; challenge?: null; hello?: null; welcome?: null; batch?: null; ack?: null; heartbeat?: null; configPush?: null; error?: null; relayedBatch?: null; relayedAck?: null; relayedConfigPush?: null; relayedHeartbeat: outpost.v1.RelayedHeartbeat.$Shape })
              * )} outpost.v1.Frame.$Shape
              */
 
@@ -147,17 +155,49 @@ export const outpost = $root.outpost = (() => {
              */
             Frame.prototype.error = null;
 
+            /**
+             * Frame relayedBatch.
+             * @member {outpost.v1.RelayedBatch.$Properties|null|undefined} relayedBatch
+             * @memberof outpost.v1.Frame
+             * @instance
+             */
+            Frame.prototype.relayedBatch = null;
+
+            /**
+             * Frame relayedAck.
+             * @member {outpost.v1.RelayedAck.$Properties|null|undefined} relayedAck
+             * @memberof outpost.v1.Frame
+             * @instance
+             */
+            Frame.prototype.relayedAck = null;
+
+            /**
+             * Frame relayedConfigPush.
+             * @member {outpost.v1.RelayedConfigPush.$Properties|null|undefined} relayedConfigPush
+             * @memberof outpost.v1.Frame
+             * @instance
+             */
+            Frame.prototype.relayedConfigPush = null;
+
+            /**
+             * Frame relayedHeartbeat.
+             * @member {outpost.v1.RelayedHeartbeat.$Properties|null|undefined} relayedHeartbeat
+             * @memberof outpost.v1.Frame
+             * @instance
+             */
+            Frame.prototype.relayedHeartbeat = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * Frame body.
-             * @member {"challenge"|"hello"|"welcome"|"batch"|"ack"|"heartbeat"|"configPush"|"error"|undefined} body
+             * @member {"challenge"|"hello"|"welcome"|"batch"|"ack"|"heartbeat"|"configPush"|"error"|"relayedBatch"|"relayedAck"|"relayedConfigPush"|"relayedHeartbeat"|undefined} body
              * @memberof outpost.v1.Frame
              * @instance
              */
             $Object.defineProperty(Frame.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["challenge", "hello", "welcome", "batch", "ack", "heartbeat", "configPush", "error"]),
+                get: $util.oneOfGetter($oneOfFields = ["challenge", "hello", "welcome", "batch", "ack", "heartbeat", "configPush", "error", "relayedBatch", "relayedAck", "relayedConfigPush", "relayedHeartbeat"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -193,6 +233,14 @@ export const outpost = $root.outpost = (() => {
                     $root.outpost.v1.ConfigPush.encode(message.configPush, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
                 if (message.error != null && $Object.hasOwnProperty.call(message, "error"))
                     $root.outpost.v1.Error.encode(message.error, writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
+                if (message.relayedBatch != null && $Object.hasOwnProperty.call(message, "relayedBatch"))
+                    $root.outpost.v1.RelayedBatch.encode(message.relayedBatch, writer.uint32(/* id 9, wireType 2 =*/74).fork(), _depth + 1).ldelim();
+                if (message.relayedAck != null && $Object.hasOwnProperty.call(message, "relayedAck"))
+                    $root.outpost.v1.RelayedAck.encode(message.relayedAck, writer.uint32(/* id 10, wireType 2 =*/82).fork(), _depth + 1).ldelim();
+                if (message.relayedConfigPush != null && $Object.hasOwnProperty.call(message, "relayedConfigPush"))
+                    $root.outpost.v1.RelayedConfigPush.encode(message.relayedConfigPush, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
+                if (message.relayedHeartbeat != null && $Object.hasOwnProperty.call(message, "relayedHeartbeat"))
+                    $root.outpost.v1.RelayedHeartbeat.encode(message.relayedHeartbeat, writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -291,6 +339,34 @@ export const outpost = $root.outpost = (() => {
                                 break;
                             message.error = $root.outpost.v1.Error.decode(reader, reader.size(), $undefined, _depth + 1, message.error);
                             message.body = "error";
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            message.relayedBatch = $root.outpost.v1.RelayedBatch.decode(reader, reader.size(), $undefined, _depth + 1, message.relayedBatch);
+                            message.body = "relayedBatch";
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            message.relayedAck = $root.outpost.v1.RelayedAck.decode(reader, reader.size(), $undefined, _depth + 1, message.relayedAck);
+                            message.body = "relayedAck";
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            message.relayedConfigPush = $root.outpost.v1.RelayedConfigPush.decode(reader, reader.size(), $undefined, _depth + 1, message.relayedConfigPush);
+                            message.body = "relayedConfigPush";
+                            continue;
+                        }
+                    case 12: {
+                            if (wireType !== 2)
+                                break;
+                            message.relayedHeartbeat = $root.outpost.v1.RelayedHeartbeat.decode(reader, reader.size(), $undefined, _depth + 1, message.relayedHeartbeat);
+                            message.body = "relayedHeartbeat";
                             continue;
                         }
                     }
@@ -762,6 +838,7 @@ export const outpost = $root.outpost = (() => {
              * @property {Uint8Array|null} [rotateSignatureOld] Hello rotateSignatureOld
              * @property {Uint8Array|null} [rotateSignatureNew] Hello rotateSignatureNew
              * @property {number|null} [heartbeatIntervalMs] Hello heartbeatIntervalMs
+             * @property {number|null} [configVersion] Hello configVersion
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -898,6 +975,14 @@ export const outpost = $root.outpost = (() => {
             Hello.prototype.heartbeatIntervalMs = 0;
 
             /**
+             * Hello configVersion.
+             * @member {number} configVersion
+             * @memberof outpost.v1.Hello
+             * @instance
+             */
+            Hello.prototype.configVersion = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
              * Encodes the specified Hello message. Does not implicitly {@link outpost.v1.Hello.verify|verify} messages.
              * @function encode
              * @memberof outpost.v1.Hello
@@ -939,6 +1024,8 @@ export const outpost = $root.outpost = (() => {
                     writer.uint32(/* id 12, wireType 2 =*/98).bytes(message.rotateSignatureNew);
                 if (message.heartbeatIntervalMs != null && $Object.hasOwnProperty.call(message, "heartbeatIntervalMs") && message.heartbeatIntervalMs !== 0)
                     writer.uint32(/* id 13, wireType 0 =*/104).uint32(message.heartbeatIntervalMs);
+                if (message.configVersion != null && $Object.hasOwnProperty.call(message, "configVersion") && (typeof message.configVersion === "object" ? message.configVersion.low || message.configVersion.high : message.configVersion !== 0))
+                    writer.uint32(/* id 14, wireType 0 =*/112).uint64(message.configVersion);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1098,6 +1185,15 @@ export const outpost = $root.outpost = (() => {
                                 message.heartbeatIntervalMs = value;
                             else
                                 delete message.heartbeatIntervalMs;
+                            continue;
+                        }
+                    case 14: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.configVersion = value;
+                            else
+                                delete message.configVersion;
                             continue;
                         }
                     }
@@ -2681,6 +2777,11 @@ export const outpost = $root.outpost = (() => {
              * @property {number|null} [backlog] Heartbeat backlog
              * @property {number|null} [oldestUnsentMs] Heartbeat oldestUnsentMs
              * @property {number|null} [dropped] Heartbeat dropped
+             * @property {string|null} [configHash] Heartbeat configHash
+             * @property {number|null} [configVersion] Heartbeat configVersion
+             * @property {string|null} [configError] Heartbeat configError
+             * @property {number|null} [relayAgents] Heartbeat relayAgents
+             * @property {number|null} [relayBacklog] Heartbeat relayBacklog
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2745,6 +2846,46 @@ export const outpost = $root.outpost = (() => {
             Heartbeat.prototype.dropped = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
+             * Heartbeat configHash.
+             * @member {string} configHash
+             * @memberof outpost.v1.Heartbeat
+             * @instance
+             */
+            Heartbeat.prototype.configHash = "";
+
+            /**
+             * Heartbeat configVersion.
+             * @member {number} configVersion
+             * @memberof outpost.v1.Heartbeat
+             * @instance
+             */
+            Heartbeat.prototype.configVersion = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Heartbeat configError.
+             * @member {string} configError
+             * @memberof outpost.v1.Heartbeat
+             * @instance
+             */
+            Heartbeat.prototype.configError = "";
+
+            /**
+             * Heartbeat relayAgents.
+             * @member {number} relayAgents
+             * @memberof outpost.v1.Heartbeat
+             * @instance
+             */
+            Heartbeat.prototype.relayAgents = 0;
+
+            /**
+             * Heartbeat relayBacklog.
+             * @member {number} relayBacklog
+             * @memberof outpost.v1.Heartbeat
+             * @instance
+             */
+            Heartbeat.prototype.relayBacklog = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
              * Encodes the specified Heartbeat message. Does not implicitly {@link outpost.v1.Heartbeat.verify|verify} messages.
              * @function encode
              * @memberof outpost.v1.Heartbeat
@@ -2768,6 +2909,16 @@ export const outpost = $root.outpost = (() => {
                     writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.oldestUnsentMs);
                 if (message.dropped != null && $Object.hasOwnProperty.call(message, "dropped") && (typeof message.dropped === "object" ? message.dropped.low || message.dropped.high : message.dropped !== 0))
                     writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.dropped);
+                if (message.configHash != null && $Object.hasOwnProperty.call(message, "configHash") && message.configHash !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.configHash);
+                if (message.configVersion != null && $Object.hasOwnProperty.call(message, "configVersion") && (typeof message.configVersion === "object" ? message.configVersion.low || message.configVersion.high : message.configVersion !== 0))
+                    writer.uint32(/* id 6, wireType 0 =*/48).uint64(message.configVersion);
+                if (message.configError != null && $Object.hasOwnProperty.call(message, "configError") && message.configError !== "")
+                    writer.uint32(/* id 7, wireType 2 =*/58).string(message.configError);
+                if (message.relayAgents != null && $Object.hasOwnProperty.call(message, "relayAgents") && message.relayAgents !== 0)
+                    writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.relayAgents);
+                if (message.relayBacklog != null && $Object.hasOwnProperty.call(message, "relayBacklog") && (typeof message.relayBacklog === "object" ? message.relayBacklog.low || message.relayBacklog.high : message.relayBacklog !== 0))
+                    writer.uint32(/* id 9, wireType 0 =*/72).uint64(message.relayBacklog);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2846,6 +2997,51 @@ export const outpost = $root.outpost = (() => {
                                 message.dropped = value;
                             else
                                 delete message.dropped;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.configHash = value;
+                            else
+                                delete message.configHash;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.configVersion = value;
+                            else
+                                delete message.configVersion;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.configError = value;
+                            else
+                                delete message.configError;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.relayAgents = value;
+                            else
+                                delete message.relayAgents;
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.relayBacklog = value;
+                            else
+                                delete message.relayBacklog;
                             continue;
                         }
                     }
@@ -3240,6 +3436,839 @@ export const outpost = $root.outpost = (() => {
             };
 
             return Error;
+        })();
+
+        v1.RelayedBatch = (function() {
+
+            /**
+             * Properties of a RelayedBatch.
+             * @typedef {Object} outpost.v1.RelayedBatch.$Properties
+             * @property {Uint8Array|null} [agentKey] RelayedBatch agentKey
+             * @property {string|null} [agentName] RelayedBatch agentName
+             * @property {outpost.v1.Batch.$Properties|null} [batch] RelayedBatch batch
+             * @property {Array.<string>|null} [path] RelayedBatch path
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RelayedBatch.
+             * @memberof outpost.v1
+             * @interface IRelayedBatch
+             * @augments outpost.v1.RelayedBatch.$Properties
+             * @deprecated Use outpost.v1.RelayedBatch.$Properties instead.
+             */
+
+            /**
+             * Shape of a RelayedBatch.
+             * @typedef {outpost.v1.RelayedBatch.$Properties} outpost.v1.RelayedBatch.$Shape
+             */
+
+            /**
+             * Constructs a new RelayedBatch.
+             * @memberof outpost.v1
+             * @classdesc Represents a RelayedBatch.
+             * @constructor
+             * @param {outpost.v1.RelayedBatch.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RelayedBatch = function (properties) {
+                this.path = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RelayedBatch agentKey.
+             * @member {Uint8Array} agentKey
+             * @memberof outpost.v1.RelayedBatch
+             * @instance
+             */
+            RelayedBatch.prototype.agentKey = $util.newBuffer([]);
+
+            /**
+             * RelayedBatch agentName.
+             * @member {string} agentName
+             * @memberof outpost.v1.RelayedBatch
+             * @instance
+             */
+            RelayedBatch.prototype.agentName = "";
+
+            /**
+             * RelayedBatch batch.
+             * @member {outpost.v1.Batch.$Properties|null|undefined} batch
+             * @memberof outpost.v1.RelayedBatch
+             * @instance
+             */
+            RelayedBatch.prototype.batch = null;
+
+            /**
+             * RelayedBatch path.
+             * @member {Array.<string>} path
+             * @memberof outpost.v1.RelayedBatch
+             * @instance
+             */
+            RelayedBatch.prototype.path = $util.emptyArray;
+
+            /**
+             * Encodes the specified RelayedBatch message. Does not implicitly {@link outpost.v1.RelayedBatch.verify|verify} messages.
+             * @function encode
+             * @memberof outpost.v1.RelayedBatch
+             * @static
+             * @param {outpost.v1.RelayedBatch.$Properties} message RelayedBatch message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RelayedBatch.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.agentKey != null && $Object.hasOwnProperty.call(message, "agentKey") && message.agentKey.length)
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.agentKey);
+                if (message.agentName != null && $Object.hasOwnProperty.call(message, "agentName") && message.agentName !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.agentName);
+                if (message.batch != null && $Object.hasOwnProperty.call(message, "batch"))
+                    $root.outpost.v1.Batch.encode(message.batch, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.path != null && message.path.length)
+                    for (let i = 0; i < message.path.length; ++i)
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.path[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a RelayedBatch message from the specified reader or buffer.
+             * @function decode
+             * @memberof outpost.v1.RelayedBatch
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {outpost.v1.RelayedBatch & outpost.v1.RelayedBatch.$Shape} RelayedBatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RelayedBatch.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.outpost.v1.RelayedBatch();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.agentKey = value;
+                            else
+                                delete message.agentKey;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.agentName = value;
+                            else
+                                delete message.agentName;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            message.batch = $root.outpost.v1.Batch.decode(reader, reader.size(), $undefined, _depth + 1, message.batch);
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.path && message.path.length))
+                                message.path = [];
+                            message.path.push(reader.stringVerify());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Gets the type url for RelayedBatch
+             * @function getTypeUrl
+             * @memberof outpost.v1.RelayedBatch
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RelayedBatch.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/outpost.v1.RelayedBatch";
+            };
+
+            return RelayedBatch;
+        })();
+
+        v1.RelayedAck = (function() {
+
+            /**
+             * Properties of a RelayedAck.
+             * @typedef {Object} outpost.v1.RelayedAck.$Properties
+             * @property {Uint8Array|null} [agentKey] RelayedAck agentKey
+             * @property {number|null} [batchSeq] RelayedAck batchSeq
+             * @property {number|null} [stored] RelayedAck stored
+             * @property {number|null} [duplicates] RelayedAck duplicates
+             * @property {string|null} [error] RelayedAck error
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RelayedAck.
+             * @memberof outpost.v1
+             * @interface IRelayedAck
+             * @augments outpost.v1.RelayedAck.$Properties
+             * @deprecated Use outpost.v1.RelayedAck.$Properties instead.
+             */
+
+            /**
+             * Shape of a RelayedAck.
+             * @typedef {outpost.v1.RelayedAck.$Properties} outpost.v1.RelayedAck.$Shape
+             */
+
+            /**
+             * Constructs a new RelayedAck.
+             * @memberof outpost.v1
+             * @classdesc Represents a RelayedAck.
+             * @constructor
+             * @param {outpost.v1.RelayedAck.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RelayedAck = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RelayedAck agentKey.
+             * @member {Uint8Array} agentKey
+             * @memberof outpost.v1.RelayedAck
+             * @instance
+             */
+            RelayedAck.prototype.agentKey = $util.newBuffer([]);
+
+            /**
+             * RelayedAck batchSeq.
+             * @member {number} batchSeq
+             * @memberof outpost.v1.RelayedAck
+             * @instance
+             */
+            RelayedAck.prototype.batchSeq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * RelayedAck stored.
+             * @member {number} stored
+             * @memberof outpost.v1.RelayedAck
+             * @instance
+             */
+            RelayedAck.prototype.stored = 0;
+
+            /**
+             * RelayedAck duplicates.
+             * @member {number} duplicates
+             * @memberof outpost.v1.RelayedAck
+             * @instance
+             */
+            RelayedAck.prototype.duplicates = 0;
+
+            /**
+             * RelayedAck error.
+             * @member {string} error
+             * @memberof outpost.v1.RelayedAck
+             * @instance
+             */
+            RelayedAck.prototype.error = "";
+
+            /**
+             * Encodes the specified RelayedAck message. Does not implicitly {@link outpost.v1.RelayedAck.verify|verify} messages.
+             * @function encode
+             * @memberof outpost.v1.RelayedAck
+             * @static
+             * @param {outpost.v1.RelayedAck.$Properties} message RelayedAck message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RelayedAck.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.agentKey != null && $Object.hasOwnProperty.call(message, "agentKey") && message.agentKey.length)
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.agentKey);
+                if (message.batchSeq != null && $Object.hasOwnProperty.call(message, "batchSeq") && (typeof message.batchSeq === "object" ? message.batchSeq.low || message.batchSeq.high : message.batchSeq !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.batchSeq);
+                if (message.stored != null && $Object.hasOwnProperty.call(message, "stored") && message.stored !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.stored);
+                if (message.duplicates != null && $Object.hasOwnProperty.call(message, "duplicates") && message.duplicates !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.duplicates);
+                if (message.error != null && $Object.hasOwnProperty.call(message, "error") && message.error !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.error);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a RelayedAck message from the specified reader or buffer.
+             * @function decode
+             * @memberof outpost.v1.RelayedAck
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {outpost.v1.RelayedAck & outpost.v1.RelayedAck.$Shape} RelayedAck
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RelayedAck.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.outpost.v1.RelayedAck();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.agentKey = value;
+                            else
+                                delete message.agentKey;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.batchSeq = value;
+                            else
+                                delete message.batchSeq;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.stored = value;
+                            else
+                                delete message.stored;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.duplicates = value;
+                            else
+                                delete message.duplicates;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.error = value;
+                            else
+                                delete message.error;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Gets the type url for RelayedAck
+             * @function getTypeUrl
+             * @memberof outpost.v1.RelayedAck
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RelayedAck.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/outpost.v1.RelayedAck";
+            };
+
+            return RelayedAck;
+        })();
+
+        v1.RelayedConfigPush = (function() {
+
+            /**
+             * Properties of a RelayedConfigPush.
+             * @typedef {Object} outpost.v1.RelayedConfigPush.$Properties
+             * @property {Uint8Array|null} [agentKey] RelayedConfigPush agentKey
+             * @property {string|null} [agentName] RelayedConfigPush agentName
+             * @property {outpost.v1.ConfigPush.$Properties|null} [push] RelayedConfigPush push
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RelayedConfigPush.
+             * @memberof outpost.v1
+             * @interface IRelayedConfigPush
+             * @augments outpost.v1.RelayedConfigPush.$Properties
+             * @deprecated Use outpost.v1.RelayedConfigPush.$Properties instead.
+             */
+
+            /**
+             * Shape of a RelayedConfigPush.
+             * @typedef {outpost.v1.RelayedConfigPush.$Properties} outpost.v1.RelayedConfigPush.$Shape
+             */
+
+            /**
+             * Constructs a new RelayedConfigPush.
+             * @memberof outpost.v1
+             * @classdesc Represents a RelayedConfigPush.
+             * @constructor
+             * @param {outpost.v1.RelayedConfigPush.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RelayedConfigPush = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RelayedConfigPush agentKey.
+             * @member {Uint8Array} agentKey
+             * @memberof outpost.v1.RelayedConfigPush
+             * @instance
+             */
+            RelayedConfigPush.prototype.agentKey = $util.newBuffer([]);
+
+            /**
+             * RelayedConfigPush agentName.
+             * @member {string} agentName
+             * @memberof outpost.v1.RelayedConfigPush
+             * @instance
+             */
+            RelayedConfigPush.prototype.agentName = "";
+
+            /**
+             * RelayedConfigPush push.
+             * @member {outpost.v1.ConfigPush.$Properties|null|undefined} push
+             * @memberof outpost.v1.RelayedConfigPush
+             * @instance
+             */
+            RelayedConfigPush.prototype.push = null;
+
+            /**
+             * Encodes the specified RelayedConfigPush message. Does not implicitly {@link outpost.v1.RelayedConfigPush.verify|verify} messages.
+             * @function encode
+             * @memberof outpost.v1.RelayedConfigPush
+             * @static
+             * @param {outpost.v1.RelayedConfigPush.$Properties} message RelayedConfigPush message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RelayedConfigPush.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.agentKey != null && $Object.hasOwnProperty.call(message, "agentKey") && message.agentKey.length)
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.agentKey);
+                if (message.agentName != null && $Object.hasOwnProperty.call(message, "agentName") && message.agentName !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.agentName);
+                if (message.push != null && $Object.hasOwnProperty.call(message, "push"))
+                    $root.outpost.v1.ConfigPush.encode(message.push, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a RelayedConfigPush message from the specified reader or buffer.
+             * @function decode
+             * @memberof outpost.v1.RelayedConfigPush
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {outpost.v1.RelayedConfigPush & outpost.v1.RelayedConfigPush.$Shape} RelayedConfigPush
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RelayedConfigPush.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.outpost.v1.RelayedConfigPush();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.agentKey = value;
+                            else
+                                delete message.agentKey;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.agentName = value;
+                            else
+                                delete message.agentName;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            message.push = $root.outpost.v1.ConfigPush.decode(reader, reader.size(), $undefined, _depth + 1, message.push);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Gets the type url for RelayedConfigPush
+             * @function getTypeUrl
+             * @memberof outpost.v1.RelayedConfigPush
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RelayedConfigPush.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/outpost.v1.RelayedConfigPush";
+            };
+
+            return RelayedConfigPush;
+        })();
+
+        v1.RelayedHeartbeat = (function() {
+
+            /**
+             * Properties of a RelayedHeartbeat.
+             * @typedef {Object} outpost.v1.RelayedHeartbeat.$Properties
+             * @property {Uint8Array|null} [agentKey] RelayedHeartbeat agentKey
+             * @property {string|null} [agentName] RelayedHeartbeat agentName
+             * @property {outpost.v1.Heartbeat.$Properties|null} [heartbeat] RelayedHeartbeat heartbeat
+             * @property {Array.<string>|null} [path] RelayedHeartbeat path
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RelayedHeartbeat.
+             * @memberof outpost.v1
+             * @interface IRelayedHeartbeat
+             * @augments outpost.v1.RelayedHeartbeat.$Properties
+             * @deprecated Use outpost.v1.RelayedHeartbeat.$Properties instead.
+             */
+
+            /**
+             * Shape of a RelayedHeartbeat.
+             * @typedef {outpost.v1.RelayedHeartbeat.$Properties} outpost.v1.RelayedHeartbeat.$Shape
+             */
+
+            /**
+             * Constructs a new RelayedHeartbeat.
+             * @memberof outpost.v1
+             * @classdesc Represents a RelayedHeartbeat.
+             * @constructor
+             * @param {outpost.v1.RelayedHeartbeat.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RelayedHeartbeat = function (properties) {
+                this.path = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RelayedHeartbeat agentKey.
+             * @member {Uint8Array} agentKey
+             * @memberof outpost.v1.RelayedHeartbeat
+             * @instance
+             */
+            RelayedHeartbeat.prototype.agentKey = $util.newBuffer([]);
+
+            /**
+             * RelayedHeartbeat agentName.
+             * @member {string} agentName
+             * @memberof outpost.v1.RelayedHeartbeat
+             * @instance
+             */
+            RelayedHeartbeat.prototype.agentName = "";
+
+            /**
+             * RelayedHeartbeat heartbeat.
+             * @member {outpost.v1.Heartbeat.$Properties|null|undefined} heartbeat
+             * @memberof outpost.v1.RelayedHeartbeat
+             * @instance
+             */
+            RelayedHeartbeat.prototype.heartbeat = null;
+
+            /**
+             * RelayedHeartbeat path.
+             * @member {Array.<string>} path
+             * @memberof outpost.v1.RelayedHeartbeat
+             * @instance
+             */
+            RelayedHeartbeat.prototype.path = $util.emptyArray;
+
+            /**
+             * Encodes the specified RelayedHeartbeat message. Does not implicitly {@link outpost.v1.RelayedHeartbeat.verify|verify} messages.
+             * @function encode
+             * @memberof outpost.v1.RelayedHeartbeat
+             * @static
+             * @param {outpost.v1.RelayedHeartbeat.$Properties} message RelayedHeartbeat message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RelayedHeartbeat.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.agentKey != null && $Object.hasOwnProperty.call(message, "agentKey") && message.agentKey.length)
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.agentKey);
+                if (message.agentName != null && $Object.hasOwnProperty.call(message, "agentName") && message.agentName !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.agentName);
+                if (message.heartbeat != null && $Object.hasOwnProperty.call(message, "heartbeat"))
+                    $root.outpost.v1.Heartbeat.encode(message.heartbeat, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.path != null && message.path.length)
+                    for (let i = 0; i < message.path.length; ++i)
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.path[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a RelayedHeartbeat message from the specified reader or buffer.
+             * @function decode
+             * @memberof outpost.v1.RelayedHeartbeat
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {outpost.v1.RelayedHeartbeat & outpost.v1.RelayedHeartbeat.$Shape} RelayedHeartbeat
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RelayedHeartbeat.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.outpost.v1.RelayedHeartbeat();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.agentKey = value;
+                            else
+                                delete message.agentKey;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.agentName = value;
+                            else
+                                delete message.agentName;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            message.heartbeat = $root.outpost.v1.Heartbeat.decode(reader, reader.size(), $undefined, _depth + 1, message.heartbeat);
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.path && message.path.length))
+                                message.path = [];
+                            message.path.push(reader.stringVerify());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Gets the type url for RelayedHeartbeat
+             * @function getTypeUrl
+             * @memberof outpost.v1.RelayedHeartbeat
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            RelayedHeartbeat.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/outpost.v1.RelayedHeartbeat";
+            };
+
+            return RelayedHeartbeat;
         })();
 
         return v1;

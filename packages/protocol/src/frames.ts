@@ -21,6 +21,10 @@ export type Heartbeat = outpost.v1.Heartbeat;
 export type ConfigPush = outpost.v1.ConfigPush;
 export type ErrorFrame = outpost.v1.Error;
 export type KeyEndorsement = outpost.v1.KeyEndorsement;
+export type RelayedBatch = outpost.v1.RelayedBatch;
+export type RelayedAck = outpost.v1.RelayedAck;
+export type RelayedConfigPush = outpost.v1.RelayedConfigPush;
+export type RelayedHeartbeat = outpost.v1.RelayedHeartbeat;
 
 // Messages to encode: plain objects, absent fields take proto3 defaults.
 export type FrameInit = outpost.v1.Frame.$Properties;
@@ -32,6 +36,8 @@ export type ResultInit = outpost.v1.Result.$Properties;
 export type GapInit = outpost.v1.Gap.$Properties;
 export type HeartbeatInit = outpost.v1.Heartbeat.$Properties;
 export type KeyEndorsementInit = outpost.v1.KeyEndorsement.$Properties;
+export type RelayedBatchInit = outpost.v1.RelayedBatch.$Properties;
+export type RelayedAckInit = outpost.v1.RelayedAck.$Properties;
 
 interface FrameBodies {
   challenge: Challenge;
@@ -42,6 +48,10 @@ interface FrameBodies {
   heartbeat: Heartbeat;
   configPush: ConfigPush;
   error: ErrorFrame;
+  relayedBatch: RelayedBatch;
+  relayedAck: RelayedAck;
+  relayedConfigPush: RelayedConfigPush;
+  relayedHeartbeat: RelayedHeartbeat;
 }
 
 export type FrameType = keyof FrameBodies;

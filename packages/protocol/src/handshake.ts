@@ -72,6 +72,8 @@ export interface AgentHandshakeOptions extends HandshakeEnv {
   enrollToken?: string;
   /** Idle heartbeat interval, told to the collector for its liveness grace period. */
   heartbeatIntervalMs?: number;
+  /** The remote config version the agent runs (0: its local file only). */
+  configVersion?: number;
 }
 
 /** What the agent learns from a verified Welcome. */
@@ -149,6 +151,7 @@ export class AgentHandshake {
       configHash: this.#options.configHash,
       enrollToken: this.#options.enrollToken ?? '',
       heartbeatIntervalMs: this.#options.heartbeatIntervalMs ?? 0,
+      configVersion: this.#options.configVersion ?? 0,
       signature: sign(keyPair.secretKey, HELLO_DOMAIN, [
         this.#collectorNonce,
         this.#agentNonce,
@@ -220,6 +223,8 @@ export interface VerifiedHello {
   enrollToken: string;
   /** The agent's idle heartbeat interval; 0 when it did not say. */
   heartbeatIntervalMs: number;
+  /** The remote config version it runs; 0 when none. */
+  configVersion: number;
   /** Collector clock minus agent clock, estimated from the round trip. */
   clockOffsetMs: number;
   /** The agent proves it holds both keys and asks to be known by `rotateTo` from now on. */
@@ -304,6 +309,7 @@ export class CollectorHandshake {
       configHash: hello.configHash,
       enrollToken: hello.enrollToken,
       heartbeatIntervalMs: hello.heartbeatIntervalMs,
+      configVersion: hello.configVersion,
       clockOffsetMs: Math.round((this.#challengeSentAt + receivedAt) / 2 - hello.timeMs),
     };
   }

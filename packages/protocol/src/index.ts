@@ -17,3 +17,7 @@ export * from './nonce-cache.js';
 export * from './frames.js';
 export * from './handshake.js';
 export * from './batch.js';
+export * from './batch-file.js';
+export * from './config-push.js';
+export * from './relay.js';
+export * from './tls-cert.js';

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { NotifierConfig } from './config.js';
 import { backoffMs, deliverOnce } from './deliver.js';
-import type { NotificationQueue, NotificationRecord } from './queue.js';
+import type { NotificationQueueStore, NotificationRecord } from './queue.js';
 import type { NotifyCounters } from './types.js';
 
 export interface DispatcherOptions {
-  queue: NotificationQueue;
+  queue: NotificationQueueStore;
   notifiers: Record<string, NotifierConfig>;
   logger: Logger;
   counters: NotifyCounters;
@@ -30,7 +30,7 @@ const MIN_WAIT_MS = 20;
  * after the notifier's retries. Every outcome is written back to the queue row.
  */
 export class Dispatcher {
-  readonly #options: DispatcherOptions;
+  #options: DispatcherOptions;
   readonly #inFlight = new Map<number, { notifier: string; done: Promise<void> }>();
   readonly #abort = new AbortController();
   #running = false;
@@ -38,9 +38,18 @@ export class Dispatcher {
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
   #pumpScheduled = false;
+  // One pump at a time: an asynchronous queue answers later, and a wake meanwhile must not
+  // start a second reader that would pick the same rows.
+  #pumping = false;
+  #again = false;
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
+  }
+
+  /** Notifiers from a reloaded config; rows already queued for a removed one fail as unknown. */
+  setNotifiers(notifiers: Record<string, NotifierConfig>): void {
+    this.#options = { ...this.#options, notifiers };
   }
 
   start(): void {
@@ -55,7 +64,7 @@ export class Dispatcher {
     this.#pumpScheduled = true;
     setImmediate(() => {
       this.#pumpScheduled = false;
-      this.#pump();
+      void this.#pump();
     });
   }
 
@@ -79,27 +88,41 @@ export class Dispatcher {
     this.#closed = true;
   }
 
-  #pump(): void {
+  async #pump(): Promise<void> {
     if (!this.#running) return;
-    const { queue, concurrency } = this.#options;
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = true;
     try {
-      for (;;) {
-        const free = concurrency - this.#inFlight.size;
-        if (free <= 0) break;
-        const busy = this.#busyNotifiers();
-        const rows = queue.due(this.#options.now(), free, busy);
-        let started = 0;
-        for (const row of rows) {
-          if (this.#inFlight.size >= concurrency || this.#busyNotifiers().includes(row.notifier)) continue;
-          this.#start(row);
-          started += 1;
-        }
-        if (started === 0) break;
-      }
-      this.#scheduleNext();
+      do {
+        this.#again = false;
+        await this.#fill();
+      } while (this.#again && this.#running);
+      if (this.#running) await this.#scheduleNext();
     } catch (err: unknown) {
       this.#options.logger.error({ err }, 'notification dispatcher could not read its queue');
       this.#arm(MAX_IDLE_MS);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Start due rows until the slots are full or nothing more is due. */
+  async #fill(): Promise<void> {
+    const { queue, concurrency } = this.#options;
+    for (;;) {
+      const free = concurrency - this.#inFlight.size;
+      if (free <= 0 || !this.#running) return;
+      const rows = await queue.due(this.#options.now(), free, this.#busyNotifiers());
+      let started = 0;
+      for (const row of rows) {
+        if (!this.#running) return;
+        if (this.#inFlight.size >= concurrency || this.#inFlight.has(row.id) || this.#busyNotifiers().includes(row.notifier)) continue;
+        if (await this.#start(row)) started += 1;
+      }
+      if (started === 0) return;
     }
   }
 
@@ -109,35 +132,37 @@ export class Dispatcher {
     return [...counts].filter(([, n]) => n >= this.#options.perNotifierConcurrency).map(([name]) => name);
   }
 
-  #scheduleNext(): void {
+  async #scheduleNext(): Promise<void> {
     if (this.#inFlight.size >= this.#options.concurrency) return; // a finished delivery pumps again
-    const next = this.#options.queue.nextDueAt(this.#busyNotifiers());
+    const next = await this.#options.queue.nextDueAt(this.#busyNotifiers());
     const waitMs = next === undefined ? MAX_IDLE_MS : Math.min(Math.max(next - this.#options.now(), MIN_WAIT_MS), MAX_IDLE_MS);
     this.#arm(waitMs);
   }
 
   #arm(waitMs: number): void {
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#pump(), waitMs);
+    this.#timer = setTimeout(() => void this.#pump(), waitMs);
     this.#timer.unref();
   }
 
-  #start(row: NotificationRecord): void {
+  /** Claim a row and deliver it in the background; false when it could not be started. */
+  async #start(row: NotificationRecord): Promise<boolean> {
     const { queue, notifiers, now } = this.#options;
     const notifier = Object.hasOwn(notifiers, row.notifier) ? notifiers[row.notifier] : undefined;
     if (notifier === undefined) {
       // The config changed since this row was queued.
-      queue.markFailed(row.id, `notifier "${row.notifier}" is no longer configured`, false);
+      await queue.markFailed(row.id, `notifier "${row.notifier}" is no longer configured`, false);
       this.#options.counters.add('notify.failed');
       this.#options.logger.warn({ notification: row.id, rule: row.rule, notifier: row.notifier }, 'notification dropped: notifier no longer configured');
-      return;
+      return false;
     }
-    queue.claim(row.id, now() + notifier.timeoutMs + LEASE_MARGIN_MS);
+    await queue.claim(row.id, now() + notifier.timeoutMs + LEASE_MARGIN_MS);
     const done = this.#attempt(row, notifier).finally(() => {
       this.#inFlight.delete(row.id);
       this.wake();
     });
     this.#inFlight.set(row.id, { notifier: row.notifier, done });
+    return true;
   }
 
   async #attempt(row: NotificationRecord, notifier: NotifierConfig): Promise<void> {
@@ -151,19 +176,19 @@ export class Dispatcher {
     const context = { notification: row.id, event: row.eventId, kind: row.kind, agent: row.agent, check: row.check, rule: row.rule, notifier: row.notifier, attempt };
     try {
       if (outcome.ok) {
-        queue.markSent(row.id, now());
+        await queue.markSent(row.id, now());
         counters.add('notify.sent');
         logger.info(context, 'notification sent');
       } else if (this.#abort.signal.aborted) {
-        queue.release(row.id, now());
+        await queue.release(row.id, now());
         logger.warn({ ...context, error: outcome.error }, 'notification interrupted by shutdown; it stays queued');
       } else if (attempt > notifier.retries) {
-        queue.markFailed(row.id, outcome.error ?? 'failed');
+        await queue.markFailed(row.id, outcome.error ?? 'failed');
         counters.add('notify.failed');
         logger.warn({ ...context, error: outcome.error }, `notification failed after ${attempt} attempts; giving up`);
       } else {
         const delayMs = backoffMs(notifier, attempt);
-        queue.markRetry(row.id, now() + delayMs, outcome.error ?? 'failed');
+        await queue.markRetry(row.id, now() + delayMs, outcome.error ?? 'failed');
         counters.add('notify.retried');
         logger.warn({ ...context, error: outcome.error, retryInMs: delayMs }, 'notification attempt failed; will retry');
       }

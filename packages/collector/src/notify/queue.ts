@@ -48,7 +48,8 @@ export interface NotificationRecord {
   lastError: string | null;
 }
 
-interface Row {
+/** A notifications row as both databases return it. */
+export interface NotificationRow {
   id: number;
   event_id: number;
   kind: string;
@@ -65,7 +66,7 @@ interface Row {
   last_error: string | null;
 }
 
-function toRecord(row: Row): NotificationRecord {
+export function toNotificationRecord(row: NotificationRow): NotificationRecord {
   return {
     id: row.id,
     eventId: row.event_id,
@@ -85,7 +86,29 @@ function toRecord(row: Row): NotificationRecord {
 }
 
 /** Error texts come from receivers and programs; keep rows small. */
-const MAX_ERROR_CHARS = 2_000;
+export const MAX_ERROR_CHARS = 2_000;
+
+/** A value now (SQLite, synchronous) or later (PostgreSQL). */
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * What the notification service and its dispatcher need from a durable queue. The SQLite
+ * queue answers synchronously; a queue on a server (PostgreSQL) answers with promises.
+ */
+export interface NotificationQueueStore {
+  enqueue(payloads: QueuedPayload[], now: number): Awaitable<number[]>;
+  due(now: number, limit: number, skipNotifiers?: readonly string[]): Awaitable<NotificationRecord[]>;
+  nextDueAt(skipNotifiers?: readonly string[]): Awaitable<number | undefined>;
+  claim(id: number, untilMs: number): Awaitable<void>;
+  release(id: number, now: number): Awaitable<void>;
+  markSent(id: number, now: number): Awaitable<void>;
+  markRetry(id: number, nextAt: number, error: string): Awaitable<void>;
+  markFailed(id: number, error: string, countAttempt?: boolean): Awaitable<void>;
+  depth(): Awaitable<{ pending: number; failed: number }>;
+  lastSent(rule: string, agent: string, check: string | null): Awaitable<number | undefined>;
+  list(limit: number, beforeId?: number): Awaitable<NotificationRecord[]>;
+  prune(beforeMs: number): Awaitable<number>;
+}
 
 /**
  * Durable notification queue in the collector's SQLite database (the table from
@@ -97,7 +120,7 @@ const MAX_ERROR_CHARS = 2_000;
  * queue.enqueue([payload], Date.now());
  * for (const row of queue.due(Date.now(), 4)) ...
  */
-export class NotificationQueue {
+export class NotificationQueue implements NotificationQueueStore {
   readonly #db: Database.Database;
   readonly #insert: Database.Statement;
   readonly #enqueueAll: (payloads: QueuedPayload[], now: number) => number[];
@@ -123,8 +146,8 @@ export class NotificationQueue {
     const skip = skipNotifiers.length === 0 ? '' : `AND notifier NOT IN (${skipNotifiers.map(() => '?').join(', ')})`;
     const rows = this.#db
       .prepare(`SELECT * FROM notifications WHERE state = 'pending' AND next_attempt_at <= ? ${skip} ORDER BY next_attempt_at, id LIMIT ?`)
-      .all(now, ...skipNotifiers, limit) as Row[];
-    return rows.map(toRecord);
+      .all(now, ...skipNotifiers, limit) as NotificationRow[];
+    return rows.map(toNotificationRecord);
   }
 
   /** When the next pending row (of the notifiers not skipped) is due; undefined when none. */
@@ -182,10 +205,9 @@ export class NotificationQueue {
     return row.at ?? undefined;
   }
 
-  /** Newest first, for the API. */
   /** Newest first; `beforeId` continues a listing below that id. */
   list(limit: number, beforeId = Number.MAX_SAFE_INTEGER): NotificationRecord[] {
-    return (this.#db.prepare(`SELECT * FROM notifications WHERE id < ? ORDER BY id DESC LIMIT ?`).all(beforeId, limit) as Row[]).map(toRecord);
+    return (this.#db.prepare(`SELECT * FROM notifications WHERE id < ? ORDER BY id DESC LIMIT ?`).all(beforeId, limit) as NotificationRow[]).map(toNotificationRecord);
   }
 
   /** Delete sent and failed rows created before `beforeMs`; returns how many. */

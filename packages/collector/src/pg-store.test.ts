@@ -1,0 +1,102 @@
+import { Status } from '@outpost/protocol';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresServer } from '../../../bench/lib/postgres-server.js';
+import { hashToken, issueToken } from './enrollment.js';
+import { migrate } from './pg-migrations.js';
+import { PgStore } from './pg-store.js';
+import { describeStoreContract, testBatch, testResult } from './store-contract-test-suite.js';
+import { transitionsAlong } from './state-transitions.js';
+
+// A real PostgreSQL server of the test's own (Debian's binaries, a temporary data directory,
+// 127.0.0.1); every store gets a fresh database on it. Without the binaries this fails and
+// says which package to install.
+
+let server: PostgresServer;
+let databases = 0;
+
+beforeAll(async () => {
+  server = await PostgresServer.start();
+}, 120_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function freshStore(settings?: Parameters<typeof PgStore.open>[1]): Promise<PgStore> {
+  return PgStore.open(await server.createDatabase(`store_${++databases}`), settings);
+}
+
+describeStoreContract('PgStore', (settings) => freshStore(settings));
+
+describe('PgStore on PostgreSQL', () => {
+  it('migrates once when several collectors start at the same moment', async () => {
+    const url = await server.createDatabase(`store_${++databases}`);
+    const clients = Array.from({ length: 4 }, () => new pg.Client({ connectionString: url }));
+    await Promise.all(clients.map((c) => c.connect()));
+    try {
+      const ran = await Promise.all(clients.map((c) => migrate(c)));
+      expect(ran.flat()).toEqual([1]);
+      const { rows } = await clients[0]!.query('SELECT version FROM schema_migrations');
+      expect(rows).toEqual([{ version: 1 }]);
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+    }
+  });
+
+  it('keeps results in daily partitions made on demand and drops whole old ones for retention', async () => {
+    const store = await freshStore();
+    try {
+      const token = await issueToken(store, 60_000, null, 1_000);
+      await store.enrollWithToken(hashToken(token), 'lab-1', new Uint8Array(32).fill(7), 2_000);
+      const agent = (await store.findAgentByName('lab-1'))!;
+      const day = 86_400_000;
+      const base = Date.UTC(2026, 10, 1);
+      // Five days of results, newest first (a backlog), plus one far in the past.
+      const results = [4, 3, 2, 1, 0].map((d, i) => testResult(i + 1, base + d * day + 1_000, Status.OK));
+      results.push(testResult(6, Date.UTC(1999, 0, 1), Status.OK));
+      expect(await store.ingestBatch(agent.id, testBatch(1, results), base)).toMatchObject({ stored: 6, duplicates: 0 });
+      expect((await store.partitions.list()).map((p) => p.name)).toEqual([
+        'results_19990101', 'results_20261101', 'results_20261102', 'results_20261103', 'results_20261104', 'results_20261105',
+      ]);
+      // Keep two days as of Nov 5 noon: everything before Nov 3 goes, whole partitions at a time.
+      const dropped = await store.dropResultsOlderThan(2, base + 4 * day + day / 2);
+      expect(dropped).toEqual(['results_19990101', 'results_20261101', 'results_20261102']);
+      expect((await store.queryResults({ agent: 'lab-1', limit: 100 })).map((r) => r.resultId)).toEqual([3, 2, 1]);
+      // A late result for a dropped day is still stored (its partition comes back).
+      expect(await store.ingestBatch(agent.id, testBatch(2, [testResult(7, base + 1_000, Status.OK)]), base)).toMatchObject({ stored: 1 });
+      expect((await store.queryResults({ agent: 'lab-1', limit: 100 })).map((r) => r.resultId)).toEqual([7, 3, 2, 1]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stores every result once when two stores ingest the same agent at the same time', async () => {
+    const url = await server.createDatabase(`store_${++databases}`);
+    const [a, b] = await Promise.all([PgStore.open(url), PgStore.open(url)]);
+    try {
+      const token = await issueToken(a, 60_000, null, 1_000);
+      await a.enrollWithToken(hashToken(token), 'lab-1', new Uint8Array(32).fill(9), 2_000);
+      const agent = (await a.findAgentByName('lab-1'))!;
+      // Both collectors receive the same 20 batches (an agent re-sending after a failover), interleaved.
+      const batches = Array.from({ length: 20 }, (_, i) =>
+        testBatch(i + 1, Array.from({ length: 50 }, (_, j) => testResult(i * 50 + j + 1, 1_000 + i * 50 + j, (i * 50 + j) % 7 === 0 ? Status.CRITICAL : Status.OK, `c${j % 5}`))),
+      );
+      const outcomes = (await Promise.all(batches.flatMap((batch) => [a.ingestBatch(agent.id, batch, 3_000), b.ingestBatch(agent.id, batch, 3_000)]))).flat();
+      expect(outcomes.reduce((n, o) => n + o.stored, 0)).toBe(1_000);
+      expect(outcomes.reduce((n, o) => n + o.duplicates, 0)).toBe(1_000);
+      const ids = (await a.queryResults({ agent: 'lab-1', limit: 5_000 })).map((r) => r.resultId).sort((x, y) => x - y);
+      expect(ids).toEqual(Array.from({ length: 1_000 }, (_, i) => i + 1));
+      // Each status change recorded once: the same as one store would have recorded alone.
+      const events = outcomes.flatMap((o) => o.events).filter((e) => e.kind === 'check');
+      expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+      for (let c = 0; c < 5; c++) {
+        const points = batches.flatMap((batch) => batch.results).filter((r) => r.checkId === `c${c}`).map((r) => ({ resultId: r.resultId, at: r.startedAtMs, status: r.status }));
+        const recorded = (await a.queryEvents({ agent: 'lab-1', checkId: `c${c}`, kind: 'check', limit: 1_000 })).reverse();
+        expect(recorded.map((e) => [e.at, e.from, e.to])).toEqual(transitionsAlong(points, null).map((t) => [t.at, t.from, t.to]));
+      }
+      expect(await a.findAgentByName('lab-1')).toMatchObject({ resultsStored: 1_000, duplicates: 1_000 });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});

@@ -1,0 +1,395 @@
+import type { OpenedBatch } from '@outpost/protocol';
+import pg from 'pg';
+import { ingestBatchesPg } from './pg-ingest.js';
+import { migrate } from './pg-migrations.js';
+import { ResultPartitions } from './pg-partitions.js';
+import { PgTimeline } from './pg-timeline.js';
+import { DEFAULT_STATE_SETTINGS } from './sqlite-store.js';
+import { EVENT_COLUMNS, toAgent, toEvent, type AgentRow, type EventRow } from './store-rows.js';
+import type {
+  AgentConfigRecord,
+  AgentRecord,
+  AgentStatus,
+  CheckStateRecord,
+  CollectorStore,
+  EnrollOutcome,
+  EventKind,
+  EventQuery,
+  EventRecord,
+  GapRecord,
+  IngestOutcome,
+  ResultQuery,
+  ResultRecord,
+  StateEngineSettings,
+} from './store.js';
+
+export interface PgStoreOptions {
+  /** Connections in the pool (default 10). */
+  maxConnections?: number;
+}
+
+// bigint columns hold Unix ms and counters, all below 2^53: read them as numbers.
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The collector's store in PostgreSQL, for several collector processes on one database.
+ * Same interface and behaviour as the SQLite store (the shared store contract tests both);
+ * results partitioned by day of check time, dropped whole by {@link PgStore.dropResultsOlderThan}.
+ *
+ * @example
+ * const store = await PgStore.open('postgres://outpost@192.0.2.10/outpost');
+ * const [outcome] = await store.ingestBatches(agent.id, [batch], Date.now());
+ * await store.dropResultsOlderThan(90);
+ */
+export class PgStore implements CollectorStore {
+  readonly #pool: pg.Pool;
+  readonly #partitions: ResultPartitions;
+  readonly #timeline: PgTimeline;
+  #closed = false;
+
+  private constructor(pool: pg.Pool, settings: StateEngineSettings) {
+    this.#pool = pool;
+    this.#partitions = new ResultPartitions(pool);
+    this.#timeline = new PgTimeline(settings);
+  }
+
+  /** Connect and run pending migrations (under an advisory lock: collectors may start together). */
+  static async open(url: string, settings: StateEngineSettings = DEFAULT_STATE_SETTINGS, options: PgStoreOptions = {}): Promise<PgStore> {
+    const store = PgStore.create(url, settings, options);
+    try {
+      await store.migrate();
+    } catch (err: unknown) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  /** A store whose pool connects on first use; call `migrate()` before anything else. */
+  static create(url: string, settings: StateEngineSettings = DEFAULT_STATE_SETTINGS, options: PgStoreOptions = {}): PgStore {
+    const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, types: TYPES });
+    // An idle connection the server closed must not crash the process; the next query reconnects.
+    pool.on('error', () => {});
+    return new PgStore(pool, settings);
+  }
+
+  /** Run pending migrations; returns the versions run. */
+  async migrate(): Promise<number[]> {
+    const client = await this.#pool.connect();
+    try {
+      return await migrate(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Delete up to `maxRows` events dated before `cutoffMs` (events are not partitioned: they are few). */
+  async deleteEventsBefore(cutoffMs: number, maxRows: number): Promise<number> {
+    const { rowCount } = await this.#pool.query('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < $1 LIMIT $2)', [cutoffMs, maxRows]);
+    return rowCount ?? 0;
+  }
+
+  /** The pool, for the notification queue and the leader election that share the database. */
+  get pool(): pg.Pool {
+    return this.#pool;
+  }
+
+  /** The daily partitions of `results`. */
+  get partitions(): ResultPartitions {
+    return this.#partitions;
+  }
+
+  /** Retention: drop every daily partition of results older than `days` days; returns their names. */
+  async dropResultsOlderThan(days: number, now = Date.now()): Promise<string[]> {
+    return this.#partitions.dropBefore(now - days * DAY_MS);
+  }
+
+  /** Retention: drop every daily partition of results wholly before `cutoffMs`; returns their names. */
+  async dropResultsBefore(cutoffMs: number): Promise<string[]> {
+    return this.#partitions.dropBefore(cutoffMs);
+  }
+
+  async #one<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T | undefined> {
+    return (await this.#pool.query<T>(sql, params)).rows[0];
+  }
+
+  async #all<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.#pool.query<T>(sql, params)).rows;
+  }
+
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const out = await work(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err: unknown) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async findAgentByKey(publicKey: Uint8Array): Promise<AgentRecord | undefined> {
+    const row = await this.#one<AgentRow>('SELECT * FROM agents WHERE public_key = $1', [Buffer.from(publicKey)]);
+    return row && toAgent(row);
+  }
+
+  async findAgentByName(name: string): Promise<AgentRecord | undefined> {
+    const row = await this.#one<AgentRow>('SELECT * FROM agents WHERE name = $1', [name]);
+    return row && toAgent(row);
+  }
+
+  async findAgentByPreviousKey(publicKey: Uint8Array): Promise<AgentRecord | undefined> {
+    const row = await this.#one<AgentRow>('SELECT * FROM agents WHERE previous_public_key = $1', [Buffer.from(publicKey)]);
+    return row && toAgent(row);
+  }
+
+  async rotateAgentKey(agentId: number, newKey: Uint8Array): Promise<'rotated' | 'key_in_use'> {
+    return this.#transaction(async (c) => {
+      const holder = (await c.query<{ id: number }>('SELECT id FROM agents WHERE public_key = $1', [Buffer.from(newKey)])).rows[0];
+      if (holder) return holder.id === agentId ? 'rotated' : 'key_in_use';
+      await c.query('UPDATE agents SET previous_public_key = public_key, public_key = $1 WHERE id = $2', [Buffer.from(newKey), agentId]);
+      return 'rotated';
+    });
+  }
+
+  async listAgents(): Promise<AgentRecord[]> {
+    return (await this.#all<AgentRow>('SELECT * FROM agents ORDER BY name')).map(toAgent);
+  }
+
+  async createPendingAgent(name: string, publicKey: Uint8Array, at: number, maxPending: number): Promise<'created' | 'name_taken' | 'limit'> {
+    return this.#transaction(async (c) => {
+      // Serialise the count-then-insert across collectors, as SQLite's single writer does.
+      await c.query('LOCK TABLE agents IN SHARE ROW EXCLUSIVE MODE');
+      const { n } = (await c.query<{ n: number }>("SELECT count(*) AS n FROM agents WHERE status = 'pending'")).rows[0]!;
+      if (n >= maxPending) return 'limit';
+      const info = await c.query("INSERT INTO agents (name, public_key, status, created_at) VALUES ($1, $2, 'pending', $3) ON CONFLICT DO NOTHING", [name, Buffer.from(publicKey), at]);
+      return info.rowCount === 1 ? 'created' : 'name_taken';
+    });
+  }
+
+  async setAgentStatus(name: string, status: AgentStatus, at: number): Promise<boolean> {
+    const approved = status === 'active' ? at : null;
+    const info = await this.#pool.query('UPDATE agents SET status = $1, approved_at = coalesce($2, approved_at) WHERE name = $3', [status, approved, name]);
+    return info.rowCount === 1;
+  }
+
+  async createToken(tokenHash: string, agentName: string | null, expiresAt: number, at: number): Promise<void> {
+    await this.#pool.query('INSERT INTO enrollment_tokens (token_hash, agent_name, created_at, expires_at) VALUES ($1, $2, $3, $4)', [tokenHash, agentName, at, expiresAt]);
+  }
+
+  async enrollWithToken(tokenHash: string, name: string, publicKey: Uint8Array, at: number): Promise<EnrollOutcome> {
+    const key = Buffer.from(publicKey);
+    return this.#transaction(async (c): Promise<EnrollOutcome> => {
+      const taken = (await c.query<{ public_key: Buffer; status: AgentStatus }>('SELECT public_key, status FROM agents WHERE name = $1 FOR UPDATE', [name])).rows[0];
+      if (taken && taken.status !== 'pending' && !key.equals(taken.public_key)) return 'name_taken';
+      const used = await c.query(
+        `UPDATE enrollment_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+           AND (agent_name IS NULL OR agent_name = $3)`,
+        [at, tokenHash, name],
+      );
+      if (used.rowCount !== 1) return 'bad_token';
+      const { id } = (
+        await c.query<{ id: number }>(
+          `INSERT INTO agents (name, public_key, status, created_at, approved_at) VALUES ($1, $2, 'active', $3, $3)
+           ON CONFLICT (name) DO UPDATE SET public_key = excluded.public_key, status = 'active', approved_at = excluded.approved_at
+           RETURNING id`,
+          [name, key, at],
+        )
+      ).rows[0]!;
+      await c.query('UPDATE enrollment_tokens SET used_by = $1 WHERE token_hash = $2', [id, tokenHash]);
+      return 'enrolled';
+    });
+  }
+
+  async recordHello(
+    agentId: number,
+    hello: {
+      software: string; configHash: string; configVersion: number; clockOffsetMs: number; remoteAddress: string; heartbeatIntervalMs: number; at: number;
+    },
+  ): Promise<void> {
+    await this.#pool.query(
+      `UPDATE agents SET software = $1, config_hash = $2, config_version = $3, clock_offset_ms = $4, remote_address = $5, last_seen_at = $6,
+         heartbeat_interval_ms = coalesce($7, heartbeat_interval_ms) WHERE id = $8`,
+      [hello.software, hello.configHash, hello.configVersion, hello.clockOffsetMs, hello.remoteAddress, hello.at, hello.heartbeatIntervalMs || null, agentId],
+    );
+  }
+
+  async recordHeartbeat(
+    agentId: number,
+    heartbeat: { backlog: number; oldestUnsentMs: number; dropped: number; configHash: string; configVersion: number; configError: string; at: number },
+  ): Promise<void> {
+    // An agent that does not report its config (older software) leaves what its Hello said.
+    await this.#pool.query(
+      `UPDATE agents SET backlog = $1, oldest_unsent_ms = $2, dropped = $3, last_seen_at = $4,
+         config_hash = coalesce(nullif($5, ''), config_hash), config_version = CASE WHEN $5 = '' THEN config_version ELSE $6 END,
+         config_error = CASE WHEN $5 = '' THEN config_error ELSE nullif($7, '') END
+       WHERE id = $8`,
+      [heartbeat.backlog, heartbeat.oldestUnsentMs || null, heartbeat.dropped, heartbeat.at, heartbeat.configHash, heartbeat.configVersion, heartbeat.configError, agentId],
+    );
+  }
+
+  async recordRelayPath(agentId: number, path: readonly string[] | null, at: number): Promise<void> {
+    await this.#pool.query('UPDATE agents SET relay_path = $1, last_seen_at = greatest(coalesce(last_seen_at, 0), $2) WHERE id = $3', [
+      path ? JSON.stringify(path) : null, at, agentId,
+    ]);
+  }
+
+  async recordRelayHealth(agentId: number, health: { agents: number; backlog: number }): Promise<void> {
+    await this.#pool.query('UPDATE agents SET relay_agents = $1, relay_backlog = $2 WHERE id = $3', [health.agents, health.backlog, agentId]);
+  }
+
+  async putAgentConfig(agentId: number, config: Uint8Array, sign: (version: number) => Uint8Array, at: number): Promise<number> {
+    return this.#transaction(async (c) => {
+      // Two collectors pushing a config for one agent at once take turns on its row.
+      await c.query('SELECT id FROM agents WHERE id = $1 FOR UPDATE', [agentId]);
+      const { v } = (await c.query<{ v: number }>('SELECT coalesce(max(version), 0) AS v FROM agent_configs WHERE agent_id = $1', [agentId])).rows[0]!;
+      const version = v + 1;
+      await c.query('INSERT INTO agent_configs (agent_id, version, config, signature, created_at) VALUES ($1, $2, $3, $4, $5)', [
+        agentId, version, Buffer.from(config), Buffer.from(sign(version)), at,
+      ]);
+      return version;
+    });
+  }
+
+  async latestAgentConfig(agentId: number): Promise<AgentConfigRecord | undefined> {
+    const row = await this.#one<{ version: number; config: Buffer; signature: Buffer; createdAt: number }>(
+      'SELECT version, config, signature, created_at AS "createdAt" FROM agent_configs WHERE agent_id = $1 ORDER BY version DESC LIMIT 1',
+      [agentId],
+    );
+    return row && { version: row.version, config: new Uint8Array(row.config), signature: new Uint8Array(row.signature), createdAt: row.createdAt };
+  }
+
+  async listGaps(agent?: string, limit = 1_000): Promise<GapRecord[]> {
+    const rows = await this.#all<Omit<GapRecord, 'perCheck'> & { perCheck: string }>(
+      `SELECT a.name AS agent, g.from_result_id AS "fromResultId", g.to_result_id AS "toResultId", g.count, g.reason,
+              g.first_ms AS "firstMs", g.last_ms AS "lastMs", g.per_check AS "perCheck", g.received_at AS "receivedAt"
+         FROM gaps g JOIN agents a ON a.id = g.agent_id
+        WHERE ($1::text IS NULL OR a.name = $1)
+        ORDER BY g.received_at DESC, g.from_result_id DESC LIMIT $2`,
+      [agent ?? null, limit],
+    );
+    return rows.map((row) => ({ ...row, perCheck: JSON.parse(row.perCheck) as Record<string, number> }));
+  }
+
+  async gapTotals(): Promise<Map<number, { gaps: number; dropped: number }>> {
+    const rows = await this.#all<{ agent_id: number; gaps: number; dropped: number }>(
+      'SELECT agent_id, count(*) AS gaps, sum(count)::bigint AS dropped FROM gaps GROUP BY agent_id',
+    );
+    return new Map(rows.map((row) => [row.agent_id, { gaps: row.gaps, dropped: row.dropped }]));
+  }
+
+  async ingestBatch(agentId: number, batch: OpenedBatch, receivedAt: number): Promise<IngestOutcome> {
+    return (await this.ingestBatches(agentId, [batch], receivedAt))[0]!;
+  }
+
+  async ingestBatches(agentId: number, batches: readonly OpenedBatch[], receivedAt: number): Promise<IngestOutcome[]> {
+    return ingestBatchesPg(this.#pool, this.#partitions, this.#timeline, agentId, batches, receivedAt);
+  }
+
+  async listCheckStates(agent?: string, checkId?: string): Promise<CheckStateRecord[]> {
+    const rows = await this.#all<Omit<CheckStateRecord, 'metrics' | 'flapping'> & { metrics: string | null; flapping: number }>(
+      `SELECT a.name AS agent, s.check_id AS "checkId", s.status, s.observation, s.message, s.started_at AS "startedAt",
+              s.result_id AS "resultId", s.since, s.duration_us AS "durationUs", s.metrics, s.last_ok AS "lastOk", s.flapping
+         FROM check_state s JOIN agents a ON a.id = s.agent_id
+        WHERE ($1::text IS NULL OR a.name = $1) AND ($2::text IS NULL OR s.check_id = $2)
+        ORDER BY a.name, s.check_id`,
+      [agent ?? null, checkId ?? null],
+    );
+    return rows.map((row) => ({ ...row, metrics: row.metrics ? (JSON.parse(row.metrics) as Record<string, number>) : {}, flapping: row.flapping === 1 }));
+  }
+
+  async queryResults(query: ResultQuery): Promise<(ResultRecord & { agentId: number })[]> {
+    const after = query.after ?? null;
+    const rows = await this.#all<Omit<ResultRecord, 'metrics'> & { agentId: number; metrics: string | null }>(
+      `SELECT a.name AS agent, r.agent_id AS "agentId", r.result_id AS "resultId", r.check_id AS "checkId", r.started_at AS "startedAt",
+              r.duration_us AS "durationUs", r.status, r.observation, r.message, r.metrics, r.config_hash AS "configHash",
+              r.batch_seq AS "batchSeq", r.received_at AS "receivedAt"
+         FROM results r JOIN agents a ON a.id = r.agent_id
+        WHERE ($1::text IS NULL OR a.name = $1) AND ($2::text IS NULL OR r.check_id = $2)
+          AND ($3::bigint IS NULL OR r.started_at >= $3) AND ($4::bigint IS NULL OR r.started_at < $4)
+          AND ($5::bigint IS NULL OR (r.started_at, r.agent_id, r.result_id) > ($5, $6::bigint, $7::bigint))
+        ORDER BY r.started_at, r.agent_id, r.result_id
+        LIMIT $8`,
+      [query.agent ?? null, query.checkId ?? null, query.since ?? null, query.until ?? null, after?.startedAt ?? null, after?.agentId ?? null, after?.resultId ?? null, query.limit],
+    );
+    return rows.map((row) => ({ ...row, metrics: row.metrics ? (JSON.parse(row.metrics) as Record<string, number>) : {} }));
+  }
+
+  async queryEvents(query: EventQuery): Promise<EventRecord[]> {
+    const before = query.before ?? null;
+    const rows = await this.#all<EventRow>(
+      `SELECT ${EVENT_COLUMNS}
+         FROM events e JOIN agents a ON a.id = e.agent_id
+        WHERE ($1::text IS NULL OR a.name = $1) AND ($2::text IS NULL OR e.check_id = $2) AND ($3::text IS NULL OR e.kind = $3)
+          AND ($4::bigint IS NULL OR e.at >= $4) AND ($5::bigint IS NULL OR e.at < $5)
+          AND ($6::bigint IS NULL OR (e.at, e.id) < ($6, $7::bigint))
+        ORDER BY e.at DESC, e.id DESC
+        LIMIT $8`,
+      [query.agent ?? null, query.checkId ?? null, query.kind ?? null, query.since ?? null, query.until ?? null, before?.at ?? null, before?.id ?? null, query.limit],
+    );
+    return rows.map(toEvent);
+  }
+
+  async appendAgentEvent(agentId: number, kind: EventKind, at: number, message: string, to: number | null = null): Promise<EventRecord> {
+    const { id } = (await this.#one<{ id: number }>(
+      'INSERT INTO events (kind, agent_id, check_id, at, to_status, message, created_at) VALUES ($1, $2, NULL, $3, $4, $5, $3) RETURNING id',
+      [kind, agentId, at, to, message],
+    ))!;
+    return (await this.#eventById(id))!;
+  }
+
+  async setAgentSilence(agentId: number, since: number | null): Promise<boolean> {
+    const info = since === null
+      ? await this.#pool.query('UPDATE agents SET silent_since = NULL WHERE id = $1 AND silent_since IS NOT NULL', [agentId])
+      : await this.#pool.query('UPDATE agents SET silent_since = $1 WHERE id = $2 AND silent_since IS NULL', [since, agentId]);
+    return info.rowCount === 1;
+  }
+
+  async listFlapping(sinceMs: number): Promise<{ agentId: number; agent: string; checkId: string; changes: number; status: number }[]> {
+    return this.#all(
+      `SELECT s.agent_id AS "agentId", a.name AS agent, s.check_id AS "checkId", s.status,
+              (SELECT count(*) FROM events e WHERE e.agent_id = s.agent_id AND e.check_id = s.check_id AND e.kind = 'check'
+                  AND e.from_status IS NOT NULL AND e.at > $1) AS changes
+         FROM check_state s JOIN agents a ON a.id = s.agent_id WHERE s.flapping = 1`,
+      [sinceMs],
+    );
+  }
+
+  async endFlapping(agentId: number, checkId: string, at: number, message: string): Promise<EventRecord | undefined> {
+    const id = await this.#transaction(async (c) => {
+      const state = (
+        await c.query<{ status: number; started_at: number; result_id: number }>(
+          'UPDATE check_state SET flapping = 0 WHERE agent_id = $1 AND check_id = $2 AND flapping <> 0 RETURNING status, started_at, result_id',
+          [agentId, checkId],
+        )
+      ).rows[0];
+      if (!state) return undefined;
+      const { rows } = await c.query<{ id: number }>(
+        "INSERT INTO events (kind, agent_id, check_id, at, result_id, to_status, message, created_at) VALUES ('flapping_stop', $1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        [agentId, checkId, state.started_at, state.result_id, state.status, message, at],
+      );
+      return rows[0]!.id;
+    });
+    return id === undefined ? undefined : this.#eventById(id);
+  }
+
+  async #eventById(id: number): Promise<EventRecord | undefined> {
+    const row = await this.#one<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events e JOIN agents a ON a.id = e.agent_id WHERE e.id = $1`, [id]);
+    return row && toEvent(row);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}

@@ -1,0 +1,204 @@
+import {
+  checkRelayPath,
+  ErrorCode,
+  isOutpostError,
+  isValidTimeMs,
+  openBatch,
+  OutpostError,
+  PUBLIC_KEY_BYTES,
+  PublicKey,
+  readRelayedBatchHeader,
+  type Batch,
+  type ErrorCodeValue,
+  type FrameInit,
+  type Heartbeat,
+  type ProtocolLimits,
+  type RelayedBatch,
+  type RelayedHeartbeat,
+} from '@outpost/protocol';
+import type { Counters } from './counters.js';
+import { MAX_PENDING_AGENTS } from './enrollment.js';
+import type { Logger } from './logger.js';
+import type { SessionObserver } from './session.js';
+import type { AgentRecord, CollectorStore } from './store.js';
+import type { ThrottledLog } from './throttled-log.js';
+
+export interface RelayTrafficContext {
+  store: CollectorStore;
+  counters: Counters;
+  logger: Logger;
+  rejections: ThrottledLog;
+  limits: ProtocolLimits;
+  state: SessionObserver;
+  /** This relay session carries `agentId`'s traffic now: its config pushes go this way. */
+  onRoute(agentId: number): void;
+}
+
+type Resolved = { agent: AgentRecord } | { refused: ErrorCodeValue; message: string };
+
+/** The counter of a per-batch refusal: OUTPOST_ERR_BAD_SIGNATURE → relayed.rejected.bad_signature. */
+export function relayedRejectionCounter(code: string): string {
+  return `relayed.rejected.${code.replace(/^OUTPOST_ERR_/, '').toLowerCase()}`;
+}
+
+/**
+ * The traffic of agents behind one relay session. Each relayed batch is verified against
+ * the key the collector has ENROLLED for the agent it names, never the relay's: a relay
+ * can delay or drop batches, not alter or invent them. A batch that fails (unknown,
+ * pending or revoked agent, bad signature, limits) is refused on its own, counted under
+ * `relayed.rejected.<reason>` and answered with a RelayedAck carrying the error; the relay
+ * session goes on. A malformed frame (bad path, no batch) is the relay's own fault and
+ * closes its session.
+ *
+ * @example
+ * const relayed = new RelayedTraffic(relayAgent, ctx, (frame) => ws.send(encodeFrame(frame)));
+ * await relayed.onBatch(frame.body); // RelayedAck sent after the commit
+ */
+export class RelayedTraffic {
+  readonly #relay: AgentRecord;
+  readonly #ctx: RelayTrafficContext;
+  readonly #send: (frame: FrameInit) => void;
+  /** Per agent: the path last recorded, and the newest config version pushed this way. */
+  readonly #paths = new Map<number, string>();
+  readonly #pushed = new Map<number, number>();
+  readonly #keys = new Map<number, Uint8Array>();
+
+  constructor(relay: AgentRecord, ctx: RelayTrafficContext, send: (frame: FrameInit) => void) {
+    this.#relay = relay;
+    this.#ctx = ctx;
+    this.#send = send;
+  }
+
+  /** True once this session has carried traffic of another agent (it is a relay). */
+  get carried(): boolean {
+    return this.#paths.size > 0;
+  }
+
+  async onBatch(frame: RelayedBatch): Promise<void> {
+    const path = checkRelayPath(frame.path, this.#relay.name, this.#ctx.limits.maxNameLength);
+    // Nested messages decode as full messages with their proto3 defaults.
+    const batch = frame.batch as Batch | null;
+    const header = readRelayedBatchHeader(batch);
+    const refuse = (code: ErrorCodeValue, message: string) => {
+      this.#refuse(code, message, frame.agentName);
+      this.#send({ relayedAck: { agentKey: frame.agentKey, batchSeq: header.batchSeq, error: code } });
+    };
+    const resolved = await this.#resolve(frame.agentKey, frame.agentName);
+    if ('refused' in resolved) return refuse(resolved.refused, resolved.message);
+    const { agent } = resolved;
+    let body;
+    try {
+      body = openBatch(batch!, PublicKey.from(agent.publicKey), this.#ctx.limits);
+    } catch (err: unknown) {
+      if (!isOutpostError(err)) throw err;
+      return refuse(err.code, `batch ${header.batchSeq} of "${agent.name}" via ${path.join(' > ')}: ${err.message}`);
+    }
+    const now = Date.now();
+    const [outcome] = await this.#ctx.store.ingestBatches(agent.id, [body], now);
+    this.#ctx.counters.add('ingest.batches');
+    this.#ctx.counters.add('ingest.commits');
+    this.#ctx.counters.add('relayed.batches');
+    this.#ctx.counters.add('ingest.results_stored', outcome!.stored);
+    this.#ctx.counters.add('ingest.duplicates', outcome!.duplicates);
+    // Only after the commit: the relay deletes its copy and acks downstream on this.
+    this.#send({ relayedAck: { agentKey: frame.agentKey, batchSeq: body.batchSeq, stored: outcome!.stored, duplicates: outcome!.duplicates } });
+    await this.#arrived(agent, path, now);
+    await this.#observe(agent, () => this.#ctx.state.afterIngest(agent, [outcome!]));
+  }
+
+  async onHeartbeat(frame: RelayedHeartbeat): Promise<void> {
+    const path = checkRelayPath(frame.path, this.#relay.name, this.#ctx.limits.maxNameLength);
+    const hb = frame.heartbeat as Heartbeat | null;
+    if (!hb) throw new OutpostError(ErrorCode.BAD_FRAME, 'relayed heartbeat carries no heartbeat');
+    const resolved = await this.#resolve(frame.agentKey, frame.agentName);
+    if ('refused' in resolved) return this.#refuse(resolved.refused, resolved.message, frame.agentName);
+    const { agent } = resolved;
+    const counts = [hb.backlog, hb.dropped, hb.configVersion, hb.relayBacklog];
+    if (!counts.every(Number.isSafeInteger) || (hb.oldestUnsentMs !== 0 && !isValidTimeMs(hb.oldestUnsentMs)) || hb.configHash.length > 128 || hb.configError.length > 2_000) {
+      throw new OutpostError(ErrorCode.BAD_FRAME, `relayed heartbeat of "${agent.name}" with counts, times or config fields out of range`);
+    }
+    const now = Date.now();
+    const { backlog, oldestUnsentMs, dropped, configHash, configVersion, configError } = hb;
+    await this.#ctx.store.recordHeartbeat(agent.id, { backlog, oldestUnsentMs, dropped, configHash, configVersion, configError, at: now });
+    if (hb.relayAgents > 0 || hb.relayBacklog > 0 || agent.relayAgents !== null) {
+      await this.#ctx.store.recordRelayHealth(agent.id, { agents: hb.relayAgents, backlog: hb.relayBacklog });
+    }
+    this.#ctx.counters.add('relayed.heartbeats');
+    await this.#arrived(agent, path, now);
+    await this.#observe(agent, () => this.#ctx.state.heartbeat(agent.id, agent.name, backlog));
+  }
+
+  /**
+   * Send `agentId` its newest remote config through this relay when it runs an older one
+   * (as its relayed heartbeats say). Called after its traffic and from the server's poll.
+   */
+  async syncConfig(agentId: number): Promise<void> {
+    const key = this.#keys.get(agentId);
+    if (!key) return;
+    const [record, latest] = await Promise.all([this.#ctx.store.findAgentByKey(key), this.#ctx.store.latestAgentConfig(agentId)]);
+    if (!record || record.id !== agentId || record.status !== 'active' || !latest) return;
+    if (latest.version <= Math.max(record.configVersion ?? 0, this.#pushed.get(agentId) ?? 0)) return;
+    this.#pushed.set(agentId, latest.version);
+    this.#send({
+      relayedConfigPush: {
+        agentKey: record.publicKey,
+        agentName: record.name,
+        push: { version: latest.version, config: latest.config, signature: latest.signature },
+      },
+    });
+    this.#ctx.counters.add('sessions.config_pushed');
+    this.#ctx.logger.info({ agent: record.name, via: this.#relay.name, version: latest.version }, 'config pushed through a relay');
+  }
+
+  /** The agent a relayed frame names, by its enrolled key; an unknown one is recorded as pending. */
+  async #resolve(agentKey: Uint8Array, agentName: string): Promise<Resolved> {
+    if (agentKey.length !== PUBLIC_KEY_BYTES) return { refused: ErrorCode.BAD_KEY, message: `relayed frame names a key of ${agentKey.length} bytes` };
+    const { store } = this.#ctx;
+    const agent = await store.findAgentByKey(agentKey);
+    const name = agentName || '(unnamed)';
+    if (agent?.id === this.#relay.id) return { refused: ErrorCode.WRONG_AGENT, message: `relay "${this.#relay.name}" relays its own traffic` };
+    if (agent?.status === 'active') {
+      if (agent.name !== agentName) return { refused: ErrorCode.NAME_TAKEN, message: `key of "${agent.name}" relayed under the name "${name}"` };
+      return { agent };
+    }
+    if (agent?.status === 'revoked') return { refused: ErrorCode.REVOKED, message: `agent "${agent.name}" is revoked` };
+    if (!agent && /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(agentName)) {
+      // Same rule as a direct Hello: an unknown key waits for an operator's approval.
+      const created = await store.createPendingAgent(agentName, agentKey, Date.now(), MAX_PENDING_AGENTS);
+      if (created === 'name_taken') return { refused: ErrorCode.NAME_TAKEN, message: `agent name "${name}" is enrolled with another key` };
+      if (created === 'limit') return { refused: ErrorCode.LIMIT, message: `${MAX_PENDING_AGENTS} agents already wait for approval` };
+    }
+    return { refused: ErrorCode.PENDING_APPROVAL, message: `agent "${name}" behind relay "${this.#relay.name}" waits for approval (outpost-collector agents approve ${name})` };
+  }
+
+  #refuse(code: ErrorCodeValue, message: string, agentName: string): void {
+    const counter = relayedRejectionCounter(code);
+    this.#ctx.counters.add(counter);
+    this.#ctx.rejections.warn(counter, { relay: this.#relay.name, agent: agentName, code }, message);
+  }
+
+  /** Record the path when it changed; the first frame of an agent on this session routes its config here. */
+  async #arrived(agent: AgentRecord, path: string[], now: number): Promise<void> {
+    const text = JSON.stringify(path);
+    if (this.#paths.get(agent.id) === text) return;
+    const first = !this.#paths.has(agent.id);
+    this.#paths.set(agent.id, text);
+    this.#keys.set(agent.id, agent.publicKey);
+    await this.#ctx.store.recordRelayPath(agent.id, path, now);
+    this.#ctx.onRoute(agent.id);
+    if (first) {
+      this.#ctx.logger.info({ agent: agent.name, path }, 'agent heard through a relay');
+      await this.#observe(agent, () => this.#ctx.state.agentConnected(agent));
+    }
+    await this.syncConfig(agent.id);
+  }
+
+  async #observe(agent: AgentRecord, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (err: unknown) {
+      this.#ctx.counters.add('state.errors');
+      this.#ctx.logger.error({ agent: agent.name, err: err instanceof Error ? err.stack : String(err) }, 'state engine failed');
+    }
+  }
+}

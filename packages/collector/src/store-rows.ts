@@ -1,0 +1,100 @@
+// Row shapes shared by the SQLite and PostgreSQL stores: both select the same columns
+// under the same (quoted, so PostgreSQL keeps their case) aliases.
+
+import type { AgentRecord, AgentStatus, EventKind, EventRecord } from './store.js';
+
+export interface AgentRow {
+  id: number;
+  name: string;
+  public_key: Buffer;
+  status: AgentStatus;
+  created_at: number;
+  approved_at: number | null;
+  last_seen_at: number | null;
+  remote_address: string | null;
+  software: string | null;
+  config_hash: string | null;
+  clock_offset_ms: number | null;
+  backlog: number | null;
+  oldest_unsent_ms: number | null;
+  dropped: number | null;
+  results_stored: number;
+  duplicates: number;
+  last_batch_seq: number;
+  max_result_id: number;
+  heartbeat_interval_ms: number | null;
+  silent_since: number | null;
+  config_version: number | null;
+  config_error: string | null;
+  // Relays (migration 7); undefined from a backend whose schema predates them.
+  relay_path?: string | null;
+  relay_agents?: number | null;
+  relay_backlog?: number | null;
+}
+
+export interface EventRow {
+  id: number;
+  kind: EventKind;
+  agent: string;
+  checkId: string | null;
+  at: number;
+  resultId: number | null;
+  from: number | null;
+  to: number | null;
+  previousAt: number | null;
+  backfilled: number;
+  suppressed: string | null;
+  message: string;
+}
+
+export function toEvent(row: EventRow): EventRecord {
+  return {
+    id: row.id,
+    kind: row.kind,
+    agent: row.agent,
+    checkId: row.checkId,
+    at: row.at,
+    resultId: row.resultId,
+    from: row.from,
+    to: row.to,
+    previousDurationMs: row.previousAt === null ? null : row.at - row.previousAt,
+    backfilled: row.backfilled === 1,
+    suppressed: row.suppressed,
+    message: row.message,
+  };
+}
+
+export const EVENT_COLUMNS = `e.id, e.kind, a.name AS agent, e.check_id AS "checkId", e.at, e.result_id AS "resultId", e.from_status AS "from",
+  e.to_status AS "to", e.backfilled, e.suppressed, e.message,
+  CASE WHEN e.kind = 'check' THEN (SELECT max(p.at) FROM events p WHERE p.agent_id = e.agent_id AND p.check_id = e.check_id
+    AND p.kind = 'check' AND (p.at, p.result_id) < (e.at, e.result_id)) END AS "previousAt"`;
+
+export function toAgent(row: AgentRow): AgentRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    publicKey: new Uint8Array(row.public_key),
+    status: row.status,
+    createdAt: row.created_at,
+    approvedAt: row.approved_at,
+    lastSeenAt: row.last_seen_at,
+    remoteAddress: row.remote_address,
+    software: row.software,
+    configHash: row.config_hash,
+    clockOffsetMs: row.clock_offset_ms,
+    backlog: row.backlog,
+    oldestUnsentMs: row.oldest_unsent_ms,
+    dropped: row.dropped,
+    resultsStored: row.results_stored,
+    duplicates: row.duplicates,
+    lastBatchSeq: row.last_batch_seq,
+    maxResultId: row.max_result_id,
+    heartbeatIntervalMs: row.heartbeat_interval_ms,
+    silentSince: row.silent_since,
+    configVersion: row.config_version,
+    configError: row.config_error,
+    relayPath: row.relay_path ? (JSON.parse(row.relay_path) as string[]) : null,
+    relayAgents: row.relay_agents ?? null,
+    relayBacklog: row.relay_backlog ?? null,
+  };
+}
