@@ -97,7 +97,7 @@ async function outpost(address: string, ports: readonly number[], options: ScanO
   const seconds = (performance.now() - started) / 1000;
   const host = result.hosts[0]!;
   if (result.aborted) throw new Error(`Outpost scan of ${address} did not finish within 600 s`);
-  return { seconds, threads: result.threads, open: new Set(host.open), closed: host.closed, filtered: new Set(host.filteredPorts), errors: host.errors };
+  return { seconds, threads: result.threads, open: new Set(host.open), closed: host.closed, filtered: new Set(host.filteredPorts), errors: host.errors, retried: host.retried ?? 0 };
 }
 
 function sameSet(a: Set<number>, b: Set<number>): boolean {
@@ -131,7 +131,7 @@ const log = (text: string) => console.error(`[bench:scan] ${text}`);
 async function fullScan(host: NamespaceHost, openPorts: readonly number[]) {
   const ports = tiny ? [...new Set([...openPorts, ...Array.from({ length: 400 }, (_, i) => i + 1)])].slice(0, 200) : Array.from({ length: 65_535 }, (_, i) => i + 1);
   const expected = new Set(openPorts.filter((port) => ports.includes(port)));
-  const samples = { outpost: [] as number[], nmapConnect: [] as number[], nmapSyn: [] as number[], outpostFiltered: [] as number[], outpostBacklogDrops: [] as number[], nmapBacklogDrops: [] as number[] };
+  const samples = { outpost: [] as number[], nmapConnect: [] as number[], nmapSyn: [] as number[], outpostFiltered: [] as number[], outpostRetried: [] as number[], outpostBacklogDrops: [] as number[], nmapBacklogDrops: [] as number[] };
   let threads = 1;
   // Untimed warm-up: the first connects wait for ARP, and SYNs queued behind an unresolved
   // neighbour beyond its small queue are dropped and resent by the kernel a second later.
@@ -148,6 +148,7 @@ async function fullScan(host: NamespaceHost, openPorts: readonly number[]) {
         threads = result.threads;
         samples.outpost.push(result.seconds);
         samples.outpostFiltered.push(result.filtered.size);
+        samples.outpostRetried.push(result.retried);
         samples.outpostBacklogDrops.push(drops);
         requireSame(`full scan open set (run ${i + 1})`, ['outpost', result.open], ['planted', expected]);
         if (result.filtered.size > 0) {
@@ -156,7 +157,7 @@ async function fullScan(host: NamespaceHost, openPorts: readonly number[]) {
           warnings.push(warning);
           console.error(`\n!!!!!!!! WARNING ${warning}\n`);
         }
-        log(`full scan ${ports.length} ports: outpost ${result.seconds.toFixed(3)} s, open ${describeSet(result.open)}, filtered ${result.filtered.size}, threads ${result.threads}, backlog drops ${drops}`);
+        log(`full scan ${ports.length} ports: outpost ${result.seconds.toFixed(3)} s, open ${describeSet(result.open)}, filtered ${result.filtered.size}, retried ${result.retried}, threads ${result.threads}, backlog drops ${drops}`);
       } else {
         const dropsBefore = backlogDrops();
         const connect = await nmap('-sT', host.peerAddress, ports);

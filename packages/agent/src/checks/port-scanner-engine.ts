@@ -1,32 +1,42 @@
 import { isIP } from 'node:net';
 import { constants as osConstants } from 'node:os';
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { connectorFor, noop, type Connector, type ConnectReq, type TcpHandle } from './port-scanner-handles.js';
+import type { ProbeQueue } from './port-scanner-queue.js';
 import type { HostScan, ScanOptions } from './port-scanner.js';
 
-// The probe loop behind scanPorts. It runs in the calling thread, or once per shard in
-// worker threads when a scan is big enough to spread over cores (this file is the worker).
+// The probe loop behind scanPorts: in the calling thread, and in each worker thread when a
+// scan is big enough to spread over cores (see port-scanner-worker.ts).
 
 const { errno } = osConstants;
 // Linux's EHOSTDOWN, which os.constants.errno does not list.
 const EHOSTDOWN = 112;
 // libuv reports errors as negative errno values on Linux.
-const CLOSED = new Set([-errno.ECONNREFUSED, -errno.ECONNRESET]);
+const REFUSED = -errno.ECONNREFUSED;
+const CLOSED = new Set([REFUSED, -errno.ECONNRESET]);
 const FILTERED = new Set([-errno.ETIMEDOUT, -errno.EHOSTUNREACH, -errno.ENETUNREACH, -EHOSTDOWN]);
 // Out of sockets or source ports: retry the probe later with fewer connects in flight.
 const RESOURCE = new Set([-errno.EMFILE, -errno.ENFILE, -errno.EADDRNOTAVAIL, -errno.ENOBUFS, -errno.EAGAIN]);
 const CANCELED = -errno.ECANCELED;
+// Linux leaves a refused socket "connecting" until the next connect(), which fails once with
+// ECONNABORTED while it resets the socket; the connect after that goes out normally.
+const ABORTED = -errno.ECONNABORTED;
+/** Queued probes carry their attempt count in the low bits: probe × ATTEMPTS + attempt. */
+const ATTEMPTS = 16;
+/** Most retries per silent port (the encoding above leaves room for 15). */
+export const MAX_RETRIES = ATTEMPTS - 1;
 
 export interface ResolvedScanOptions extends ScanOptions {
   concurrency: number;
   portTimeoutMs: number;
   maxListedPorts: number;
+  retries: number;
 }
 
 /**
  * The probe loop. In-flight connects live in fixed slots (typed arrays), one shared
- * completion function serves every probe and one sweep timer expires them all, so a probe
- * costs a handle and a request object and nothing else.
+ * completion function serves every probe and one sweep timer expires them all. A socket
+ * whose connect was refused (most of a full scan) connects again for the next probe, so a
+ * closed port costs a request object and a connect() and no socket of its own.
  */
 export class ScanEngine {
   done = 0;
@@ -34,18 +44,21 @@ export class ScanEngine {
   readonly #hosts: HostScan[];
   readonly #ports: readonly number[];
   readonly #options: ResolvedScanOptions;
+  readonly #queue: ProbeQueue;
   readonly #onTick: ((done: number, open: number) => void) | undefined;
-  readonly #total: number;
   readonly #connector: Connector;
   readonly #v6: boolean[];
-  #next = 0;
-  #retry: number[] = [];
+  /** Probes to run before new ones (encoded with their attempt, see ATTEMPTS). */
+  readonly #again: number[] = [];
+  #exhausted = false;
   #inFlight = 0;
   #limit: number;
   #open = 0;
   readonly #reqs: (ConnectReq | undefined)[];
   readonly #handles: (TcpHandle | undefined)[];
+  readonly #spare: TcpHandle[] = [];
   readonly #slotProbe: Float64Array;
+  readonly #slotAttempt: Uint8Array;
   readonly #deadline: Float64Array;
   readonly #freeSlots: Int32Array;
   #freeCount: number;
@@ -57,12 +70,12 @@ export class ScanEngine {
   readonly #oncomplete = (status: number, handle: TcpHandle, req: ConnectReq) => this.#complete(status, handle, req);
 
   /** `onTick` hears the running totals on every sweep (every 5-100 ms). */
-  constructor(hosts: HostScan[], ports: readonly number[], options: ResolvedScanOptions, onTick?: (done: number, open: number) => void) {
+  constructor(hosts: HostScan[], ports: readonly number[], options: ResolvedScanOptions, queue: ProbeQueue, onTick?: (done: number, open: number) => void) {
     this.#hosts = hosts;
     this.#ports = ports;
     this.#options = options;
+    this.#queue = queue;
     this.#onTick = onTick;
-    this.#total = hosts.length * ports.length;
     this.#connector = connectorFor(options.portableSockets === true);
     this.#v6 = hosts.map((host) => isIP(host.address!) === 6);
     const slots = Math.max(1, Math.floor(options.concurrency));
@@ -70,6 +83,7 @@ export class ScanEngine {
     this.#reqs = new Array<ConnectReq | undefined>(slots).fill(undefined);
     this.#handles = new Array<TcpHandle | undefined>(slots).fill(undefined);
     this.#slotProbe = new Float64Array(slots);
+    this.#slotAttempt = new Uint8Array(slots);
     this.#deadline = new Float64Array(slots);
     this.#freeSlots = Int32Array.from({ length: slots }, (_, i) => slots - 1 - i);
     this.#freeCount = slots;
@@ -77,7 +91,7 @@ export class ScanEngine {
   }
 
   run(signal: AbortSignal): Promise<void> {
-    if (this.#total === 0) return Promise.resolve();
+    if (this.#hosts.length === 0 || this.#ports.length === 0) return Promise.resolve();
     if (signal.aborted) {
       this.aborted = true;
       return Promise.resolve();
@@ -100,6 +114,15 @@ export class ScanEngine {
     });
   }
 
+  /** The next probe (encoded with its attempt), or -1 when there is none. */
+  #take(): number {
+    if (this.#again.length > 0) return this.#again.pop()!;
+    if (this.#exhausted) return -1;
+    const probe = this.#queue.take();
+    if (probe < 0) this.#exhausted = true;
+    return probe < 0 ? -1 : probe * ATTEMPTS;
+  }
+
   #pump(): void {
     const now = performance.now();
     const { maxRate } = this.#options;
@@ -108,9 +131,12 @@ export class ScanEngine {
       this.#tokens = Math.min(Math.max(1, maxRate / 10), this.#tokens + ((now - this.#tokensAt) * maxRate) / 1000);
       this.#tokensAt = now;
     }
-    while (this.#inFlight < this.#limit && (this.#next < this.#total || this.#retry.length > 0)) {
+    while (this.#inFlight < this.#limit) {
+      const next = this.#take();
+      if (next < 0) break;
       if (maxRate !== undefined) {
         if (this.#tokens < 1) {
+          this.#again.push(next);
           this.#rateTimer ??= setTimeout(() => {
             this.#rateTimer = undefined;
             this.#pump();
@@ -119,17 +145,20 @@ export class ScanEngine {
         }
         this.#tokens -= 1;
       }
-      this.#launch(this.#retry.length > 0 ? this.#retry.pop()! : this.#next++, now);
+      this.#launch(next, now);
     }
-    if (this.#inFlight === 0 && this.#next >= this.#total && this.#retry.length === 0) this.#stop();
+    if (this.#inFlight === 0 && this.#exhausted && this.#again.length === 0) this.#stop();
   }
 
-  #launch(probe: number, now: number): void {
+  #launch(encoded: number, now: number): void {
+    const attempt = encoded % ATTEMPTS;
+    const probe = (encoded - attempt) / ATTEMPTS;
     // Port-major order spreads the load over the hosts of a range instead of one at a time.
     const hostIndex = probe % this.#hosts.length;
     const port = this.#ports[(probe - hostIndex) / this.#hosts.length]!;
     const address = this.#hosts[hostIndex]!.address!;
-    const handle = this.#connector.handle();
+    const reused = this.#spare.pop();
+    const handle = reused ?? this.#connector.handle();
     const req = this.#connector.request();
     const slot = this.#freeSlots[--this.#freeCount]!;
     req.oncomplete = this.#oncomplete;
@@ -137,9 +166,12 @@ export class ScanEngine {
     this.#reqs[slot] = req;
     this.#handles[slot] = handle;
     this.#slotProbe[slot] = probe;
+    this.#slotAttempt[slot] = attempt;
     this.#deadline[slot] = now + this.#options.portTimeoutMs;
     this.#inFlight++;
-    const status = this.#v6[hostIndex] ? handle.connect6(req, address, port) : handle.connect(req, address, port);
+    const v6 = this.#v6[hostIndex]!;
+    let status = v6 ? handle.connect6(req, address, port) : handle.connect(req, address, port);
+    if (status === ABORTED && reused !== undefined) status = v6 ? handle.connect6(req, address, port) : handle.connect(req, address, port);
     if (status !== 0) this.#settle(slot, status, handle);
   }
 
@@ -152,6 +184,7 @@ export class ScanEngine {
 
   #settle(slot: number, status: number, handle: TcpHandle): void {
     const probe = this.#slotProbe[slot]!;
+    const attempt = this.#slotAttempt[slot]!;
     this.#release(slot);
     const hostIndex = probe % this.#hosts.length;
     const host = this.#hosts[hostIndex]!;
@@ -170,10 +203,11 @@ export class ScanEngine {
       this.#regain();
       return;
     }
-    handle.close();
+    if (status === REFUSED && this.#connector.reusable && this.#spare.length < this.#reqs.length) this.#spare.push(handle);
+    else handle.close();
     if (RESOURCE.has(status) && this.#inFlight > 0) {
       this.#limit = Math.max(1, this.#inFlight);
-      this.#retry.push(probe);
+      this.#again.push(probe * ATTEMPTS + attempt);
       return;
     }
     this.done++;
@@ -205,7 +239,18 @@ export class ScanEngine {
   #sweep(): void {
     const now = performance.now();
     for (let slot = 0; slot < this.#reqs.length; slot++) {
-      if (this.#reqs[slot] !== undefined && this.#deadline[slot]! <= now) {
+      if (this.#reqs[slot] === undefined || this.#deadline[slot]! > now) continue;
+      const attempt = this.#slotAttempt[slot]!;
+      if (attempt < this.#options.retries) {
+        // No answer yet: the SYN (or its answer) may have been lost, so send a fresh one as
+        // nmap retransmits, before calling the port filtered.
+        const probe = this.#slotProbe[slot]!;
+        const hostIndex = probe % this.#hosts.length;
+        this.#hosts[hostIndex]!.retried = (this.#hosts[hostIndex]!.retried ?? 0) + 1;
+        this.#handles[slot]!.close();
+        this.#release(slot);
+        this.#again.push(probe * ATTEMPTS + attempt + 1);
+      } else {
         this.#settle(slot, -errno.ETIMEDOUT, this.#handles[slot]!);
       }
     }
@@ -223,8 +268,9 @@ export class ScanEngine {
       this.#handles[slot]!.close();
       this.#release(slot);
     }
-    this.#next = this.#total;
-    this.#retry.length = 0;
+    for (const handle of this.#spare.splice(0)) handle.close();
+    this.#exhausted = true;
+    this.#again.length = 0;
     this.#finish();
   }
 }
@@ -237,35 +283,4 @@ const local: { address?: string; port?: number } = {};
 function isSelfConnect(handle: TcpHandle): boolean {
   if (handle.getsockname(local) !== 0 || handle.getpeername(peer) !== 0) return false;
   return local.port === peer.port && local.address === peer.address;
-}
-
-/** What the main thread sends a worker: one shard of the scan. */
-export interface ShardRequest {
-  kind: 'outpost-scan-shard';
-  hosts: HostScan[];
-  ports: number[];
-  options: ResolvedScanOptions;
-}
-
-/** What a worker sends back: running totals, then its hosts when it is done. */
-export type ShardMessage = { type: 'tick'; done: number; open: number } | { type: 'done'; hosts: HostScan[]; done: number; aborted: boolean };
-
-const SHARD_TICK_MS = 250;
-
-if (!isMainThread && parentPort !== null && (workerData as Partial<ShardRequest> | null)?.kind === 'outpost-scan-shard') {
-  const port = parentPort;
-  const { hosts, ports, options } = workerData as ShardRequest;
-  const controller = new AbortController();
-  port.on('message', (message: unknown) => message === 'abort' && controller.abort());
-  let lastTick = 0;
-  const engine = new ScanEngine(hosts, ports, options, (done, open) => {
-    const now = performance.now();
-    if (now - lastTick < SHARD_TICK_MS) return;
-    lastTick = now;
-    port.postMessage({ type: 'tick', done, open } satisfies ShardMessage);
-  });
-  void engine.run(controller.signal).then(() => {
-    port.postMessage({ type: 'done', hosts, done: engine.done, aborted: engine.aborted } satisfies ShardMessage);
-    port.close();
-  });
 }

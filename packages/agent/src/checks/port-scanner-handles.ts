@@ -25,6 +25,11 @@ export interface ConnectReq {
 }
 
 export interface Connector {
+  /**
+   * A handle whose connect was refused may connect again (saves a socket per probe). Linux
+   * allows a second connect() on such a socket; other kernels do not promise it.
+   */
+  reusable: boolean;
   handle(): TcpHandle;
   request(): ConnectReq;
 }
@@ -49,7 +54,7 @@ export function connectorFor(portable: boolean): Connector {
       const binding = (process as unknown as { binding(name: string): TcpWrapBinding }).binding('tcp_wrap');
       const { TCP, TCPConnectWrap, constants } = binding;
       if (typeof TCP !== 'function' || typeof TCPConnectWrap !== 'function' || typeof TCP.prototype.reset !== 'function') throw new TypeError('tcp_wrap');
-      native = { handle: () => new TCP(constants.SOCKET), request: () => new TCPConnectWrap() };
+      native = { reusable: process.platform === 'linux', handle: () => new TCP(constants.SOCKET), request: () => new TCPConnectWrap() };
     } catch {
       native = portableConnector;
     }
@@ -101,6 +106,7 @@ class SocketHandle implements TcpHandle {
 }
 
 const portableConnector: Connector = {
+  reusable: false,
   handle: () => new SocketHandle(),
   request: () => ({ oncomplete: noop, slot: 0 }),
 };

@@ -1,24 +1,31 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { ScanEngine, type ResolvedScanOptions, type ShardMessage, type ShardRequest } from './port-scanner-engine.js';
+import { MAX_RETRIES, ScanEngine, type ResolvedScanOptions } from './port-scanner-engine.js';
+import { claimedRanges, MAX_SHARDS, ProbeQueue, shareProbes } from './port-scanner-queue.js';
+import { runInWorker, WORKERS_AVAILABLE, type ShardOutcome } from './port-scanner-worker.js';
 
 export interface ScanOptions {
   /** Connects in flight at once. */
   concurrency?: number;
   /** Most connects started per second (token bucket); undefined for no cap. */
   maxRate?: number;
-  /** A port that has not answered after this long is `filtered`. */
+  /** A probe that has not been answered after this long is sent again, or the port is `filtered`. */
   portTimeoutMs?: number;
+  /**
+   * Times a silent port is probed again before it counts as `filtered` (default 1, like
+   * `nmap --max-retries 1`): one lost SYN on a lossy link must not hide an open port.
+   * Each retry costs a silent port another `portTimeoutMs`; 0 to 15.
+   */
+  retries?: number;
   /** Closed and filtered ports are listed per host up to this many each (then only counted). */
   maxListedPorts?: number;
   /** Use `net.Socket` instead of raw TCP handles (slower; for runtimes without `tcp_wrap`). */
   portableSockets?: boolean;
   /**
-   * Worker threads to spread a big scan over (default: the cores, at most 4); 1 keeps it
-   * in this thread. A connect costs more in the kernel than in JavaScript, so a second core
-   * nearly halves a full-range scan.
+   * Threads to spread a big scan over (default: the cores, at most 4): this one plus
+   * workers; 1 keeps it in this thread. A connect costs more in the kernel than in
+   * JavaScript, so a second core nearly halves a full-range scan.
    */
   threads?: number;
 }
@@ -49,6 +56,8 @@ export interface HostScan {
   filteredPorts: number[];
   /** Loopback connects that reached themselves (local port = remote port); counted as closed. */
   selfConnects: number;
+  /** Probes sent again after no answer (see `ScanOptions.retries`); set by scanPorts. */
+  retried?: number;
 }
 
 export interface ScanResult {
@@ -66,13 +75,10 @@ export interface ScanResult {
   threads: number;
 }
 
-const DEFAULTS = { concurrency: 512, portTimeoutMs: 1_000, maxListedPorts: 1_024, threads: Math.min(4, availableParallelism()) };
+const DEFAULTS = { concurrency: 512, portTimeoutMs: 1_000, maxListedPorts: 1_024, retries: 1, threads: Math.min(4, availableParallelism()) };
 const PROGRESS_EVERY_MS = 1_000;
 /** Below this many probes per thread, starting a worker costs more than it saves. */
 const MIN_PROBES_PER_THREAD = 8_192;
-// Under a TypeScript runner (vitest) the engine is a .ts file that a worker cannot load.
-const ENGINE_URL = new URL('./port-scanner-engine.js', import.meta.url);
-const WORKERS_AVAILABLE = import.meta.url.endsWith('.js');
 
 /**
  * TCP connect scan of every port on every target. States: open, closed (refused) and
@@ -94,10 +100,11 @@ export async function scanPorts(
   const started = performance.now();
   const hosts = await resolveAll(targets, signal);
   const scanned = hosts.filter((host) => host.address !== undefined);
-  const resolved = { ...DEFAULTS, ...withoutUndefined(options) };
+  const merged = { ...DEFAULTS, ...withoutUndefined(options) };
+  const resolved = { ...merged, retries: Math.max(0, Math.min(MAX_RETRIES, Math.floor(merged.retries))) };
   const total = scanned.length * ports.length;
-  const threads = WORKERS_AVAILABLE ? Math.max(1, Math.min(Math.floor(resolved.threads), Math.floor(total / MIN_PROBES_PER_THREAD), ports.length)) : 1;
-  const shardTotals = new Array<{ done: number; open: number }>(threads);
+  const threads = WORKERS_AVAILABLE ? Math.max(1, Math.min(Math.floor(resolved.threads), MAX_SHARDS, Math.floor(total / MIN_PROBES_PER_THREAD))) : 1;
+  const shardTotals = Array.from({ length: threads }, () => ({ done: 0, open: 0 }));
   let lastProgress = started;
   const onTick = (shard: number, done: number, open: number) => {
     shardTotals[shard] = { done, open };
@@ -108,13 +115,23 @@ export async function scanPorts(
     const elapsedMs = now - started;
     onProgress({ ...sum, total, ratePerSec: (sum.done * 1000) / elapsedMs, elapsedMs });
   };
-  const shards = Array.from({ length: threads }, (_, index) => ({
-    index,
-    // Interleaved ports give every shard the same mix of quick refusals and slow silences.
-    ports: threads === 1 ? ports : ports.filter((_, i) => i % threads === index),
-    options: threads === 1 ? resolved : { ...resolved, concurrency: Math.ceil(resolved.concurrency / threads), maxRate: resolved.maxRate && resolved.maxRate / threads },
-  }));
-  const outcomes = await Promise.all(shards.map((shard) => (threads === 1 ? runHere : runInWorker)(scanned, shard, signal, onTick)));
+  const shardOptions = threads === 1 ? resolved : { ...resolved, concurrency: Math.ceil(resolved.concurrency / threads), maxRate: resolved.maxRate && resolved.maxRate / threads };
+  const runShard = (shard: number, queue: ProbeQueue) => runHere(scanned, ports, shardOptions, queue, signal, (done, open) => onTick(shard, done, open));
+  let outcomes: ShardOutcome[];
+  if (threads === 1) outcomes = [await runShard(0, new ProbeQueue([0, total]))];
+  else {
+    // Every thread claims chunks of probes as it goes (see port-scanner-queue.ts). This one
+    // is shard 0 and starts at once; the workers join ~40 ms later, when they have started.
+    const shared = shareProbes(total);
+    outcomes = await Promise.all(
+      Array.from({ length: threads }, (_, shard) => {
+        if (shard === 0) return runShard(0, new ProbeQueue([], shared, 0));
+        // A worker that fails loses what it found: the probes it had claimed run again here.
+        const fallback = () => runShard(shard, new ProbeQueue(claimedRanges(shared, shard), shared, shard));
+        return runInWorker(blankHosts(scanned), ports, shard, shared, shardOptions, signal, (done, open) => onTick(shard, done, open), fallback);
+      }),
+    );
+  }
   for (const [i, host] of scanned.entries()) merge(host, outcomes.map((outcome) => outcome.hosts[i]!), resolved.maxListedPorts);
   return {
     hosts,
@@ -128,50 +145,22 @@ export async function scanPorts(
   };
 }
 
-interface Shard {
-  index: number;
-  ports: readonly number[];
-  options: ResolvedScanOptions;
-}
-
-interface ShardOutcome {
-  hosts: HostScan[];
-  done: number;
-  aborted: boolean;
-}
-
-type OnTick = (shard: number, done: number, open: number) => void;
-
-async function runHere(hosts: HostScan[], shard: Shard, signal: AbortSignal, onTick: OnTick): Promise<ShardOutcome> {
-  const own = hosts.map((host) => emptyHost(host.target, host.address));
-  const engine = new ScanEngine(own, shard.ports, shard.options, (done, open) => onTick(shard.index, done, open));
+async function runHere(
+  hosts: HostScan[],
+  ports: readonly number[],
+  options: ResolvedScanOptions,
+  queue: ProbeQueue,
+  signal: AbortSignal,
+  onTick: (done: number, open: number) => void,
+): Promise<ShardOutcome> {
+  const own = blankHosts(hosts);
+  const engine = new ScanEngine(own, ports, options, queue, onTick);
   await engine.run(signal);
   return { hosts: own, done: engine.done, aborted: engine.aborted };
 }
 
-/** Run one shard in a worker; if the worker cannot start or dies, run it here instead. */
-function runInWorker(hosts: HostScan[], shard: Shard, signal: AbortSignal, onTick: OnTick): Promise<ShardOutcome> {
-  const request: ShardRequest = { kind: 'outpost-scan-shard', hosts: hosts.map((host) => emptyHost(host.target, host.address)), ports: [...shard.ports], options: shard.options };
-  return new Promise((resolve) => {
-    const worker = new Worker(ENGINE_URL, { workerData: request });
-    const onAbort = () => worker.postMessage('abort');
-    let settled = false;
-    const settle = (outcome: ShardOutcome | undefined) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      void worker.terminate();
-      resolve(outcome ?? runHere(hosts, shard, signal, onTick));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) onAbort();
-    worker.on('message', (message: ShardMessage) => {
-      if (message.type === 'tick') onTick(shard.index, message.done, message.open);
-      else settle(message);
-    });
-    worker.once('error', () => settle(undefined));
-    worker.once('exit', () => settle(undefined));
-  });
+function blankHosts(hosts: readonly HostScan[]): HostScan[] {
+  return hosts.map((host) => emptyHost(host.target, host.address));
 }
 
 function merge(into: HostScan, parts: HostScan[], maxListed: number): void {
@@ -182,6 +171,7 @@ function merge(into: HostScan, parts: HostScan[], maxListed: number): void {
     into.filtered += part.filtered;
     into.errors += part.errors;
     into.selfConnects += part.selfConnects;
+    into.retried = (into.retried ?? 0) + (part.retried ?? 0);
     into.closedPorts.push(...part.closedPorts);
     into.filteredPorts.push(...part.filteredPorts);
   }
@@ -191,7 +181,7 @@ function merge(into: HostScan, parts: HostScan[], maxListed: number): void {
 }
 
 function emptyHost(target: string, address?: string): HostScan {
-  const host: HostScan = { target, open: [], closed: 0, filtered: 0, errors: 0, closedPorts: [], filteredPorts: [], selfConnects: 0 };
+  const host: HostScan = { target, open: [], closed: 0, filtered: 0, errors: 0, closedPorts: [], filteredPorts: [], selfConnects: 0, retried: 0 };
   if (address !== undefined) host.address = address;
   return host;
 }
