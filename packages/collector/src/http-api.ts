@@ -25,7 +25,7 @@ export interface ApiOptions {
   token: string;
   read: 'open' | 'token';
   connectedAgents: () => Set<number>;
-  notifications: { list(limit: number, beforeId?: number): NotificationRecord[]; depth(): { pending: number; failed: number } };
+  notifications: { listAsync(limit: number, beforeId?: number): Promise<NotificationRecord[]>; depth(): { pending: number; failed: number } };
   console?: ConsoleHandler;
   /** Signs remote configs set through the API. */
   collectorKeyPair: KeyPair;
@@ -244,7 +244,7 @@ export class ApiServer {
       }
       case '/api/v1/notifications': {
         const before = decodeCursor(q.get('cursor'), 1)?.[0];
-        const rows = this.#o.notifications.list(limit + 1, before);
+        const rows = await this.#o.notifications.listAsync(limit + 1, before);
         const { rows: kept, next } = page(rows, limit, (n) => [n.id]);
         return {
           notifications: kept.map((n) => ({ ...n, createdAt: iso(n.createdAt), sentAt: iso(n.sentAt), nextAttemptAt: iso(n.nextAttemptAt) })),
