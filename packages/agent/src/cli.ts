@@ -338,7 +338,9 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           .option('port-timeout', { type: 'string', default: '1s', describe: 'no answer within this is "filtered"' })
           .option('max-cidr-prefix', { type: 'number', default: 16, describe: 'widest IPv4 range accepted' })
           .option('json', { type: 'boolean', default: false })
-          .example('$0 scan 127.0.0.1 -p 1-65535', 'every TCP port of this host'),
+          .option('service', { type: 'boolean', default: false, describe: 'name what answers on open ports (banner, or harmless HTTP/TLS/Redis/PostgreSQL/RDP/Modbus probes)' })
+          .example('$0 scan 127.0.0.1 -p 1-65535', 'every TCP port of this host')
+          .example('$0 scan 127.0.0.1 -p 28081 --service', 'what runs on an odd port'),
       async (argv) => {
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
@@ -351,6 +353,7 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
             portTimeout: argv['port-timeout'],
             json: argv.json,
             maxCidrPrefix: argv['max-cidr-prefix'],
+            service: argv.service,
           },
           controller.signal,
         );

@@ -1,7 +1,8 @@
 import { parseDurationMs } from '@outpost/protocol';
 import { parsePortList, parseTargetList } from './checks/port-list.js';
 import { scanPorts, type ScanProgress } from './checks/port-scanner.js';
-import { renderScanReport, scanReportJson } from './checks/scan-report.js';
+import { renderScanReport, scanReportJson, type ServiceGuesses } from './checks/scan-report.js';
+import { identifyServices } from './checks/service-id.js';
 
 export interface ScanCommandOptions {
   target: string;
@@ -11,7 +12,12 @@ export interface ScanCommandOptions {
   portTimeout: string;
   json: boolean;
   maxCidrPrefix: number;
+  /** Identify what answers on open ports (a banner or one harmless probe at a time). */
+  service?: boolean;
 }
+
+/** Past this many open ports the scan reports port names only: identification costs connections. */
+const MAX_IDENTIFIED_PORTS = 256;
 
 /**
  * `outpost-agent scan TARGET -p RANGE`: a TCP connect scan printed like nmap, with a
@@ -42,6 +48,12 @@ export async function scanCommand(options: ScanCommandOptions, signal: AbortSign
     total >= 5_000 ? onProgress : undefined,
   );
   if (tty && total >= 5_000) process.stderr.write('\n');
-  process.stdout.write(options.json ? `${JSON.stringify(scanReportJson(result))}\n` : renderScanReport(result));
+  let services: ServiceGuesses | undefined;
+  if (options.service === true && !signal.aborted) {
+    const open = result.hosts.flatMap((host) => (host.address === undefined ? [] : host.open.map((port) => ({ address: host.address!, port })))).slice(0, MAX_IDENTIFIED_PORTS);
+    const guesses = await identifyServices(open, { concurrency: Math.min(16, options.concurrency) }, signal);
+    services = new Map(open.map((target, i) => [`${target.address}:${target.port}`, guesses[i]!]));
+  }
+  process.stdout.write(options.json ? `${JSON.stringify(scanReportJson(result, services))}\n` : renderScanReport(result, services));
   return 0;
 }

@@ -9,6 +9,7 @@ import { checkView } from './views/check.js';
 import { eventsView } from './views/events.js';
 import { overviewView } from './views/overview.js';
 import { problemsView } from './views/problems.js';
+import { segmentationView } from './views/segmentation.js';
 
 /** Relative times ("12 min ago") drift; re-render them this often. */
 const TICK_MS = 15_000;
@@ -20,6 +21,7 @@ const ROUTES = [
   { name: 'problems', match: /^#\/problems$/, create: (root) => problemsView(root) },
   { name: 'events', match: /^#\/events$/, create: (root) => eventsView(root) },
   { name: 'agents', match: /^#\/agents$/, create: (root) => agentsView(root) },
+  { name: 'segmentation', match: /^#\/segmentation$/, create: (root) => segmentationView(root) },
   {
     name: 'check',
     match: /^#\/check\/([^/]+)\/([^/]+)$/,

@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { duration, notifyConfigSchema, type NotifyConfig } from './notify/config.js';
 import { globMatches } from './notify/rules.js';
+import { segmentationSchema, type SegmentationPolicy } from './segmentation-policy.js';
 
 /** The collector's behaviour beyond its command-line options, from `run --config FILE`. */
 export interface CollectorConfig {
@@ -24,6 +25,8 @@ export interface CollectorConfig {
   notify: NotifyConfig;
   /** How long stored rows are kept, by their own time (a result's check time, an event's time). */
   retention: RetentionPolicy;
+  /** The segmentation policy (docs/segmentation.md); undefined when the file has none. */
+  segmentation: SegmentationPolicy | undefined;
 }
 
 /** Results and events older than these are deleted daily (and at start). */
@@ -56,6 +59,7 @@ const schema = z.strictObject({
       events: duration({ minMs: 3_600_000, maxMs: 100 * 365 * DAY_MS }).default(DEFAULT_RETENTION.eventsMs),
     })
     .default({ results: DEFAULT_RETENTION.resultsMs, events: DEFAULT_RETENTION.eventsMs }),
+  segmentation: segmentationSchema.optional(),
 });
 
 /** Parse and validate collector config YAML; errors name the file, the key and what was expected. */
@@ -80,6 +84,7 @@ export function parseCollectorConfig(text: string, file: string): CollectorConfi
     agents: c.agents,
     notify: c.notify,
     retention: { resultsMs: c.retention.results, eventsMs: c.retention.events },
+    segmentation: c.segmentation,
   };
 }
 

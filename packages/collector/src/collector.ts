@@ -9,6 +9,7 @@ import { ApiServer } from './http-api.js';
 import { LiveFeed } from './live-feed.js';
 import type { Logger } from './logger.js';
 import { NotificationService } from './notify/service.js';
+import { SegmentationMonitor } from './segmentation-monitor.js';
 import { CollectorServer } from './server.js';
 import { StateEngine } from './state-engine.js';
 import type { CollectorStore } from './store.js';
@@ -51,6 +52,7 @@ export class Collector {
   readonly #engine: StateEngine;
   readonly #server: CollectorServer;
   readonly #api: ApiServer;
+  readonly #segmentation: SegmentationMonitor;
   readonly #retention: CollectorStorage['retention'];
   #config: CollectorConfig;
 
@@ -99,6 +101,7 @@ export class Collector {
       maxConnectsPerSecondPerAddress: options.connectRatePerAddress ?? 50,
       connectBurstPerAddress: 4 * (options.connectRatePerAddress ?? 50),
     });
+    this.#segmentation = new SegmentationMonitor({ store: this.#store, config, events: this.#engine, feed, logger: options.logger, keyPair: identity.keyPair });
     this.#api = new ApiServer({
       host: options.http.host,
       port: options.http.port,
@@ -114,6 +117,7 @@ export class Collector {
       console: createConsoleHandler(),
       collectorKeyPair: identity.keyPair,
       startedAt,
+      segmentation: this.#segmentation,
     });
   }
 
@@ -128,12 +132,14 @@ export class Collector {
     this.#storage.lead(
       (leader) => {
         this.#engine.setLeader(leader);
+        this.#segmentation.setLeader(leader);
         if (leader) this.#notifications.start();
         else void this.#notifications.stop();
       },
       () => this.#notifications.wake(),
     );
     this.#engine.start();
+    this.#segmentation.start();
     if (this.#options.insecure) {
       this.#options.logger.warn('INSECURE: agents connect over plain ws://; results cross the network unencrypted');
     }
@@ -153,12 +159,14 @@ export class Collector {
     this.#notifications.reload(live.notify);
     this.#engine.setConfig(live);
     this.#retention.setPolicy(live.retention);
+    this.#segmentation.setConfig(live);
     this.#config = live;
     return change;
   }
 
   async stop(): Promise<void> {
     this.#engine.stop();
+    this.#segmentation.stop();
     // No prune chunk starts once stopping began; the one in progress finishes first.
     await this.#retention.stop();
     await this.#server.stop();

@@ -24,8 +24,8 @@ function byName<T>(what: string, before: Map<string, T>, after: Map<string, T>):
 
 /**
  * Compare the running config with a re-read one (SIGHUP). Notification rules and
- * notifiers, agent labels, the state engine's grace and summary delay, and retention apply
- * live; flapping thresholds (held by the store) and API access are read at start.
+ * notifiers, agent labels, the state engine's grace and summary delay, retention and the
+ * segmentation policy apply live; flapping thresholds (held by the store) and API access are read at start.
  *
  * @example
  * const { applied, restartNeeded } = describeConfigChange(running, loadCollectorConfig(file));
@@ -39,6 +39,7 @@ export function describeConfigChange(before: CollectorConfig, after: CollectorCo
     before.state.graceMs === after.state.graceMs ? undefined : `state.grace: ${after.state.graceMs ?? 'from heartbeats'}`,
     before.state.summaryAfterMs === after.state.summaryAfterMs ? undefined : `state.summary_after: ${after.state.summaryAfterMs} ms`,
     same(before.retention, after.retention) ? undefined : `retention: results ${after.retention.resultsMs} ms, events ${after.retention.eventsMs} ms`,
+    same(before.segmentation, after.segmentation) ? undefined : `segmentation: ${after.segmentation ? `${after.segmentation.rules.length} rules (generated checks re-synced)` : 'removed'}`,
   ];
   const restartNeeded: (string | undefined)[] = [
     before.state.flapChanges === after.state.flapChanges ? undefined : 'state.flap_changes',

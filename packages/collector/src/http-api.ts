@@ -10,6 +10,7 @@ import type { Logger } from './logger.js';
 import { renderMetrics } from './metrics.js';
 import type { NotificationRecord } from './notify/queue.js';
 import { MAX_REMOTE_CONFIG_BYTES, setAgentConfig } from './remote-config.js';
+import { cellHistoryView, segmentationView, type SegmentationSource } from './segmentation-views.js';
 import type { StateEngine } from './state-engine.js';
 import type { AgentStatus, CollectorStore, EventKind } from './store.js';
 
@@ -30,6 +31,8 @@ export interface ApiOptions {
   /** Signs remote configs set through the API. */
   collectorKeyPair: KeyPair;
   startedAt: number;
+  /** The segmentation matrix (docs/segmentation.md). */
+  segmentation?: SegmentationSource;
 }
 
 /** The one error the API throws on purpose; anything else becomes a plain 500. */
@@ -42,7 +45,9 @@ class HttpError extends Error {
 const MAX_LIVE_CLIENTS = 64;
 const KEEPALIVE_MS = 15_000;
 const MAX_BODY_BYTES = 64 * 1024;
-const EVENT_KINDS: readonly EventKind[] = ['check', 'agent_silent', 'agent_back', 'summary', 'flapping_start', 'flapping_stop'];
+const EVENT_KINDS: readonly EventKind[] = [
+  'check', 'agent_silent', 'agent_back', 'summary', 'flapping_start', 'flapping_stop', 'segmentation_drift', 'unexpected_service',
+];
 
 function parseTime(name: string, text: string | null): number | undefined {
   if (text === null || text === '') return undefined;
@@ -195,6 +200,12 @@ export class ApiServer {
     const limit = parseLimit(q.get('limit'));
     const config = /^\/api\/v1\/agents\/([^/]+)\/config$/.exec(url.pathname);
     if (config) return this.#config(decodeURIComponent(config[1]!));
+    const history = /^\/api\/v1\/segmentation\/cells\/([^/]+)\/([^/]+)\/history$/.exec(url.pathname);
+    if (history) return cellHistoryView(store, decodeURIComponent(history[1]!), decodeURIComponent(history[2]!), limit);
+    if (url.pathname === '/api/v1/segmentation') {
+      if (!this.#o.segmentation) throw new HttpError(404, 'no segmentation on this collector');
+      return segmentationView(this.#o.segmentation);
+    }
     switch (url.pathname) {
       case '/api/v1/agents':
         return { agents: await engine.agentViews() };

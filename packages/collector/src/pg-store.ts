@@ -3,6 +3,7 @@ import pg from 'pg';
 import { ingestBatchesPg } from './pg-ingest.js';
 import { migrate } from './pg-migrations.js';
 import { ResultPartitions } from './pg-partitions.js';
+import { PgSegmentation } from './pg-segmentation.js';
 import { PgTimeline } from './pg-timeline.js';
 import { DEFAULT_STATE_SETTINGS } from './sqlite-store.js';
 import { EVENT_COLUMNS, toAgent, toEvent, type AgentRow, type EventRow } from './store-rows.js';
@@ -10,6 +11,7 @@ import type {
   AgentConfigRecord,
   AgentRecord,
   AgentStatus,
+  CellColour,
   CheckStateRecord,
   CollectorStore,
   EnrollOutcome,
@@ -20,6 +22,8 @@ import type {
   IngestOutcome,
   ResultQuery,
   ResultRecord,
+  SegmentationCellRecord,
+  SegmentationHistoryRecord,
   StateEngineSettings,
 } from './store.js';
 
@@ -50,12 +54,14 @@ export class PgStore implements CollectorStore {
   readonly #pool: pg.Pool;
   readonly #partitions: ResultPartitions;
   readonly #timeline: PgTimeline;
+  readonly #segmentation: PgSegmentation;
   #closed = false;
 
   private constructor(pool: pg.Pool, settings: StateEngineSettings) {
     this.#pool = pool;
     this.#partitions = new ResultPartitions(pool);
     this.#timeline = new PgTimeline(settings);
+    this.#segmentation = new PgSegmentation(pool);
   }
 
   /** Connect and run pending migrations (under an advisory lock: collectors may start together). */
@@ -385,6 +391,26 @@ export class PgStore implements CollectorStore {
   async #eventById(id: number): Promise<EventRecord | undefined> {
     const row = await this.#one<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events e JOIN agents a ON a.id = e.agent_id WHERE e.id = $1`, [id]);
     return row && toEvent(row);
+  }
+
+  listSegmentationCells(): Promise<SegmentationCellRecord[]> {
+    return this.#segmentation.list();
+  }
+
+  putSegmentationCell(cell: { from: string; to: string; colour: CellColour; evidence: string }, at: number): Promise<CellColour | null | undefined> {
+    return this.#segmentation.put(cell, at);
+  }
+
+  segmentationCellHistory(from: string, to: string, limit: number): Promise<SegmentationHistoryRecord[]> {
+    return this.#segmentation.history(from, to, limit);
+  }
+
+  markUnexpectedService(host: string, port: number, at: number): Promise<boolean> {
+    return this.#segmentation.markUnexpected(host, port, at);
+  }
+
+  resultTranscript(agentId: number, resultId: number): Promise<Uint8Array | null> {
+    return this.#segmentation.transcript(agentId, resultId);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { ConfigError, ErrorCode, OutpostError, signConfig, type KeyPair } from '@outpost/protocol';
 import { parseDocument } from 'yaml';
+import { assertNoGeneratedIds, generatedPart, mergeGenerated } from './segmentation-config.js';
 import type { CollectorStore } from './store.js';
 
 /** Sections a remote config may carry; the agent's local file decides which it accepts beyond checks and defaults. */
@@ -38,8 +39,12 @@ export function validateRemoteConfig(text: string, where: string): void {
  */
 export async function setAgentConfig(store: CollectorStore, keyPair: KeyPair, agentName: string, text: string, where: string): Promise<number> {
   validateRemoteConfig(text, where);
+  assertNoGeneratedIds(text, where);
   const agent = await store.findAgentByName(agentName);
   if (!agent) throw new OutpostError(ErrorCode.CONFIG, `no agent named "${agentName}" (outpost-collector agents list)`);
-  const bytes = Buffer.from(text, 'utf8');
+  // The checks generated from the segmentation policy stay: the operator replaces only their part.
+  const latest = await store.latestAgentConfig(agent.id);
+  const generated = latest === undefined ? [] : generatedPart(Buffer.from(latest.config).toString('utf8'));
+  const bytes = Buffer.from(generated.length === 0 ? text : mergeGenerated(text, generated), 'utf8');
   return store.putAgentConfig(agent.id, bytes, (version) => signConfig(keyPair.secretKey, agent.publicKey, version, bytes).signature, Date.now());
 }

@@ -128,4 +128,32 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE agents ADD COLUMN relay_agents INTEGER;
   ALTER TABLE agents ADD COLUMN relay_backlog INTEGER;
   `,
+  // 8: the segmentation matrix. Each cell's current colour and evidence, every colour it
+  // took, and the unexpected services already reported (each host:port once).
+  `
+  CREATE TABLE segmentation_cells (
+    from_segment TEXT    NOT NULL,
+    to_target    TEXT    NOT NULL,
+    colour       TEXT    NOT NULL,
+    since        INTEGER NOT NULL,
+    evaluated_at INTEGER NOT NULL,
+    evidence     TEXT    NOT NULL,
+    PRIMARY KEY (from_segment, to_target)
+  ) WITHOUT ROWID;
+  CREATE TABLE segmentation_history (
+    id           INTEGER PRIMARY KEY,
+    from_segment TEXT    NOT NULL,
+    to_target    TEXT    NOT NULL,
+    at           INTEGER NOT NULL,
+    colour       TEXT    NOT NULL,
+    evidence     TEXT    NOT NULL
+  );
+  CREATE INDEX segmentation_history_by_cell ON segmentation_history (from_segment, to_target, at);
+  CREATE TABLE unexpected_services (
+    host     TEXT    NOT NULL,
+    port     INTEGER NOT NULL,
+    first_at INTEGER NOT NULL,
+    PRIMARY KEY (host, port)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -3,12 +3,14 @@ import { dirname } from 'node:path';
 import type { OpenedBatch, Result } from '@outpost/protocol';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './sqlite-migrations.js';
+import { SqliteSegmentation } from './sqlite-segmentation.js';
 import { SqliteTimeline } from './sqlite-timeline.js';
 import { EVENT_COLUMNS, toAgent, toEvent, type AgentRow, type EventRow } from './store-rows.js';
 import type {
   AgentConfigRecord,
   AgentRecord,
   AgentStatus,
+  CellColour,
   CheckStateRecord,
   CollectorStore,
   EnrollOutcome,
@@ -19,8 +21,23 @@ import type {
   IngestOutcome,
   ResultQuery,
   ResultRecord,
+  SegmentationCellRecord,
+  SegmentationHistoryRecord,
   StateEngineSettings,
 } from './store.js';
+
+/** One check's freshly stored results of this commit, and the latest of them on its timeline. */
+interface FreshResults {
+  results: Result[];
+  lastAt: number;
+  lastId: number;
+}
+
+/** Object.keys(x).length > 0 without building the array. */
+function hasKeys(value: object): boolean {
+  for (const _ in value) return true;
+  return false;
+}
 
 /** Flapping: five changes within ten minutes of check time, unless configured otherwise. */
 export const DEFAULT_STATE_SETTINGS: StateEngineSettings = { flapChanges: 5, flapWindowMs: 600_000 };
@@ -38,13 +55,15 @@ export class SqliteStore implements CollectorStore {
   readonly #insertResult: Database.Statement;
   readonly #insertGap: Database.Statement;
   readonly #timeline: SqliteTimeline;
+  readonly #segmentation: SqliteSegmentation;
   readonly #bumpAgent: Database.Statement;
   readonly #agentName: Database.Statement<[number], { name: string }>;
-  readonly #ingest: (agentId: number, batch: OpenedBatch, receivedAt: number) => IngestOutcome;
+  readonly #ingest: (agentId: number, batches: readonly OpenedBatch[], receivedAt: number) => IngestOutcome[];
 
   private constructor(db: Database.Database, settings: StateEngineSettings) {
     this.#db = db;
     this.#timeline = new SqliteTimeline(db, settings);
+    this.#segmentation = new SqliteSegmentation(db);
     this.#agentName = db.prepare('SELECT name FROM agents WHERE id = ?');
     this.#insertResult = db.prepare(
       `INSERT OR IGNORE INTO results (agent_id, result_id, check_id, started_at, duration_us, status, observation, message, metrics, transcript, config_hash, batch_seq, received_at)
@@ -59,43 +78,78 @@ export class SqliteStore implements CollectorStore {
          last_batch_seq = max(last_batch_seq, ?), max_result_id = max(max_result_id, ?), last_seen_at = ?
        WHERE id = ?`,
     );
-    this.#ingest = db.transaction((agentId: number, batch: OpenedBatch, receivedAt: number): IngestOutcome => {
+    this.#ingest = db.transaction((agentId: number, batches: readonly OpenedBatch[], receivedAt: number) => this.#ingestAll(agentId, batches, receivedAt));
+  }
+
+  /**
+   * Store several batches of one agent and move their checks' timelines, inside the caller's
+   * transaction. Each check's timeline is moved once per commit, not once per batch: with
+   * 1000 checks a 1000-result batch otherwise doubles the statements. A check's results of
+   * several batches are applied together only when they arrive in timeline order, which
+   * gives what applying them batch by batch gives; otherwise what waits is applied first.
+   */
+  #ingestAll(agentId: number, batches: readonly OpenedBatch[], receivedAt: number): IngestOutcome[] {
+    const outcomes: IngestOutcome[] = [];
+    // State follows only rows stored now: a duplicate was applied when it first arrived.
+    const waiting = new Map<string, FreshResults>();
+    // Which batch a fresh result came in, so each outcome reports the events its results made.
+    const batchOf = batches.length > 1 ? new Map<number, IngestOutcome>() : undefined;
+    let agent: string | undefined;
+    const apply = (checkId: string, fresh: FreshResults) => {
+      waiting.delete(checkId);
+      agent ??= this.#agentName.get(agentId)?.name ?? String(agentId);
+      const change = this.#timeline.apply(agentId, agent, checkId, fresh.results, receivedAt);
+      // A backfilled event may sit on a row stored earlier: it goes with the newest batch.
+      const newest = outcomes[outcomes.length - 1]!;
+      for (const e of change.events) (batchOf?.get(e.resultId ?? 0) ?? newest).events.push(e);
+      if (change.changed) (batchOf?.get(fresh.lastId) ?? newest).changedChecks.push(checkId);
+    };
+    let storedAll = 0;
+    let maxId = 0;
+    let maxSeq = 0;
+    for (const batch of batches) {
+      if (waiting.size > 0) {
+        for (const r of batch.results) {
+          const fresh = waiting.get(r.checkId);
+          if (fresh && (r.startedAtMs < fresh.lastAt || (r.startedAtMs === fresh.lastAt && r.resultId <= fresh.lastId))) apply(r.checkId, fresh);
+        }
+      }
+      const outcome: IngestOutcome = { stored: 0, duplicates: 0, events: [], changedChecks: [] };
+      outcomes.push(outcome);
       let stored = 0;
-      let maxId = 0;
-      // State follows only rows stored now: a duplicate was applied when it first arrived.
-      const fresh = new Map<string, Result[]>();
       for (const r of batch.results) {
-        const metrics = Object.keys(r.metrics).length > 0 ? JSON.stringify(r.metrics) : null;
+        const metrics = hasKeys(r.metrics) ? JSON.stringify(r.metrics) : null;
         const transcript = r.transcript.length > 0 ? r.transcript : null;
         const inserted = this.#insertResult.run(
           agentId, r.resultId, r.checkId, r.startedAtMs, r.durationUs, r.status, r.observation, r.message,
           metrics, transcript, r.checkConfigHash, batch.batchSeq, receivedAt,
         ).changes;
-        stored += inserted;
         if (r.resultId > maxId) maxId = r.resultId;
-        if (inserted === 1) {
-          const list = fresh.get(r.checkId);
-          if (list) list.push(r);
-          else fresh.set(r.checkId, [r]);
-        }
-      }
-      const events: EventRecord[] = [];
-      const changedChecks: string[] = [];
-      if (fresh.size > 0) {
-        const agent = this.#agentName.get(agentId)?.name ?? String(agentId);
-        for (const [checkId, results] of fresh) {
-          const change = this.#timeline.apply(agentId, agent, checkId, results, receivedAt);
-          events.push(...change.events);
-          if (change.changed) changedChecks.push(checkId);
+        if (inserted !== 1) continue;
+        stored += 1;
+        batchOf?.set(r.resultId, outcome);
+        const fresh = waiting.get(r.checkId);
+        if (!fresh) waiting.set(r.checkId, { results: [r], lastAt: r.startedAtMs, lastId: r.resultId });
+        else {
+          fresh.results.push(r);
+          if (r.startedAtMs > fresh.lastAt || (r.startedAtMs === fresh.lastAt && r.resultId > fresh.lastId)) {
+            fresh.lastAt = r.startedAtMs;
+            fresh.lastId = r.resultId;
+          }
         }
       }
       for (const g of batch.gaps) {
         this.#insertGap.run(agentId, g.fromResultId, g.toResultId, g.count, g.reason, g.firstMs, g.lastMs, JSON.stringify(g.perCheck), receivedAt);
       }
-      const duplicates = batch.results.length - stored;
-      this.#bumpAgent.run(stored, duplicates, batch.batchSeq, maxId, receivedAt, agentId);
-      return { stored, duplicates, events, changedChecks };
-    });
+      storedAll += stored;
+      if (batch.batchSeq > maxSeq) maxSeq = batch.batchSeq;
+      outcome.stored = stored;
+      outcome.duplicates = batch.results.length - stored;
+    }
+    for (const [checkId, fresh] of waiting) apply(checkId, fresh);
+    const total = batches.reduce((n, b) => n + b.results.length, 0);
+    this.#bumpAgent.run(storedAll, total - storedAll, maxSeq, maxId, receivedAt, agentId);
+    return outcomes;
   }
 
   /** The database handle, for the notification queue that shares it. */
@@ -289,12 +343,12 @@ export class SqliteStore implements CollectorStore {
   }
 
   async ingestBatch(agentId: number, batch: OpenedBatch, receivedAt: number): Promise<IngestOutcome> {
-    return this.#ingest(agentId, batch, receivedAt);
+    return this.#ingest(agentId, [batch], receivedAt)[0]!;
   }
 
   async ingestBatches(agentId: number, batches: readonly OpenedBatch[], receivedAt: number): Promise<IngestOutcome[]> {
-    // Each batch runs as a savepoint inside one transaction: one sync for all of them.
-    return this.#db.transaction(() => batches.map((batch) => this.#ingest(agentId, batch, receivedAt)))();
+    // One transaction, so one sync for all of them.
+    return batches.length === 0 ? [] : this.#ingest(agentId, batches, receivedAt);
   }
 
   async listCheckStates(agent?: string, checkId?: string): Promise<CheckStateRecord[]> {
@@ -394,6 +448,26 @@ export class SqliteStore implements CollectorStore {
   #eventById(id: number): EventRecord | undefined {
     const row = this.#db.prepare(`SELECT ${EVENT_COLUMNS} FROM events e JOIN agents a ON a.id = e.agent_id WHERE e.id = ?`).get(id) as EventRow | undefined;
     return row && toEvent(row);
+  }
+
+  async listSegmentationCells(): Promise<SegmentationCellRecord[]> {
+    return this.#segmentation.list();
+  }
+
+  async putSegmentationCell(cell: { from: string; to: string; colour: CellColour; evidence: string }, at: number): Promise<CellColour | null | undefined> {
+    return this.#segmentation.put(cell, at);
+  }
+
+  async segmentationCellHistory(from: string, to: string, limit: number): Promise<SegmentationHistoryRecord[]> {
+    return this.#segmentation.history(from, to, limit);
+  }
+
+  async markUnexpectedService(host: string, port: number, at: number): Promise<boolean> {
+    return this.#segmentation.markUnexpected(host, port, at);
+  }
+
+  async resultTranscript(agentId: number, resultId: number): Promise<Uint8Array | null> {
+    return this.#segmentation.transcript(agentId, resultId);
   }
 
   async close(): Promise<void> {

@@ -212,6 +212,17 @@ export class StateEngine {
     this.#notify([event]);
   }
 
+  /**
+   * Events raised outside ingest (segmentation drift, unexpected services): notified like
+   * any other and shown live. `from` may be set here when the store records none.
+   */
+  raise(events: readonly EventRecord[]): void {
+    if (events.length === 0) return;
+    this.#o.counters.add('state.events', events.length);
+    this.#notify(events.filter((e) => e.suppressed === null));
+    for (const e of events) this.#o.feed.publish('event', eventView(e));
+  }
+
   #notify(events: readonly EventRecord[]): void {
     if (events.length === 0) return;
     this.#o.alerts.submit(

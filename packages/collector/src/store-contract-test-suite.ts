@@ -167,6 +167,28 @@ export function describeStoreContract(name: string, open: OpenStore, close: (sto
       expect(await store.listGaps('lab-1')).toEqual([expect.objectContaining({ agent: 'lab-1', fromResultId: 3, toResultId: 9, count: 5, perCheck: { a: 3, b: 2 } })]);
       expect((await store.gapTotals()).get(agent.id)).toEqual({ gaps: 1, dropped: 5 });
     });
+
+    it('keeps segmentation cells with a history of colour changes, and unexpected services once', async () => {
+      expect(await store.putSegmentationCell({ from: 'a', to: 'db', colour: 'grey', evidence: '{}' }, 100)).toBeNull();
+      expect(await store.putSegmentationCell({ from: 'a', to: 'db', colour: 'green', evidence: '{"n":1}' }, 200)).toBe('grey');
+      expect(await store.putSegmentationCell({ from: 'a', to: 'db', colour: 'green', evidence: '{"n":2}' }, 300)).toBeUndefined();
+      expect(await store.putSegmentationCell({ from: 'a', to: 'db', colour: 'red', evidence: '{"n":3}' }, 400)).toBe('green');
+      expect(await store.listSegmentationCells()).toEqual([{ from: 'a', to: 'db', colour: 'red', since: 400, evaluatedAt: 400, evidence: '{"n":3}' }]);
+      expect((await store.segmentationCellHistory('a', 'db', 10)).map((h) => [h.at, h.colour])).toEqual([[400, 'red'], [200, 'green'], [100, 'grey']]);
+      expect(await store.segmentationCellHistory('b', 'db', 10)).toEqual([]);
+      expect(await store.markUnexpectedService('192.0.2.7', 8081, 500)).toBe(true);
+      expect(await store.markUnexpectedService('192.0.2.7', 8081, 600)).toBe(false);
+      expect(await store.markUnexpectedService('192.0.2.7', 8082, 600)).toBe(true);
+    });
+
+    it('returns the transcript a stored result carried', async () => {
+      const agent = await enrolled();
+      const result = { ...testResult(1, 50, Status.CRITICAL), transcript: new TextEncoder().encode('{"type":"exposure"}') } as Result;
+      await store.ingestBatch(agent.id, testBatch(1, [result, testResult(2, 60, Status.OK)]), 1);
+      expect(Buffer.from((await store.resultTranscript(agent.id, 1))!).toString()).toBe('{"type":"exposure"}');
+      expect(await store.resultTranscript(agent.id, 2)).toBeNull();
+      expect(await store.resultTranscript(agent.id, 99)).toBeNull();
+    });
   });
 
   describeTimelineContract(name, open, close);

@@ -62,7 +62,29 @@ export interface CheckStateRecord {
   flapping: boolean;
 }
 
-export type EventKind = 'check' | 'agent_silent' | 'agent_back' | 'summary' | 'flapping_start' | 'flapping_stop';
+export type EventKind = 'check' | 'agent_silent' | 'agent_back' | 'summary' | 'flapping_start' | 'flapping_stop' | 'segmentation_drift' | 'unexpected_service';
+
+/** A segmentation matrix cell: as the policy says, a denied path open, an allowed path blocked, no data. */
+export type CellColour = 'green' | 'red' | 'amber' | 'grey';
+
+/** One cell of the segmentation matrix (source segment, target) as last evaluated. */
+export interface SegmentationCellRecord {
+  from: string;
+  to: string;
+  colour: CellColour;
+  /** When it took this colour. */
+  since: number;
+  evaluatedAt: number;
+  /** JSON: what the colour rests on (agents, hosts, ports, banners, times). */
+  evidence: string;
+}
+
+/** A colour a cell took, with the evidence of that moment. */
+export interface SegmentationHistoryRecord {
+  at: number;
+  colour: CellColour;
+  evidence: string;
+}
 
 /** Something that happened to a check or an agent, on the check's own timeline for check kinds. */
 export interface EventRecord {
@@ -214,5 +236,18 @@ export interface CollectorStore {
   listFlapping(sinceMs: number): Promise<{ agentId: number; agent: string; checkId: string; changes: number; status: number }[]>;
   /** Clear a check's flapping mark and record the end as an event. */
   endFlapping(agentId: number, checkId: string, at: number, message: string): Promise<EventRecord | undefined>;
+  /** The segmentation matrix as last evaluated. */
+  listSegmentationCells(): Promise<SegmentationCellRecord[]>;
+  /**
+   * Store a cell's colour and evidence. A colour other than the stored one starts a history
+   * entry; returns the previous colour (null for a new cell), or undefined when it stayed.
+   */
+  putSegmentationCell(cell: { from: string; to: string; colour: CellColour; evidence: string }, at: number): Promise<CellColour | null | undefined>;
+  /** A cell's colours, newest first. */
+  segmentationCellHistory(from: string, to: string, limit: number): Promise<SegmentationHistoryRecord[]>;
+  /** Remember an open port no policy target names: true only the first time `host:port` is seen. */
+  markUnexpectedService(host: string, port: number, at: number): Promise<boolean>;
+  /** The evidence (transcript) a stored result carried; null when it had none or is gone. */
+  resultTranscript(agentId: number, resultId: number): Promise<Uint8Array | null>;
   close(): Promise<void>;
 }

@@ -93,7 +93,7 @@ describe('exposure policy on loopback', () => {
     expect(result.metrics.scan_ms).toBeGreaterThanOrEqual(0);
     expect(result.metrics.newly_open).toBeUndefined();
     const evidence = transcriptOf(result);
-    expect(evidence.violations).toEqual([{ host: address, port: rogue.ports[0], state: 'open', banner: 'SSH-2.0-Rogue_1.0\\r\\n\\x01\\x7f\\"' }]);
+    expect(evidence.violations).toEqual([{ host: address, port: rogue.ports[0], state: 'open', banner: 'SSH-2.0-Rogue_1.0\\r\\n\\x01\\x7f\\"', service: 'ssh' }]);
     expect(evidence.missing).toEqual([]);
   });
 

@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import { durationMs } from '../duration.js';
 import type { CheckContext, CheckMemory, CheckType, Observation, StatusName } from './check.js';
-import { escapeBanner, grabBanners } from './exposure-banner.js';
 import { formatPortList, parsePortList, parseTargetList } from './port-list.js';
 import { scanPorts, type HostScan, type ScanResult } from './port-scanner.js';
 import { serviceName } from './scan-report.js';
+import { identifyServices } from './service-id.js';
 import { formatHostPort } from './target.js';
 
 /** Bounds on what one run reports: evidence must not grow with the size of the range. */
 const MAX_TRANSCRIPT_BYTES = 16 * 1024;
 const MAX_MESSAGE_ITEMS = 5;
-const BANNER = { maxBytes: 256, waitMs: 300, maxPorts: 64 };
+const SERVICE_ID = { maxBytes: 256, timeoutMs: 300, maxPorts: 64, concurrency: 16 };
 
 const portList = z.union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))]).transform((value, ctx) => {
   const parsed = parsePortList(Array.isArray(value) ? value.join(',') : value);
@@ -64,6 +64,8 @@ interface Finding {
   port: number;
   state: string;
   banner?: string;
+  /** What answered (service-id.ts), when it could be named. */
+  service?: string;
 }
 
 interface Baseline {
@@ -105,10 +107,11 @@ function stateOf(host: HostScan, port: number): string {
 
 async function addBanners(findings: Finding[], result: ScanResult, signal: AbortSignal): Promise<void> {
   const addresses = new Map(result.hosts.map((host) => [host.target, host.address!]));
-  const targets = findings.map((finding) => ({ address: addresses.get(finding.host)!, port: finding.port }));
-  const banners = await grabBanners(targets, BANNER, signal);
-  banners.forEach((banner, i) => {
-    if (banner !== undefined) findings[i]!.banner = escapeBanner(banner);
+  const targets = findings.slice(0, SERVICE_ID.maxPorts).map((finding) => ({ address: addresses.get(finding.host)!, port: finding.port }));
+  const guesses = await identifyServices(targets, SERVICE_ID, signal);
+  guesses.forEach((guess, i) => {
+    if (guess.evidence !== '') findings[i]!.banner = guess.evidence;
+    if (guess.service !== 'unknown') findings[i]!.service = guess.service;
   });
 }
 
@@ -187,7 +190,7 @@ function observe(config: ExposureConfig, result: ScanResult, unexpected: Finding
 function listed(findings: Finding[], withBanner: boolean): string {
   const shown = findings.slice(0, MAX_MESSAGE_ITEMS).map((finding) => {
     const where = formatHostPort({ host: finding.host, port: finding.port });
-    const service = serviceName(finding.port);
+    const service = finding.service ?? serviceName(finding.port);
     const detail = finding.state === 'open' ? (service === 'unknown' ? '' : ` ${service}`) : ` ${finding.state}`;
     const banner = withBanner && finding.banner !== undefined ? ` "${finding.banner.slice(0, 48)}"` : '';
     return `${where}${detail}${banner}`;

@@ -1,5 +1,15 @@
 import { formatPortList } from './port-list.js';
 import type { HostScan, ScanResult } from './port-scanner.js';
+import type { ServiceGuess } from './service-id.js';
+
+/** Service guesses by `address:port`, from `identifyServices` on the open ports. */
+export type ServiceGuesses = ReadonlyMap<string, ServiceGuess>;
+
+/** The guessed name when one was made, else the port's well-known name. */
+function nameOf(services: ServiceGuesses | undefined, address: string, port: number): { name: string; guess: ServiceGuess | undefined } {
+  const guess = services?.get(`${address}:${port}`);
+  return { name: guess !== undefined && guess.service !== 'unknown' ? guess.service : serviceName(port), guess };
+}
 
 // Names as nmap's nmap-services spells them, so reports read the same side by side.
 const SERVICES: Readonly<Record<number, string>> = {
@@ -37,16 +47,16 @@ type Row = { port: number; state: 'open' | 'closed' | 'filtered' };
  * // ...
  * // Outpost done: 1 IP address scanned in 1.23 seconds
  */
-export function renderScanReport(result: ScanResult): string {
+export function renderScanReport(result: ScanResult, services?: ServiceGuesses): string {
   const lines: string[] = [`Starting Outpost scan at ${new Date(result.startedAt).toISOString().replace('T', ' ').slice(0, 16)} UTC`];
-  for (const host of result.hosts) lines.push(...renderHost(host, result.ports.length, result.aborted));
+  for (const host of result.hosts) lines.push(...renderHost(host, result.ports.length, result.aborted, services));
   if (result.aborted) lines.push(`Scan aborted after ${result.done} of ${result.total} probes.`);
   const addresses = result.hosts.length;
   lines.push(`Outpost done: ${addresses} IP address${addresses === 1 ? '' : 'es'} scanned in ${(result.durationMs / 1000).toFixed(2)} seconds`);
   return `${lines.join('\n')}\n`;
 }
 
-function renderHost(host: HostScan, portCount: number, aborted: boolean): string[] {
+function renderHost(host: HostScan, portCount: number, aborted: boolean, services: ServiceGuesses | undefined): string[] {
   if (host.address === undefined) return [`Failed to resolve "${host.target}" (${host.resolveError ?? 'no address'}).`];
   const title = host.address === host.target ? host.address : `${host.target} (${host.address})`;
   const lines = ['', `Outpost scan report for ${title}`];
@@ -69,8 +79,15 @@ function renderHost(host: HostScan, portCount: number, aborted: boolean): string
   rows.sort((a, b) => a.port - b.port);
   const portWidth = Math.max(4, ...rows.map((row) => `${row.port}/tcp`.length)) + 1;
   const stateWidth = Math.max(5, ...rows.map((row) => row.state.length)) + 1;
-  lines.push(`${'PORT'.padEnd(portWidth)}${'STATE'.padEnd(stateWidth)}SERVICE`);
-  for (const row of rows) lines.push(`${`${row.port}/tcp`.padEnd(portWidth)}${row.state.padEnd(stateWidth)}${serviceName(row.port)}`);
+  const names = rows.map((row) => (row.state === 'open' ? nameOf(services, host.address!, row.port) : { name: serviceName(row.port), guess: undefined }));
+  // Like nmap -sV's VERSION column: what the service said, when it was asked.
+  const serviceWidth = services === undefined ? 0 : Math.max(7, ...names.map((n) => n.name.length)) + 1;
+  lines.push(`${'PORT'.padEnd(portWidth)}${'STATE'.padEnd(stateWidth)}${services === undefined ? 'SERVICE' : `${'SERVICE'.padEnd(serviceWidth)}EVIDENCE`}`);
+  rows.forEach((row, i) => {
+    const { name, guess } = names[i]!;
+    const evidence = guess === undefined || guess.evidence === '' ? '' : guess.evidence.slice(0, 60);
+    lines.push(`${`${row.port}/tcp`.padEnd(portWidth)}${row.state.padEnd(stateWidth)}${services === undefined ? name : `${name.padEnd(serviceWidth)}${evidence}`.trimEnd()}`);
+  });
   return lines;
 }
 
@@ -86,7 +103,8 @@ export interface ScanReportJson {
     target: string;
     address: string | null;
     resolve_error?: string;
-    open: { port: number; protocol: 'tcp'; state: 'open'; service: string }[];
+    /** `service_probe` and `service_evidence` when the service was identified (`scan --service`). */
+    open: { port: number; protocol: 'tcp'; state: 'open'; service: string; service_probe?: string; service_evidence?: string }[];
     closed: number;
     filtered: number;
     errors: number;
@@ -96,7 +114,7 @@ export interface ScanReportJson {
 }
 
 /** The same scan as plain JSON for scripts (`outpost-agent scan --json`). */
-export function scanReportJson(result: ScanResult): ScanReportJson {
+export function scanReportJson(result: ScanResult, services?: ServiceGuesses): ScanReportJson {
   return {
     scanner: 'outpost',
     started_at: new Date(result.startedAt).toISOString(),
@@ -108,7 +126,11 @@ export function scanReportJson(result: ScanResult): ScanReportJson {
       target: host.target,
       address: host.address ?? null,
       ...(host.resolveError === undefined ? {} : { resolve_error: host.resolveError }),
-      open: ascending(host.open).map((port) => ({ port, protocol: 'tcp' as const, state: 'open' as const, service: serviceName(port) })),
+      open: ascending(host.open).map((port) => {
+        const { name, guess } = nameOf(services, host.address ?? '', port);
+        const identified = guess === undefined ? {} : { service_probe: guess.probe, service_evidence: guess.evidence };
+        return { port, protocol: 'tcp' as const, state: 'open' as const, service: name, ...identified };
+      }),
       closed: host.closed,
       filtered: host.filtered,
       errors: host.errors,

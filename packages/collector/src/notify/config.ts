@@ -66,7 +66,7 @@ export interface NotifyConfig {
 const STATUSES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
 // `test` is not matchable: it must never reach a receiver through the queue. `reminder` is
 // not either: a reminder is matched as the problem it repeats, on rules that set `reminder`.
-const MATCHABLE_KINDS = ['check', 'agent_silent', 'agent_back', 'summary', 'flapping_start', 'flapping_stop'] as const;
+const MATCHABLE_KINDS = ['check', 'agent_silent', 'agent_back', 'summary', 'flapping_start', 'flapping_stop', 'segmentation_drift', 'unexpected_service'] as const;
 
 /** A duration as people write it ("500ms", "5s", "1h30m", a number of seconds), in ms. */
 export function duration(bounds: { minMs: number; maxMs: number }) {

@@ -2,7 +2,8 @@
 export type StatusName = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
 
 /** What an alert event is about. `reminder` and `test` are made by the notify module itself. */
-export type AlertKind = 'check' | 'agent_silent' | 'agent_back' | 'summary' | 'flapping_start' | 'flapping_stop' | 'reminder' | 'test';
+export type AlertKind =
+  | 'check' | 'agent_silent' | 'agent_back' | 'summary' | 'flapping_start' | 'flapping_stop' | 'segmentation_drift' | 'unexpected_service' | 'reminder' | 'test';
 
 /** One event raised by the state engine, as rules see it and receivers get it. */
 export interface AlertEvent {
