@@ -121,6 +121,14 @@ describe('RemoteConfig', () => {
     remote.stop();
   });
 
+  it('keeps the local checks beside the remote ones when the remote config says local_checks: keep', () => {
+    const remote = open();
+    remote.onPush(push(1, 'local_checks: keep\nchecks:\n  - { id: seg:a:b, type: tcp, target: "127.0.0.1:2" }\n'));
+    expect(remote.config.checks.map((k) => k.id)).toEqual(['local-ssh', 'seg:a:b']);
+    remote.onPush(push(2, 'local_checks: keep\nchecks:\n  - { id: local-ssh, type: tcp, target: "127.0.0.1:23" }\n'));
+    expect(remote.config.checks.map((k) => `${k.id}=${JSON.stringify(k.config)}`)).toEqual(['local-ssh={"target":{"host":"127.0.0.1","port":23},"expect":"open"}']);
+  });
+
   it('merges only known sections and keeps local keys', () => {
     const merged = mergeConfig(local(), 'defaults: { interval: 5s }\nchecks: []\n', []);
     expect(merged).toContain('name: lab-1');

@@ -49,14 +49,27 @@ export interface RemoteConfigOptions {
 const CONFIRM_AFTER_MS = 5_000;
 const STATE_FILE = 'remote-config.json';
 
-/** The local file with the remote sections laid over it: checks and defaults, and what `allow` lists. */
+/**
+ * The local file with the remote sections laid over it: checks and defaults, and what
+ * `allow` lists. The remote `checks:` replace the local ones, unless the remote config
+ * says `local_checks: keep`: then the local checks run too, except those whose id a remote
+ * check takes over (the segmentation policy's generated checks are pushed that way).
+ */
 export function mergeConfig(localText: string, remoteText: string, allow: readonly string[]): string {
   const local = (parse(localText) ?? {}) as Record<string, unknown>;
   const remote = (parse(remoteText) ?? {}) as Record<string, unknown>;
   const merged: Record<string, unknown> = { ...local };
-  for (const [key, value] of Object.entries(remote)) {
+  const { local_checks: localChecks = 'replace', ...sections } = remote;
+  if (localChecks !== 'keep' && localChecks !== 'replace') throw new Error(`local_checks: expected keep or replace, got ${JSON.stringify(localChecks)}`);
+  for (const [key, value] of Object.entries(sections)) {
     if (key === 'checks' || key === 'defaults' || allow.includes(key)) merged[key] = value;
     else throw new Error(`the remote config sets "${key}", which the local file does not allow (remote_config.allow)`);
+  }
+  if (localChecks === 'keep' && Array.isArray(local['checks'])) {
+    const remoteChecks = Array.isArray(sections['checks']) ? (sections['checks'] as Record<string, unknown>[]) : [];
+    const taken = new Set(remoteChecks.map((c) => c?.['id']).filter((id) => id !== undefined));
+    const kept = (local['checks'] as Record<string, unknown>[]).filter((c) => c?.['id'] === undefined || !taken.has(c['id']));
+    merged['checks'] = [...kept, ...remoteChecks];
   }
   return stringify(merged);
 }

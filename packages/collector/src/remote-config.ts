@@ -4,7 +4,7 @@ import { assertNoGeneratedIds, generatedPart, mergeGenerated } from './segmentat
 import type { CollectorStore } from './store.js';
 
 /** Sections a remote config may carry; the agent's local file decides which it accepts beyond checks and defaults. */
-export const REMOTE_SECTIONS = ['checks', 'defaults', 'scheduler', 'uplink', 'outbox'] as const;
+export const REMOTE_SECTIONS = ['checks', 'defaults', 'scheduler', 'uplink', 'outbox', 'local_checks'] as const;
 
 /** Well under the protocol's 4 MiB message limit, with room for the frame around it. */
 export const MAX_REMOTE_CONFIG_BYTES = 1024 * 1024;

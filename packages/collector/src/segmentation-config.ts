@@ -40,7 +40,8 @@ export function generatedPart(text: string): unknown[] {
  * mergeGenerated('checks:\n  - { id: web, type: tcp, target: "192.0.2.1:80" }\n', generated)
  */
 export function mergeGenerated(base: string | undefined, generated: readonly unknown[]): string {
-  const doc = parseDocument(base ?? 'checks: []\n');
+  // Generated checks alone must not silence the agent's own: they come in beside them.
+  const doc = parseDocument(base ?? 'local_checks: keep\nchecks: []\n');
   let checks = checksOf(doc);
   if (!checks) {
     doc.set('checks', doc.createNode([]));
