@@ -100,6 +100,12 @@ describe('web console in a real browser', () => {
     await page.locator('.events tr[data-kind="check"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
     expect(loads).toBe(1);
 
+    // The events list and the segmentation page render (this collector has no policy).
+    await page.goto(`${d.apiUrl}/#/events`);
+    await page.locator('tr[data-kind="check"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.goto(`${d.apiUrl}/#/segmentation`);
+    await page.getByText('No segmentation policy').waitFor({ timeout: UI_TIMEOUT_MS });
+
     // Everything came from the collector itself, and nothing went wrong on the way.
     expect(b.requests.length).toBeGreaterThan(5);
     expect(b.requests.filter((url) => !url.startsWith(`${d.apiUrl}/`))).toEqual([]);
