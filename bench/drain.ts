@@ -1,7 +1,7 @@
 // Backlog drain: an agent that starts with a day of results (1000 checks/min = 1.44 M) in its
 // outbox, and a local collector; time from agent start until the outbox is empty and the
 // collector holds them all (DESIGN §7: ≤ 30 s). Real CLIs, real TLS, real SQLite files.
-// Run: npx tsx bench/drain.ts [--results 1440000] [--window 4] [--batch 1000] [--tiny]
+// Run: npx tsx bench/drain.ts [--results 1440000] [--window 8] [--batch 1000] [--tiny]
 //      [--profile agent|collector|both] [--profile-dir DIR]. See bench/OUTBOX-DRAIN.md.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -31,7 +31,8 @@ const args = parseArgs(process.argv.slice(2), {
 });
 const tiny = args.has('tiny');
 const N = numberArg(args, 'results', tiny ? 20_000 : 1_440_000);
-const WINDOW = numberArg(args, 'window', 4);
+// The agent's default uplink window.
+const WINDOW = numberArg(args, 'window', 8);
 const BATCH = numberArg(args, 'batch', 1_000);
 const POLL_MS = numberArg(args, 'poll-ms', 200);
 const TIMEOUT_MS = numberArg(args, 'timeout-s', 600) * 1000;

@@ -4,12 +4,13 @@
 // collector-shaped table (DESIGN §7: ≥ 200k results/s per process). Then the same ingest
 // into PostgreSQL (`run --store postgres://…`, a server of the bench's own on a temporary
 // data directory, fsync on) with one and with two collector processes on one database.
-// Run: npm run bench:ingest [-- --results 500000 --batch 1000 --window 8 --profile-dir DIR --tiny]. See bench/README.md.
+// Run: npm run bench:ingest [-- --results 500000 --batch 1000 --window 8 --profile-dir DIR --no-postgres --tiny]. See bench/README.md.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeFrame, generateKeyPair, openBatch, PublicKey } from '@outpost/protocol';
 import Database from 'better-sqlite3';
+import { SqliteStore } from '../packages/collector/dist/sqlite-store.js';
 import { TestDeployment } from '../test/support/deployment.js';
 import { checkIds, dayShape, makeChunk } from './lib/backlog.js';
 import { collectorCeiling } from './lib/collector-ceiling.js';
@@ -22,7 +23,7 @@ import { procStats } from './lib/proc-stats.js';
 import { formatTable, writeResults, type BenchRow } from './lib/report.js';
 import { median, numberArg, parseArgs } from './lib/tools.js';
 
-const args = parseArgs(process.argv.slice(2), { tiny: 'flag', results: 'number', batch: 'number', window: 'number', 'profile-dir': 'string', 'results-dir': 'string' });
+const args = parseArgs(process.argv.slice(2), { tiny: 'flag', results: 'number', batch: 'number', window: 'number', 'profile-dir': 'string', 'results-dir': 'string', 'no-postgres': 'flag' });
 const tiny = args.has('tiny');
 const N = numberArg(args, 'results', tiny ? 20_000 : 500_000);
 const BATCH = Math.min(5_000, Math.max(1, numberArg(args, 'batch', 1_000)));
@@ -89,6 +90,21 @@ async function main(): Promise<void> {
     rmSync(join(scratch, 'ceiling.db'), { force: true });
     rmSync(join(scratch, 'ceiling.db-wal'), { force: true });
     console.error(`raw insert: ${rawSec.toFixed(2)} s (${fmt(N / rawSec)} rows/s), synchronous=FULL, ${BATCH}-row transactions`);
+    // The best batching the collector can get from one agent: its whole window in one commit;
+    // and the same without the per-check index, to show what that index costs.
+    const windowRows = BATCH * WINDOW;
+    const windowSec = collectorCeiling({ path: join(scratch, 'ceiling-window.db'), results: N, rowsPerTxn: windowRows, make });
+    const noIndexPath = join(scratch, 'ceiling-no-check-index.db');
+    void SqliteStore.open(noIndexPath).close();
+    const noIndexDb = new Database(noIndexPath);
+    noIndexDb.exec('DROP INDEX results_by_check_time');
+    noIndexDb.close();
+    const noIndexSec = collectorCeiling({ path: noIndexPath, results: N, rowsPerTxn: windowRows, make });
+    for (const name of ['ceiling-window.db', 'ceiling-no-check-index.db']) for (const suffix of ['', '-wal', '-shm']) rmSync(join(scratch, name + suffix), { force: true });
+    console.error(
+      `raw insert, ${windowRows}-row transactions (one window per commit): ${fmt(N / windowSec)} rows/s; ` +
+        `same without results_by_check_time: ${fmt(N / noIndexSec)} rows/s`,
+    );
 
     // 4. The real thing: a collector process, one enrolled agent, `WINDOW` batches in flight.
     // Node 20 refuses --cpu-prof in NODE_OPTIONS; the preload starts the profiler instead.
@@ -122,20 +138,23 @@ async function main(): Promise<void> {
 
     // 5. PostgreSQL: the same batches through one collector, then the results split over two
     // agents, each on its own collector process, both on one database.
-    pgServer = await PostgresServer.start({ durable: true });
-    const pgOne = await ingestIntoPostgres(d, pgServer, 'bench_one', [{ keyPair, frames }], WINDOW);
-    const half = Math.ceil(N / 2);
-    const halves = [generateKeyPair(), generateKeyPair()].map((kp, i) => {
-      const first = i === 0 ? 0 : half;
-      const end = i === 0 ? half : N;
-      const list: Uint8Array[] = [];
-      for (let from = first, seq = 1; from < end; from += BATCH, seq++) list.push(signedBatchFrame(kp, seq, encodeResults(make(from, Math.min(BATCH, end - from)), from + 1)));
-      return { keyPair: kp, frames: list };
-    });
-    const pgTwo = await ingestIntoPostgres(d, pgServer, 'bench_two', halves, WINDOW);
-    await pgServer.stop();
-    pgServer = undefined;
-    for (const run of [pgOne, pgTwo]) {
+    const pgRuns: PostgresIngestRun[] = [];
+    if (!args.has('no-postgres')) {
+      pgServer = await PostgresServer.start({ durable: true });
+      pgRuns.push(await ingestIntoPostgres(d, pgServer, 'bench_one', [{ keyPair, frames }], WINDOW));
+      const half = Math.ceil(N / 2);
+      const halves = [generateKeyPair(), generateKeyPair()].map((kp, i) => {
+        const first = i === 0 ? 0 : half;
+        const end = i === 0 ? half : N;
+        const list: Uint8Array[] = [];
+        for (let from = first, seq = 1; from < end; from += BATCH, seq++) list.push(signedBatchFrame(kp, seq, encodeResults(make(from, Math.min(BATCH, end - from)), from + 1)));
+        return { keyPair: kp, frames: list };
+      });
+      pgRuns.push(await ingestIntoPostgres(d, pgServer, 'bench_two', halves, WINDOW));
+      await pgServer.stop();
+      pgServer = undefined;
+    }
+    for (const run of pgRuns) {
       console.error(`PostgreSQL, ${run.collectors} collector(s): ${run.seconds.toFixed(2)} s (${fmt(N / run.seconds)} results/s), stored ${fmt(run.stored)}, duplicates ${run.duplicates}`);
       if (run.stored !== N || run.duplicates !== 0 || run.rows !== N) {
         throw new Error(`PostgreSQL ingest with ${run.collectors} collector(s) incomplete: acked ${run.stored} stored + ${run.duplicates} duplicates, database holds ${run.rows} of ${N}`);
@@ -152,17 +171,22 @@ async function main(): Promise<void> {
       { scenario: 'decodeFrame + openBatch alone (in-process ceiling)', unit: 'results/s', outpost: N / openSec, peer: N / rawSec, peerTool: rawTool, better: 'higher', target: '(informational)', met: undefined, settings: `same batches, one thread, median of 3` },
     ];
     console.log(`\n${formatTable(rows)}\n`);
+    console.log(
+      `raw better-sqlite3 ceilings (same rows, collector schema, WAL + synchronous=FULL): ${BATCH}-row transactions ${fmt(N / rawSec)} rows/s; ` +
+        `${windowRows}-row transactions ${fmt(N / windowSec)} rows/s; ${windowRows}-row transactions without results_by_check_time ${fmt(N / noIndexSec)} rows/s\n`,
+    );
     const pgRow = (run: PostgresIngestRun): BenchRow => ({
       scenario: `PostgreSQL ingest, ${run.collectors} collector process${run.collectors === 1 ? '' : 'es'} on one database`,
       unit: 'results/s', outpost: N / run.seconds, peer: rate, peerTool: 'the SQLite collector above, same run', better: 'higher',
       target: '(informational)', met: undefined, settings: `${settings}; PostgreSQL with fsync on, one agent per collector`,
     });
-    console.log(`${formatTable([pgRow(pgOne), pgRow(pgTwo)])}\n`);
+    if (pgRuns.length > 0) console.log(`${formatTable(pgRuns.map(pgRow))}\n`);
     const latency = outcome.ackLatencyMs;
     const quantile = (q: number) => [...latency].sort((a, b) => a - b)[Math.min(latency.length - 1, Math.floor(q * latency.length))];
     console.log(
       `collector: ${cpuSec?.toFixed(1) ?? '?'} CPU s over ${outcome.seconds.toFixed(1)} s (${cpuSec === undefined ? '?' : ((cpuSec / outcome.seconds) * 100).toFixed(0)} % of one core), ` +
-        `RSS ${after?.rssMiB.toFixed(0) ?? '?'} MiB (peak ${after?.peakRssMiB.toFixed(0) ?? '?'}); ack latency p50 ${quantile(0.5)?.toFixed(1)} ms, p99 ${quantile(0.99)?.toFixed(1)} ms`,
+        `RSS ${after?.rssMiB.toFixed(0) ?? '?'} MiB (peak ${after?.peakRssMiB.toFixed(0) ?? '?'}); ack latency p50 ${quantile(0.5)?.toFixed(1)} ms, p99 ${quantile(0.99)?.toFixed(1)} ms; ` +
+        `~${(frames.length / outcome.ackGroups).toFixed(1)} batches per commit (acks arriving together)`,
     );
     const resultsDir = args.get('results-dir');
     const path = writeResults(
@@ -172,11 +196,12 @@ async function main(): Promise<void> {
         details: {
           results: N, batchResults: BATCH, window: WINDOW, batches: frames.length, wireBytes, loadAverage: loadavg(),
           ingestSec: outcome.seconds, openBatchSec: openSamples, rawInsertSec: rawSec,
+          rawWindowInsertSec: windowSec, rawWindowInsertNoCheckIndexSec: noIndexSec, rawWindowRowsPerTxn: windowRows,
           collector: { cpuSeconds: cpuSec, busyShare: cpuSec === undefined ? undefined : cpuSec / outcome.seconds, rssMiB: after?.rssMiB, peakRssMiB: after?.peakRssMiB },
-          acks: { stored: outcome.stored, duplicates: outcome.duplicates, p50Ms: quantile(0.5), p99Ms: quantile(0.99) },
+          acks: { stored: outcome.stored, duplicates: outcome.duplicates, p50Ms: quantile(0.5), p99Ms: quantile(0.99), batchesPerCommit: frames.length / outcome.ackGroups },
           collectorRows: counted?.rows,
           // Kept out of `rows`, whose two scenarios the bench smoke test pins.
-          postgres: [pgOne, pgTwo].map((run) => ({ ...run, resultsPerSec: N / run.seconds })),
+          postgres: pgRuns.map((run) => ({ ...run, resultsPerSec: N / run.seconds })),
         },
       },
       typeof resultsDir === 'string' ? resultsDir : undefined,

@@ -36,6 +36,8 @@ export interface PumpOutcome {
   duplicates: number;
   /** Milliseconds from a batch's send to its Ack. */
   ackLatencyMs: number[];
+  /** Acks that arrived together (under 2 ms apart): about the batches per collector commit. */
+  ackGroups: number;
 }
 
 export class IngestAgent {
@@ -100,6 +102,8 @@ export class IngestAgent {
       let acked = 0;
       let stored = 0;
       let duplicates = 0;
+      let ackGroups = 0;
+      let lastAckAt = -Infinity;
       const start = performance.now();
       const timer = setTimeout(() => reject(new Error(`only ${acked} of ${frames.length} batches acked within ${timeoutMs} ms`)), timeoutMs);
       const fail = (err: Error) => {
@@ -115,8 +119,11 @@ export class IngestAgent {
       this.#onFrame = (frame) => {
         if (frame.type === 'error') return fail(new Error(`collector error: ${frame.body.code}: ${frame.body.message}`));
         if (frame.type !== 'ack') return;
+        const now = performance.now();
+        if (now - lastAckAt > 2) ackGroups++;
+        lastAckAt = now;
         const at = sentAt.get(frame.body.batchSeq);
-        if (at !== undefined) ackLatencyMs.push(performance.now() - at);
+        if (at !== undefined) ackLatencyMs.push(now - at);
         sentAt.delete(frame.body.batchSeq);
         stored += frame.body.stored;
         duplicates += frame.body.duplicates;
@@ -124,7 +131,7 @@ export class IngestAgent {
         if (next < frames.length) send();
         if (acked === frames.length) {
           clearTimeout(timer);
-          resolve({ seconds: (performance.now() - start) / 1000, stored, duplicates, ackLatencyMs });
+          resolve({ seconds: (performance.now() - start) / 1000, stored, duplicates, ackLatencyMs, ackGroups });
         }
       };
       while (next < Math.min(window, frames.length)) send();

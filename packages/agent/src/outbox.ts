@@ -1,9 +1,9 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { encodeResult, pb, type GapInit, type Status } from '@outpost/protocol';
+import { pb, type GapInit, type Status } from '@outpost/protocol';
 import Database from 'better-sqlite3';
 import { planCompaction, planExportedRelease, type CompactionRow, type OutboxBudget } from './outbox-compaction.js';
-import { fitWireLimits, toResultInit } from './result-wire.js';
+import { fitWireLimits, ResultEncoder } from './result-wire.js';
 
 /** A result as the scheduler hands it over; the outbox gives it its identity. */
 export interface NewResult {
@@ -95,6 +95,7 @@ export interface ExportRecord {
 export class Outbox {
   readonly #db: Database.Database;
   readonly #insert: Database.Statement;
+  readonly #encoder = new ResultEncoder();
   readonly #readAfter: Database.Statement<[number, number], { result_id: number; body: Buffer }>;
   readonly #remove: Database.Statement<[number, number]>;
   readonly #removeOne: Database.Statement<[number], { size: number } | undefined>;
@@ -161,7 +162,8 @@ export class Outbox {
     this.#db.transaction(() => {
       let id = first;
       for (const r of results) {
-        const body = encodeResult(toResultInit(fitWireLimits(r), id));
+        // A view into the encoder's buffer: SQLite copies it when binding.
+        const body = this.#encoder.encode(fitWireLimits(r), id);
         this.#insert.run(id, r.checkId, r.startedAtMs, r.status, body);
         bytes += body.length;
         ids.push(id++);

@@ -43,12 +43,13 @@ function hasKeys(value: object): boolean {
 export const DEFAULT_STATE_SETTINGS: StateEngineSettings = { flapChanges: 5, flapWindowMs: 600_000 };
 
 /**
- * The embedded SQLite store (WAL). One transaction per batch: rows with INSERT OR IGNORE
- * on the (agent_id, result_id) key, the newest state per check, the agent's counters.
+ * The embedded SQLite store (WAL). One transaction per commit of one or more batches: rows
+ * with INSERT OR IGNORE on the (agent_id, result_id) key, each check's timeline moved once,
+ * the agent's counters.
  *
  * @example
  * const store = SqliteStore.open('/var/lib/outpost-collector/collector.db');
- * const { stored, duplicates } = await store.ingestBatch(agent.id, batch, Date.now());
+ * const [{ stored, duplicates }] = await store.ingestBatches(agent.id, [batch], Date.now());
  */
 export class SqliteStore implements CollectorStore {
   readonly #db: Database.Database;

@@ -117,7 +117,8 @@ export class SqliteTimeline {
       const s = plan.state.row;
       const metrics = Object.keys(s.metrics).length > 0 ? JSON.stringify(s.metrics) : null;
       this.#upsertState.run(agentId, checkId, s.status, s.observation, s.message, s.startedAt, s.resultId, s.since, s.durationUs, metrics, s.lastOk, s.flapping ? 1 : 0);
-    } else if (plan.state?.kind === 'history') {
+    } else if (plan.state?.kind === 'history' && (plan.state.since !== state?.since || plan.state.lastOk !== state.lastOk)) {
+      // A backlog that drains oldest first is all late history: most of it moves nothing.
       this.#updateHistory.run(plan.state.since, plan.state.lastOk, agentId, checkId);
     }
     return { events, changed: plan.changed };
