@@ -2,6 +2,8 @@
 // jittered) against 127.0.0.1 listeners and closed ports, connected to a real collector;
 // RSS and CPU sampled from /proc every second. The reference is the same agent with no
 // checks, measured the same way in the same run (DESIGN §7: ≤ 60 MB RSS with 1000 checks).
+// The agent runs with the V8 flags its launcher sets for `run` (bin/outpost-agent.js), or with
+// --v8-flags "..." instead ("" for Node's defaults).
 // Run: npm run bench:footprint [-- --checks 1000 --seconds 60 --tiny]. See bench/README.md.
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -22,12 +24,17 @@ const args = parseArgs(process.argv.slice(2), {
   'baseline-seconds': 'number',
   jitter: 'string',
   'results-dir': 'string',
+  'v8-flags': 'string',
 });
 const tiny = args.has('tiny');
 const CHECKS = Math.max(1, numberArg(args, 'checks', tiny ? 100 : 1_000));
 const SECONDS = Math.max(2, numberArg(args, 'seconds', tiny ? 5 : 60));
 const BASELINE_SECONDS = Math.max(2, numberArg(args, 'baseline-seconds', tiny ? 3 : 20));
 const JITTER = (args.get('jitter') as string | undefined) ?? '10%';
+const V8_FLAGS = args.get('v8-flags') as string | undefined;
+// Both agents inherit it; the launcher applies it instead of its own list.
+if (V8_FLAGS !== undefined) process.env['OUTPOST_AGENT_V8_FLAGS'] = V8_FLAGS;
+const flagsText = V8_FLAGS === undefined ? "the launcher's V8 flags" : V8_FLAGS.trim() === '' ? "Node's default V8 flags" : `V8 flags ${V8_FLAGS.trim()}`;
 const LISTENERS = 4;
 const CLOSED = 4;
 /** DESIGN §7: agent ≤ 60 MB RSS with 1000 checks (MB = 10^6 bytes). */
@@ -168,7 +175,7 @@ async function main(): Promise<void> {
     const baseline = await sample(idle, BASELINE_SECONDS);
     await idle.stop('SIGTERM');
 
-    const settings = `${CHECKS} tcp checks, 60 s interval, jitter ${JITTER}, ${open.length} listeners + ${closed.length} refused ports, wss to a local collector, 1 s samples for ${SECONDS} s from spawn`;
+    const settings = `${CHECKS} tcp checks, 60 s interval, jitter ${JITTER}, ${open.length} listeners + ${closed.length} refused ports, wss to a local collector, ${flagsText}, 1 s samples for ${SECONDS} s from spawn`;
     const peerTool = `same agent, 0 checks, ${BASELINE_SECONDS} s`;
     const rows: BenchRow[] = [
       { scenario: `agent RSS max (${CHECKS} checks)`, unit: 'MB', outpost: measured.rssMaxMB, peer: baseline.rssMaxMB, peerTool, better: 'lower', target: `≤ ${TARGET_MB} MB RSS`, met: measured.rssMaxMB <= TARGET_MB, settings },
@@ -186,7 +193,7 @@ async function main(): Promise<void> {
         name: 'footprint',
         rows,
         details: {
-          checks: CHECKS, seconds: SECONDS, baselineSeconds: BASELINE_SECONDS, jitter: JITTER, openPorts: open, closedPorts: closed,
+          checks: CHECKS, seconds: SECONDS, baselineSeconds: BASELINE_SECONDS, jitter: JITTER, v8Flags: V8_FLAGS ?? 'launcher default', openPorts: open, closedPorts: closed,
           collector: { checks: states.total, ok: states.ok, critical: states.critical, resultsStored: stored }, loadAverage: loadavg(),
           measured, baseline,
         },

@@ -140,6 +140,8 @@ if [ "$major" != "${nodeMajor}" ]; then
   echo "outpost-agent: this bundle needs Node.js ${nodeMajor}.x (its better-sqlite3 module is built for ABI ${process.versions.modules}); $node is $version. Install Node ${nodeMajor} or set OUTPOST_NODE." >&2
   exit 2
 fi
+# exec, not a child: signals from systemd reach Node itself. The agent's V8 memory settings
+# are applied by bin/outpost-agent.js for \`run\` (OUTPOST_AGENT_V8_FLAGS overrides them).
 exec "$node" "$here/../node_modules/@outpost/agent/bin/outpost-agent.js" "$@"
 `;
 }

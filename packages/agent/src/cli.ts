@@ -1,25 +1,16 @@
 import { DEFAULT_LIMITS, encodeKey, ErrorCode, isOutpostError, OutpostError } from '@outpost/protocol';
-import { parse as parseYaml } from 'yaml';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { Agent } from './agent.js';
-import { loadKeyFile } from './key-file.js';
-import { Relay } from './relay.js';
-import { ensureRelayIdentity } from './relay-identity.js';
-import { applyThresholds, CHECK_TYPES, metricThresholds, type Observation } from './checks/index.js';
+import type { Agent } from './agent.js';
+import type { Observation } from './checks/index.js';
 import { loadAgentConfig } from './config.js';
-import { RemoteConfig } from './remote-config.js';
-import { parseDurationMs } from './duration.js';
-import { exportOutbox } from './export.js';
-import { initAgent } from './init.js';
-import { createNextKeyFile, nextKeyPath } from './key-file.js';
-import { scanCommand } from './scan-command.js';
 import { createLogger, type Logger } from './logger.js';
-import { MetricsServer, parseMetricsListen } from './metrics-server.js';
-import { EXIT_CODES, pluginOutput } from './nagios.js';
-import { applyReceipt } from './receipt.js';
-import { formatStatus, readStatus } from './status-report.js';
+import type { MetricsServer } from './metrics-server.js';
+import type { Relay } from './relay.js';
+import type { RemoteConfig } from './remote-config.js';
 import { VERSION } from './version.js';
+
+// Each command imports what it uses when it runs: the long-running `run` keeps its
+// resident set small (DESIGN §7, bench/footprint.ts), so yargs, the export, scan, relay and
+// metrics code is not loaded into it unless asked for.
 
 /** Exit codes of the non-check commands. */
 const EXIT = { ok: 0, failure: 1, config: 2 } as const;
@@ -43,6 +34,9 @@ function thresholdArgs(value: unknown): Record<string, string> | undefined {
 }
 
 async function runCheck(argv: Record<string, unknown>): Promise<never> {
+  const [{ applyThresholds, CHECK_TYPES, metricThresholds }, { parseDurationMs }, { EXIT_CODES, pluginOutput }, { parse: parseYaml }] = await Promise.all([
+    import('./checks/index.js'), import('./duration.js'), import('./nagios.js'), import('yaml'),
+  ]);
   const typeName = String(argv['type']);
   const type = CHECK_TYPES.get(typeName);
   const unknown = (message: string): never => {
@@ -107,7 +101,87 @@ function reloadAgentConfig(agent: Agent, remote: RemoteConfig, file: string, log
   }
 }
 
-export async function main(args = hideBin(process.argv)): Promise<void> {
+/** The options of `run`. */
+interface RunOptions {
+  config: string;
+  metrics?: string | undefined;
+}
+
+/**
+ * `run --config FILE [--metrics ADDR]` as the service starts it, or undefined. Recognised
+ * without yargs, whose twenty-odd modules would otherwise stay resident (~3 MB) for the
+ * agent's lifetime; anything else (help, a typo, a repeated option) goes to yargs as before.
+ */
+function plainRunArgs(args: readonly string[]): RunOptions | undefined {
+  if (args[0] !== 'run') return undefined;
+  const options = new Map<string, string>();
+  for (let i = 1; i < args.length; i++) {
+    const match = /^--(config|metrics)(?:=(.*))?$/.exec(args[i]!);
+    const value = match?.[2] ?? args[++i];
+    if (!match || options.has(match[1]!) || value === undefined || value === '' || (match[2] === undefined && value.startsWith('-'))) return undefined;
+    options.set(match[1]!, value);
+  }
+  const config = options.get('config');
+  return config === undefined ? undefined : { config, metrics: options.get('metrics') };
+}
+
+/** `run`: the agent until SIGTERM or SIGINT; SIGHUP re-reads the config. */
+async function runAgent(argv: RunOptions): Promise<void> {
+  const [{ Agent }, { RemoteConfig }] = await Promise.all([import('./agent.js'), import('./remote-config.js')]);
+  const metricsModule = argv.metrics === undefined ? undefined : await import('./metrics-server.js');
+  const log = createLogger('outpost-agent');
+  let agent: Agent;
+  let remote: RemoteConfig;
+  let metricsServer: MetricsServer | undefined;
+  // Relay mode when the config has a relay: section (docs/relay.md).
+  let relay: Relay | undefined;
+  try {
+    const metricsAt = argv.metrics === undefined ? undefined : metricsModule!.parseMetricsListen(argv.metrics);
+    // The local file with the collector's last accepted remote config over it.
+    remote = RemoteConfig.load({ file: argv.config, logger: log });
+    const relaySettings = remote.config.relay;
+    if (relaySettings) {
+      const [{ Relay }, { loadKeyFile }] = await Promise.all([import('./relay.js'), import('./key-file.js')]);
+      relay = new Relay({ config: { ...remote.config, relay: relaySettings }, keyPair: loadKeyFile(remote.config.keyFile), logger: log });
+    }
+    agent = new Agent(remote.config, log, { remoteConfig: remote, ...(relay ? { relay } : {}) });
+    remote.setApply((config) => agent.reload(config));
+    if (metricsAt) metricsServer = new metricsModule!.MetricsServer({ ...metricsAt, render: () => agent.metrics.render(), logger: log });
+  } catch (err: unknown) {
+    return fail(err);
+  }
+  try {
+    const address = await metricsServer?.start();
+    if (address) log.info({ metrics: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/metrics` }, 'metrics listening');
+    await relay?.start();
+  } catch (err: unknown) {
+    await agent.stop();
+    await relay?.stop();
+    return fail(err, EXIT.failure);
+  }
+  const reload = () => reloadAgentConfig(agent, remote, argv.config, log);
+  process.on('SIGHUP', reload);
+  agent.start();
+  remote.armRollback();
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  // Checks stop first, so no new result (and no new outbox transaction) starts; what
+  // was made is written, then the uplink closes its socket and the outbox its file.
+  log.info({ signal }, 'stopping');
+  process.off('SIGHUP', reload);
+  remote.stop();
+  await metricsServer?.stop();
+  await agent.stop();
+  await relay?.stop();
+  process.exit(EXIT.ok);
+}
+
+export async function main(args = process.argv.slice(2)): Promise<void> {
+  const plainRun = plainRunArgs(args);
+  if (plainRun) return runAgent(plainRun);
+  const [{ default: yargs }, { CHECK_TYPES }] = await Promise.all([import('yargs'), import('./checks/index.js')]);
   await yargs(args)
     .scriptName('outpost-agent')
     .version(VERSION)
@@ -127,7 +201,8 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           .option('insecure', { type: 'boolean', default: false, describe: 'allow plain ws:// (results travel unencrypted)' })
           .option('force', { type: 'boolean', default: false, describe: 'overwrite an existing config file' })
           .option('json', { type: 'boolean', default: false }),
-      (argv) => {
+      async (argv) => {
+        const { initAgent } = await import('./init.js');
         try {
           const out = initAgent({
             configFile: argv.config,
@@ -153,52 +228,7 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
         y
           .option('config', { type: 'string', demandOption: true })
           .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at GET /metrics on HOST:PORT (:PORT means 127.0.0.1)' }),
-      async (argv) => {
-        const log = createLogger('outpost-agent');
-        let agent: Agent;
-        let remote: RemoteConfig;
-        let metricsServer: MetricsServer | undefined;
-        // Relay mode when the config has a relay: section (docs/relay.md).
-        let relay: Relay | undefined;
-        try {
-          const metricsAt = argv.metrics === undefined ? undefined : parseMetricsListen(argv.metrics);
-          // The local file with the collector's last accepted remote config over it.
-          remote = RemoteConfig.load({ file: argv.config, logger: log });
-          const relaySettings = remote.config.relay;
-          if (relaySettings) relay = new Relay({ config: { ...remote.config, relay: relaySettings }, keyPair: loadKeyFile(remote.config.keyFile), logger: log });
-          agent = new Agent(remote.config, log, { remoteConfig: remote, ...(relay ? { relay } : {}) });
-          remote.setApply((config) => agent.reload(config));
-          if (metricsAt) metricsServer = new MetricsServer({ ...metricsAt, render: () => agent.metrics.render(), logger: log });
-        } catch (err: unknown) {
-          return fail(err);
-        }
-        try {
-          const address = await metricsServer?.start();
-          if (address) log.info({ metrics: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/metrics` }, 'metrics listening');
-          await relay?.start();
-        } catch (err: unknown) {
-          await agent.stop();
-          await relay?.stop();
-          return fail(err, EXIT.failure);
-        }
-        const reload = () => reloadAgentConfig(agent, remote, argv.config, log);
-        process.on('SIGHUP', reload);
-        agent.start();
-        remote.armRollback();
-        const signal = await new Promise<NodeJS.Signals>((resolve) => {
-          process.once('SIGTERM', resolve);
-          process.once('SIGINT', resolve);
-        });
-        // Checks stop first, so no new result (and no new outbox transaction) starts; what
-        // was made is written, then the uplink closes its socket and the outbox its file.
-        log.info({ signal }, 'stopping');
-        process.off('SIGHUP', reload);
-        remote.stop();
-        await metricsServer?.stop();
-        await agent.stop();
-        await relay?.stop();
-        process.exit(EXIT.ok);
-      },
+      (argv) => runAgent(argv),
     )
     .command(
       'relay [action]',
@@ -214,6 +244,7 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           const config = loadAgentConfig(argv.config);
           if (!config.relay) throw new OutpostError(ErrorCode.CONFIG, `${argv.config}: relay: expected a relay section (listen, agents) for relay mode`);
           if (argv.action === 'run') return main(['run', '--config', argv.config, ...(argv.metrics ? ['--metrics', argv.metrics] : [])]);
+          const { ensureRelayIdentity } = await import('./relay-identity.js');
           const identity = await ensureRelayIdentity(config);
           const out = { relayKey: identity.relayKey, tlsFingerprint: identity.tlsFingerprint, listen: `${config.relay.host}:${config.relay.port}` };
           process.stdout.write(argv.json ? `${JSON.stringify(out)}\n` : `relay key        ${out.relayKey}\ntls fingerprint  ${out.tlsFingerprint}\nlisten           ${out.listen}\nDownstream agents use these as collector.key and collector.tls_fingerprint, with collector.central_key set to the collector's key.\n`);
@@ -226,7 +257,8 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
       'rotate-key',
       'make a new agent key; the running agent moves to it at its next heartbeat, signed by the old key',
       (y) => y.option('config', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
-      (argv) => {
+      async (argv) => {
+        const { createNextKeyFile, nextKeyPath } = await import('./key-file.js');
         try {
           const config = loadAgentConfig(argv.config);
           const next = createNextKeyFile(config.keyFile);
@@ -241,7 +273,8 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
       'status',
       'show backlog, last ack and connection state',
       (y) => y.option('config', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
-      (argv) => {
+      async (argv) => {
+        const { formatStatus, readStatus } = await import('./status-report.js');
         try {
           const report = readStatus(loadAgentConfig(argv.config));
           process.stdout.write(argv.json ? `${JSON.stringify(report)}\n` : `${formatStatus(report)}\n`);
@@ -260,7 +293,8 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           .option('again', { type: 'boolean', default: false, describe: 'include results an earlier export wrote already' })
           .option('max-batch-results', { type: 'number', default: DEFAULT_LIMITS.maxBatchResults, describe: `results per file at most (1..${DEFAULT_LIMITS.maxBatchResults}); files also stay under the protocol's 4 MiB` })
           .option('json', { type: 'boolean', default: false }),
-      (argv) => {
+      async (argv) => {
+        const { exportOutbox } = await import('./export.js');
         let lastShownAt = Date.now();
         const perFile = argv['max-batch-results'];
         if (!Number.isInteger(perFile) || perFile < 1 || perFile > DEFAULT_LIMITS.maxBatchResults) {
@@ -295,7 +329,8 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           .positional('receipt', { type: 'string', demandOption: true, describe: 'receipt.json written by outpost-collector import' })
           .option('config', { type: 'string', demandOption: true })
           .option('json', { type: 'boolean', default: false }),
-      (argv) => {
+      async (argv) => {
+        const { applyReceipt } = await import('./receipt.js');
         try {
           const out = applyReceipt({ config: loadAgentConfig(argv.config), receiptFile: argv.receipt });
           process.stdout.write(
@@ -344,6 +379,7 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
       async (argv) => {
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
+        const { scanCommand } = await import('./scan-command.js');
         const code = await scanCommand(
           {
             target: argv.target,

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -27,9 +28,11 @@ export function chooseLogFormat({ isTTY, env }: { isTTY: boolean; env: Record<st
 export function createLogger(name: string): Logger {
   const isTTY = process.stdout.isTTY === true;
   const format = chooseLogFormat({ isTTY, env: process.env });
+  // pino-pretty (CommonJS) is loaded only for a person at a terminal: a service logging JSON
+  // does not keep its modules resident.
   const stream: DestinationStream =
     format === 'pretty'
-      ? pinoPretty({ sync: true, colorize: isTTY, destination: 1, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+      ? (createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty)({ sync: true, colorize: isTTY, destination: 1, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
       : pino.destination({ dest: 1, sync: true });
   return pino({ name, level: process.env['OUTPOST_LOG_LEVEL'] ?? 'info' }, stream);
 }

@@ -2,7 +2,6 @@ import { isIP } from 'node:net';
 import type { Answer, DecodedPacket, Question, RecordType } from 'dns-packet';
 import { z } from 'zod';
 import type { CheckContext, CheckType, Observation, StatusName } from './check.js';
-import { queryDns } from './dns-query.js';
 import { formatHostPort, parseHostPort } from './target.js';
 
 /** Limits of the DNS check. */
@@ -171,6 +170,8 @@ function unmet(config: DnsConfig, reply: DecodedPacket, texts: { type: string; t
 async function run(config: DnsConfig, context: CheckContext): Promise<Observation> {
   const what = describe(config);
   const question: Question = { type: config.record_type as RecordType, name: config.name, class: 'IN' };
+  // dns-packet and the query code load with the first DNS check, not with every agent.
+  const { queryDns } = await import('./dns-query.js');
   const started = performance.now();
   const outcome = await queryDns(config.server, question, config.recursion_desired, context.signal, {
     timeoutMs: context.timeoutMs,

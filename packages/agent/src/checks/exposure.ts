@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationMs } from '../duration.js';
 import type { CheckContext, CheckMemory, CheckType, Observation, StatusName } from './check.js';
 import { formatPortList, parsePortList, parseTargetList } from './port-list.js';
-import { scanPorts, type HostScan, type ScanResult } from './port-scanner.js';
+import type { HostScan, ScanResult } from './port-scanner.js';
 import { serviceName } from './scan-report.js';
 import { identifyServices } from './service-id.js';
 import { formatHostPort } from './target.js';
@@ -81,6 +81,8 @@ interface Diff {
 
 async function run(config: ExposureConfig, context: CheckContext): Promise<Observation> {
   const options = { concurrency: config.concurrency, maxRate: config.max_rate, portTimeoutMs: config.port_timeout };
+  // The scanner (and its worker threads) loads with the first exposure check, not with every agent.
+  const { scanPorts } = await import('./port-scanner.js');
   const result = await scanPorts(config.hosts, config.ports, options, context.signal);
   const allowed = new Set([...config.must_open, ...config.may_open]);
   const unexpected: Finding[] = [];
