@@ -1,19 +1,17 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { OpenedBatch, Result } from '@outpost/protocol';
+import type { OpenedBatch } from '@outpost/protocol';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './sqlite-migrations.js';
+import { SqliteAgents } from './sqlite-agents.js';
+import { SqliteIngest } from './sqlite-ingest.js';
 import { SqliteSegmentation } from './sqlite-segmentation.js';
 import { SqliteTimeline } from './sqlite-timeline.js';
-import { EVENT_COLUMNS, toAgent, toEvent, type AgentRow, type EventRow } from './store-rows.js';
+import { EVENT_COLUMNS, toEvent, type EventRow } from './store-rows.js';
 import type {
-  AgentConfigRecord,
-  AgentRecord,
-  AgentStatus,
   CellColour,
   CheckStateRecord,
   CollectorStore,
-  EnrollOutcome,
   EventKind,
   EventQuery,
   EventRecord,
@@ -25,19 +23,6 @@ import type {
   SegmentationHistoryRecord,
   StateEngineSettings,
 } from './store.js';
-
-/** One check's freshly stored results of this commit, and the latest of them on its timeline. */
-interface FreshResults {
-  results: Result[];
-  lastAt: number;
-  lastId: number;
-}
-
-/** Object.keys(x).length > 0 without building the array. */
-function hasKeys(value: object): boolean {
-  for (const _ in value) return true;
-  return false;
-}
 
 /** Flapping: five changes within ten minutes of check time, unless configured otherwise. */
 export const DEFAULT_STATE_SETTINGS: StateEngineSettings = { flapChanges: 5, flapWindowMs: 600_000 };
@@ -53,104 +38,18 @@ export const DEFAULT_STATE_SETTINGS: StateEngineSettings = { flapChanges: 5, fla
  */
 export class SqliteStore implements CollectorStore {
   readonly #db: Database.Database;
-  readonly #insertResult: Database.Statement;
-  readonly #insertGap: Database.Statement;
   readonly #timeline: SqliteTimeline;
   readonly #segmentation: SqliteSegmentation;
-  readonly #bumpAgent: Database.Statement;
-  readonly #agentName: Database.Statement<[number], { name: string }>;
+  readonly #agents: SqliteAgents;
   readonly #ingest: (agentId: number, batches: readonly OpenedBatch[], receivedAt: number) => IngestOutcome[];
 
   private constructor(db: Database.Database, settings: StateEngineSettings) {
     this.#db = db;
     this.#timeline = new SqliteTimeline(db, settings);
     this.#segmentation = new SqliteSegmentation(db);
-    this.#agentName = db.prepare('SELECT name FROM agents WHERE id = ?');
-    this.#insertResult = db.prepare(
-      `INSERT OR IGNORE INTO results (agent_id, result_id, check_id, started_at, duration_us, status, observation, message, metrics, transcript, config_hash, batch_seq, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.#insertGap = db.prepare(
-      `INSERT OR IGNORE INTO gaps (agent_id, from_result_id, to_result_id, count, reason, first_ms, last_ms, per_check, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.#bumpAgent = db.prepare(
-      `UPDATE agents SET results_stored = results_stored + ?, duplicates = duplicates + ?,
-         last_batch_seq = max(last_batch_seq, ?), max_result_id = max(max_result_id, ?), last_seen_at = ?
-       WHERE id = ?`,
-    );
-    this.#ingest = db.transaction((agentId: number, batches: readonly OpenedBatch[], receivedAt: number) => this.#ingestAll(agentId, batches, receivedAt));
-  }
-
-  /**
-   * Store several batches of one agent and move their checks' timelines, inside the caller's
-   * transaction. Each check's timeline is moved once per commit, not once per batch: with
-   * 1000 checks a 1000-result batch otherwise doubles the statements. A check's results of
-   * several batches are applied together only when they arrive in timeline order, which
-   * gives what applying them batch by batch gives; otherwise what waits is applied first.
-   */
-  #ingestAll(agentId: number, batches: readonly OpenedBatch[], receivedAt: number): IngestOutcome[] {
-    const outcomes: IngestOutcome[] = [];
-    // State follows only rows stored now: a duplicate was applied when it first arrived.
-    const waiting = new Map<string, FreshResults>();
-    // Which batch a fresh result came in, so each outcome reports the events its results made.
-    const batchOf = batches.length > 1 ? new Map<number, IngestOutcome>() : undefined;
-    let agent: string | undefined;
-    const apply = (checkId: string, fresh: FreshResults) => {
-      waiting.delete(checkId);
-      agent ??= this.#agentName.get(agentId)?.name ?? String(agentId);
-      const change = this.#timeline.apply(agentId, agent, checkId, fresh.results, receivedAt);
-      // A backfilled event may sit on a row stored earlier: it goes with the newest batch.
-      const newest = outcomes[outcomes.length - 1]!;
-      for (const e of change.events) (batchOf?.get(e.resultId ?? 0) ?? newest).events.push(e);
-      if (change.changed) (batchOf?.get(fresh.lastId) ?? newest).changedChecks.push(checkId);
-    };
-    let storedAll = 0;
-    let maxId = 0;
-    let maxSeq = 0;
-    for (const batch of batches) {
-      if (waiting.size > 0) {
-        for (const r of batch.results) {
-          const fresh = waiting.get(r.checkId);
-          if (fresh && (r.startedAtMs < fresh.lastAt || (r.startedAtMs === fresh.lastAt && r.resultId <= fresh.lastId))) apply(r.checkId, fresh);
-        }
-      }
-      const outcome: IngestOutcome = { stored: 0, duplicates: 0, events: [], changedChecks: [] };
-      outcomes.push(outcome);
-      let stored = 0;
-      for (const r of batch.results) {
-        const metrics = hasKeys(r.metrics) ? JSON.stringify(r.metrics) : null;
-        const transcript = r.transcript.length > 0 ? r.transcript : null;
-        const inserted = this.#insertResult.run(
-          agentId, r.resultId, r.checkId, r.startedAtMs, r.durationUs, r.status, r.observation, r.message,
-          metrics, transcript, r.checkConfigHash, batch.batchSeq, receivedAt,
-        ).changes;
-        if (r.resultId > maxId) maxId = r.resultId;
-        if (inserted !== 1) continue;
-        stored += 1;
-        batchOf?.set(r.resultId, outcome);
-        const fresh = waiting.get(r.checkId);
-        if (!fresh) waiting.set(r.checkId, { results: [r], lastAt: r.startedAtMs, lastId: r.resultId });
-        else {
-          fresh.results.push(r);
-          if (r.startedAtMs > fresh.lastAt || (r.startedAtMs === fresh.lastAt && r.resultId > fresh.lastId)) {
-            fresh.lastAt = r.startedAtMs;
-            fresh.lastId = r.resultId;
-          }
-        }
-      }
-      for (const g of batch.gaps) {
-        this.#insertGap.run(agentId, g.fromResultId, g.toResultId, g.count, g.reason, g.firstMs, g.lastMs, JSON.stringify(g.perCheck), receivedAt);
-      }
-      storedAll += stored;
-      if (batch.batchSeq > maxSeq) maxSeq = batch.batchSeq;
-      outcome.stored = stored;
-      outcome.duplicates = batch.results.length - stored;
-    }
-    for (const [checkId, fresh] of waiting) apply(checkId, fresh);
-    const total = batches.reduce((n, b) => n + b.results.length, 0);
-    this.#bumpAgent.run(storedAll, total - storedAll, maxSeq, maxId, receivedAt, agentId);
-    return outcomes;
+    this.#agents = new SqliteAgents(db);
+    const ingest = new SqliteIngest(db, this.#timeline);
+    this.#ingest = db.transaction((agentId: number, batches: readonly OpenedBatch[], receivedAt: number) => ingest.run(agentId, batches, receivedAt));
   }
 
   /** The database handle, for the notification queue that shares it. */
@@ -183,143 +82,22 @@ export class SqliteStore implements CollectorStore {
     return new SqliteStore(db, settings);
   }
 
-  async findAgentByKey(publicKey: Uint8Array): Promise<AgentRecord | undefined> {
-    const row = this.#db.prepare('SELECT * FROM agents WHERE public_key = ?').get(Buffer.from(publicKey)) as AgentRow | undefined;
-    return row && toAgent(row);
-  }
-
-  async findAgentByName(name: string): Promise<AgentRecord | undefined> {
-    const row = this.#db.prepare('SELECT * FROM agents WHERE name = ?').get(name) as AgentRow | undefined;
-    return row && toAgent(row);
-  }
-
-  async findAgentByPreviousKey(publicKey: Uint8Array): Promise<AgentRecord | undefined> {
-    const row = this.#db.prepare('SELECT * FROM agents WHERE previous_public_key = ?').get(Buffer.from(publicKey)) as AgentRow | undefined;
-    return row && toAgent(row);
-  }
-
-  async rotateAgentKey(agentId: number, newKey: Uint8Array): Promise<'rotated' | 'key_in_use'> {
-    return this.#db.transaction((): 'rotated' | 'key_in_use' => {
-      const holder = this.#db.prepare('SELECT id FROM agents WHERE public_key = ?').get(Buffer.from(newKey)) as { id: number } | undefined;
-      if (holder) return holder.id === agentId ? 'rotated' : 'key_in_use';
-      this.#db.prepare('UPDATE agents SET previous_public_key = public_key, public_key = ? WHERE id = ?').run(Buffer.from(newKey), agentId);
-      return 'rotated';
-    })();
-  }
-
-  async listAgents(): Promise<AgentRecord[]> {
-    return (this.#db.prepare('SELECT * FROM agents ORDER BY name').all() as AgentRow[]).map(toAgent);
-  }
-
-  async createPendingAgent(name: string, publicKey: Uint8Array, at: number, maxPending: number): Promise<'created' | 'name_taken' | 'limit'> {
-    return this.#db.transaction((): 'created' | 'name_taken' | 'limit' => {
-      const { n } = this.#db.prepare("SELECT count(*) AS n FROM agents WHERE status = 'pending'").get() as { n: number };
-      if (n >= maxPending) return 'limit';
-      const info = this.#db
-        .prepare("INSERT OR IGNORE INTO agents (name, public_key, status, created_at) VALUES (?, ?, 'pending', ?)")
-        .run(name, Buffer.from(publicKey), at);
-      return info.changes === 1 ? 'created' : 'name_taken';
-    })();
-  }
-
-  async setAgentStatus(name: string, status: AgentStatus, at: number): Promise<boolean> {
-    const approved = status === 'active' ? at : null;
-    const info = this.#db
-      .prepare('UPDATE agents SET status = ?, approved_at = coalesce(?, approved_at) WHERE name = ?')
-      .run(status, approved, name);
-    return info.changes === 1;
-  }
-
-  async createToken(tokenHash: string, agentName: string | null, expiresAt: number, at: number): Promise<void> {
-    this.#db
-      .prepare('INSERT INTO enrollment_tokens (token_hash, agent_name, created_at, expires_at) VALUES (?, ?, ?, ?)')
-      .run(tokenHash, agentName, at, expiresAt);
-  }
-
-  async enrollWithToken(tokenHash: string, name: string, publicKey: Uint8Array, at: number): Promise<EnrollOutcome> {
-    return this.#db.transaction((): EnrollOutcome => {
-      const taken = this.#db.prepare('SELECT public_key, status FROM agents WHERE name = ?').get(name) as
-        | { public_key: Buffer; status: AgentStatus }
-        | undefined;
-      if (taken && taken.status !== 'pending' && !Buffer.from(publicKey).equals(taken.public_key)) return 'name_taken';
-      const used = this.#db
-        .prepare(
-          `UPDATE enrollment_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
-             AND (agent_name IS NULL OR agent_name = ?)`,
-        )
-        .run(at, tokenHash, at, name);
-      if (used.changes !== 1) return 'bad_token';
-      this.#db
-        .prepare(
-          `INSERT INTO agents (name, public_key, status, created_at, approved_at) VALUES (?, ?, 'active', ?, ?)
-           ON CONFLICT (name) DO UPDATE SET public_key = excluded.public_key, status = 'active', approved_at = excluded.approved_at`,
-        )
-        .run(name, Buffer.from(publicKey), at, at);
-      const { id } = this.#db.prepare('SELECT id FROM agents WHERE name = ?').get(name) as { id: number };
-      this.#db.prepare('UPDATE enrollment_tokens SET used_by = ? WHERE token_hash = ?').run(id, tokenHash);
-      return 'enrolled';
-    })();
-  }
-
-  async recordHello(
-    agentId: number,
-    hello: {
-      software: string; configHash: string; configVersion: number; clockOffsetMs: number; remoteAddress: string; heartbeatIntervalMs: number; at: number;
-    },
-  ): Promise<void> {
-    this.#db
-      .prepare(
-        `UPDATE agents SET software = ?, config_hash = ?, config_version = ?, clock_offset_ms = ?, remote_address = ?, last_seen_at = ?,
-           heartbeat_interval_ms = coalesce(?, heartbeat_interval_ms) WHERE id = ?`,
-      )
-      .run(hello.software, hello.configHash, hello.configVersion, hello.clockOffsetMs, hello.remoteAddress, hello.at, hello.heartbeatIntervalMs || null, agentId);
-  }
-
-  async recordRelayPath(agentId: number, path: readonly string[] | null, at: number): Promise<void> {
-    this.#db
-      .prepare('UPDATE agents SET relay_path = ?, last_seen_at = max(coalesce(last_seen_at, 0), ?) WHERE id = ?')
-      .run(path ? JSON.stringify(path) : null, at, agentId);
-  }
-
-  async recordRelayHealth(agentId: number, health: { agents: number; backlog: number }): Promise<void> {
-    this.#db.prepare('UPDATE agents SET relay_agents = ?, relay_backlog = ? WHERE id = ?').run(health.agents, health.backlog, agentId);
-  }
-
-  async recordHeartbeat(
-    agentId: number,
-    heartbeat: { backlog: number; oldestUnsentMs: number; dropped: number; configHash: string; configVersion: number; configError: string; at: number },
-  ): Promise<void> {
-    // An agent that does not report its config (older software) leaves what its Hello said.
-    this.#db
-      .prepare(
-        `UPDATE agents SET backlog = ?, oldest_unsent_ms = ?, dropped = ?, last_seen_at = ?,
-           config_hash = coalesce(nullif(?, ''), config_hash), config_version = CASE WHEN ? = '' THEN config_version ELSE ? END,
-           config_error = CASE WHEN ? = '' THEN config_error ELSE nullif(?, '') END
-         WHERE id = ?`,
-      )
-      .run(
-        heartbeat.backlog, heartbeat.oldestUnsentMs || null, heartbeat.dropped, heartbeat.at,
-        heartbeat.configHash, heartbeat.configHash, heartbeat.configVersion, heartbeat.configHash, heartbeat.configError, agentId,
-      );
-  }
-
-  async putAgentConfig(agentId: number, config: Uint8Array, sign: (version: number) => Uint8Array, at: number): Promise<number> {
-    return this.#db.transaction((): number => {
-      const { v } = this.#db.prepare('SELECT coalesce(max(version), 0) AS v FROM agent_configs WHERE agent_id = ?').get(agentId) as { v: number };
-      const version = v + 1;
-      this.#db
-        .prepare('INSERT INTO agent_configs (agent_id, version, config, signature, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(agentId, version, Buffer.from(config), Buffer.from(sign(version)), at);
-      return version;
-    })();
-  }
-
-  async latestAgentConfig(agentId: number): Promise<AgentConfigRecord | undefined> {
-    const row = this.#db
-      .prepare('SELECT version, config, signature, created_at AS createdAt FROM agent_configs WHERE agent_id = ? ORDER BY version DESC LIMIT 1')
-      .get(agentId) as { version: number; config: Buffer; signature: Buffer; createdAt: number } | undefined;
-    return row && { version: row.version, config: new Uint8Array(row.config), signature: new Uint8Array(row.signature), createdAt: row.createdAt };
-  }
+  // The agents table: see sqlite-agents.ts.
+  findAgentByKey = (publicKey: Uint8Array) => this.#agents.findAgentByKey(publicKey);
+  findAgentByName = (name: string) => this.#agents.findAgentByName(name);
+  findAgentByPreviousKey = (publicKey: Uint8Array) => this.#agents.findAgentByPreviousKey(publicKey);
+  rotateAgentKey = (agentId: number, newKey: Uint8Array) => this.#agents.rotateAgentKey(agentId, newKey);
+  listAgents = () => this.#agents.listAgents();
+  createPendingAgent: CollectorStore['createPendingAgent'] = (...args) => this.#agents.createPendingAgent(...args);
+  setAgentStatus: CollectorStore['setAgentStatus'] = (...args) => this.#agents.setAgentStatus(...args);
+  createToken: CollectorStore['createToken'] = (...args) => this.#agents.createToken(...args);
+  enrollWithToken: CollectorStore['enrollWithToken'] = (...args) => this.#agents.enrollWithToken(...args);
+  recordHello: CollectorStore['recordHello'] = (...args) => this.#agents.recordHello(...args);
+  recordRelayPath: CollectorStore['recordRelayPath'] = (...args) => this.#agents.recordRelayPath(...args);
+  recordRelayHealth: CollectorStore['recordRelayHealth'] = (...args) => this.#agents.recordRelayHealth(...args);
+  recordHeartbeat: CollectorStore['recordHeartbeat'] = (...args) => this.#agents.recordHeartbeat(...args);
+  putAgentConfig: CollectorStore['putAgentConfig'] = (...args) => this.#agents.putAgentConfig(...args);
+  latestAgentConfig = (agentId: number) => this.#agents.latestAgentConfig(agentId);
 
   async listGaps(agent?: string, limit = 1_000): Promise<GapRecord[]> {
     const rows = this.#db
