@@ -1,182 +1,12 @@
 import { DEFAULT_LIMITS, encodeKey, ErrorCode, isOutpostError, OutpostError } from '@outpost/protocol';
-import type { Agent } from './agent.js';
-import type { Observation } from './checks/index.js';
+import { EXIT, fail } from './cli-exit.js';
 import { loadAgentConfig } from './config.js';
-import { createLogger, type Logger } from './logger.js';
-import type { MetricsServer } from './metrics-server.js';
-import type { Relay } from './relay.js';
-import type { RemoteConfig } from './remote-config.js';
+import { plainRunArgs, runAgent } from './run-command.js';
 import { VERSION } from './version.js';
 
 // Each command imports what it uses when it runs: the long-running `run` keeps its
 // resident set small (DESIGN §7, bench/footprint.ts), so yargs, the export, scan, relay and
 // metrics code is not loaded into it unless asked for.
-
-/** Exit codes of the non-check commands. */
-const EXIT = { ok: 0, failure: 1, config: 2 } as const;
-
-function fail(err: unknown, code: number = EXIT.config): never {
-  process.stderr.write(`outpost-agent: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(isOutpostError(err) ? code : EXIT.failure);
-}
-
-/** Options a user may pass to `check` that are not the type's own keys. */
-const CHECK_COMMON = new Set(['_', '$0', 'type', 'target', 'timeout', 'json', 'help', 'version', 'warning', 'critical']);
-
-/** The config key that the positional TARGET of `check TYPE TARGET` fills. */
-const TARGET_KEY: Record<string, string> = { dns: 'name', icmp: 'host', http: 'url', exposure: 'targets' };
-
-/** `--warning connect_ms=100 --warning loss_pct=20` → { connect_ms: '100', loss_pct: '20' }. */
-function thresholdArgs(value: unknown): Record<string, string> | undefined {
-  if (value === undefined) return undefined;
-  const items = (Array.isArray(value) ? value : [value]).map(String);
-  return Object.fromEntries(items.map((item) => [item.slice(0, Math.max(0, item.indexOf('='))), item.slice(item.indexOf('=') + 1)]));
-}
-
-async function runCheck(argv: Record<string, unknown>): Promise<never> {
-  const [{ applyThresholds, CHECK_TYPES, metricThresholds }, { parseDurationMs }, { EXIT_CODES, pluginOutput }, { parse: parseYaml }] = await Promise.all([
-    import('./checks/index.js'), import('./duration.js'), import('./nagios.js'), import('yaml'),
-  ]);
-  const typeName = String(argv['type']);
-  const type = CHECK_TYPES.get(typeName);
-  const unknown = (message: string): never => {
-    const line = `${typeName.toUpperCase()} UNKNOWN - ${message}`;
-    process.stdout.write(argv['json'] ? `${JSON.stringify({ status: 'UNKNOWN', observation: 'usage', message })}\n` : `${line}\n`);
-    process.exit(EXIT_CODES.UNKNOWN);
-  };
-  if (!type) return unknown(`unknown check type "${typeName}", expected one of ${[...CHECK_TYPES.keys()].join(', ')}`);
-  const timeoutMs = parseDurationMs(String(argv['timeout'] ?? '5s'));
-  if (timeoutMs === undefined || timeoutMs <= 0) return unknown(`--timeout ${String(argv['timeout'])} is not a duration such as 2s`);
-
-  // Every other --flag becomes the type's config key (--expect-status → expect_status);
-  // values that look like YAML lists or maps are parsed as such.
-  const raw: Record<string, unknown> = {};
-  if (argv['target'] !== undefined) raw[TARGET_KEY[typeName] ?? 'target'] = String(argv['target']);
-  for (const [key, value] of Object.entries(argv)) {
-    if (CHECK_COMMON.has(key) || key.includes('-')) continue;
-    const name = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-    raw[name] = typeof value === 'string' && /^\s*[[{]/.test(value) ? parseYaml(value) : value;
-  }
-  const parsed = type.schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return unknown(`${issue.path.join('.') || 'arguments'}: ${issue.message}`);
-  }
-  const thresholds = { warning: metricThresholds.safeParse(thresholdArgs(argv['warning']) ?? {}), critical: metricThresholds.safeParse(thresholdArgs(argv['critical']) ?? {}) };
-  for (const [level, result] of Object.entries(thresholds)) {
-    if (!result.success) return unknown(`--${level}: ${result.error.issues[0]!.message} (expected METRIC=RANGE, e.g. connect_ms=100)`);
-  }
-  const started = Date.now();
-  const ranges = { warning: thresholds.warning.data ?? {}, critical: thresholds.critical.data ?? {} };
-  const observation: Observation = applyThresholds(await type.run(parsed.data, { signal: AbortSignal.timeout(timeoutMs), timeoutMs }), ranges);
-  if (argv['json']) {
-    const { transcript, ...rest } = observation;
-    const out = { check: typeName, target: type.describe(parsed.data), startedAt: new Date(started).toISOString(), ...rest,
-      ...(transcript ? { transcript: Buffer.from(transcript).toString('utf8') } : {}) };
-    process.stdout.write(`${JSON.stringify(out)}\n`);
-  } else {
-    process.stdout.write(`${pluginOutput(typeName, observation, ranges)}\n`);
-    if (observation.transcript && observation.status !== 'OK') process.stdout.write(`${Buffer.from(observation.transcript).toString('utf8')}\n`);
-  }
-  process.exit(EXIT_CODES[observation.status]);
-}
-
-/**
- * SIGHUP: re-read the config file (with the remote config laid over it again); an invalid
- * one is logged and the running config stays.
- */
-function reloadAgentConfig(agent: Agent, remote: RemoteConfig, file: string, log: Logger): void {
-  try {
-    let outcome: ReturnType<Agent['reload']> | undefined;
-    remote.setApply((config) => {
-      outcome = agent.reload(config);
-    });
-    remote.reloadLocal();
-    remote.setApply((config) => agent.reload(config));
-    const { added, removed, changed, restartNeeded } = outcome!;
-    log.info({ file, added, removed, changed }, `config reloaded: ${added.length} checks added, ${removed.length} removed, ${changed.length} changed`);
-    if (restartNeeded.length > 0) log.warn({ file, keys: restartNeeded }, `config reload: ${restartNeeded.join(', ')} changed; restart the agent to apply`);
-  } catch (err: unknown) {
-    log.error({ file, err: err instanceof Error ? err.message : String(err) }, `config reload failed, keeping the running config: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
-/** The options of `run`. */
-interface RunOptions {
-  config: string;
-  metrics?: string | undefined;
-}
-
-/**
- * `run --config FILE [--metrics ADDR]` as the service starts it, or undefined. Recognised
- * without yargs, whose twenty-odd modules would otherwise stay resident (~3 MB) for the
- * agent's lifetime; anything else (help, a typo, a repeated option) goes to yargs as before.
- */
-function plainRunArgs(args: readonly string[]): RunOptions | undefined {
-  if (args[0] !== 'run') return undefined;
-  const options = new Map<string, string>();
-  for (let i = 1; i < args.length; i++) {
-    const match = /^--(config|metrics)(?:=(.*))?$/.exec(args[i]!);
-    const value = match?.[2] ?? args[++i];
-    if (!match || options.has(match[1]!) || value === undefined || value === '' || (match[2] === undefined && value.startsWith('-'))) return undefined;
-    options.set(match[1]!, value);
-  }
-  const config = options.get('config');
-  return config === undefined ? undefined : { config, metrics: options.get('metrics') };
-}
-
-/** `run`: the agent until SIGTERM or SIGINT; SIGHUP re-reads the config. */
-async function runAgent(argv: RunOptions): Promise<void> {
-  const [{ Agent }, { RemoteConfig }] = await Promise.all([import('./agent.js'), import('./remote-config.js')]);
-  const metricsModule = argv.metrics === undefined ? undefined : await import('./metrics-server.js');
-  const log = createLogger('outpost-agent');
-  let agent: Agent;
-  let remote: RemoteConfig;
-  let metricsServer: MetricsServer | undefined;
-  // Relay mode when the config has a relay: section (docs/relay.md).
-  let relay: Relay | undefined;
-  try {
-    const metricsAt = argv.metrics === undefined ? undefined : metricsModule!.parseMetricsListen(argv.metrics);
-    // The local file with the collector's last accepted remote config over it.
-    remote = RemoteConfig.load({ file: argv.config, logger: log });
-    const relaySettings = remote.config.relay;
-    if (relaySettings) {
-      const [{ Relay }, { loadKeyFile }] = await Promise.all([import('./relay.js'), import('./key-file.js')]);
-      relay = new Relay({ config: { ...remote.config, relay: relaySettings }, keyPair: loadKeyFile(remote.config.keyFile), logger: log });
-    }
-    agent = new Agent(remote.config, log, { remoteConfig: remote, ...(relay ? { relay } : {}) });
-    remote.setApply((config) => agent.reload(config));
-    if (metricsAt) metricsServer = new metricsModule!.MetricsServer({ ...metricsAt, render: () => agent.metrics.render(), logger: log });
-  } catch (err: unknown) {
-    return fail(err);
-  }
-  try {
-    const address = await metricsServer?.start();
-    if (address) log.info({ metrics: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/metrics` }, 'metrics listening');
-    await relay?.start();
-  } catch (err: unknown) {
-    await agent.stop();
-    await relay?.stop();
-    return fail(err, EXIT.failure);
-  }
-  const reload = () => reloadAgentConfig(agent, remote, argv.config, log);
-  process.on('SIGHUP', reload);
-  agent.start();
-  remote.armRollback();
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  // Checks stop first, so no new result (and no new outbox transaction) starts; what
-  // was made is written, then the uplink closes its socket and the outbox its file.
-  log.info({ signal }, 'stopping');
-  process.off('SIGHUP', reload);
-  remote.stop();
-  await metricsServer?.stop();
-  await agent.stop();
-  await relay?.stop();
-  process.exit(EXIT.ok);
-}
 
 export async function main(args = process.argv.slice(2)): Promise<void> {
   const plainRun = plainRunArgs(args);
@@ -359,7 +189,7 @@ export async function main(args = process.argv.slice(2)): Promise<void> {
           .example('$0 check tcp 127.0.0.1:22 --expect open --critical connect_ms=500', 'is SSH listening, and fast?')
           .example('$0 check http http://127.0.0.1:8080/health --expect-body ok', 'does the service answer?')
           .example('$0 check icmp 127.0.0.1 --count 5', 'reachability, RTT and loss through fping'),
-      (argv) => runCheck(argv),
+      async (argv) => (await import('./check-command.js')).runCheck(argv),
     )
     .command(
       'scan <target>',
