@@ -45,6 +45,18 @@ export function formatPorts(ports: readonly number[]): string {
 }
 
 /**
+ * One check's part of an agent's probe budget, rounded down so the parts never add up to
+ * more than the budget. Below 1 probe/s it stays fractional (the scanner's token bucket
+ * takes that): rounding up to 1 would let an agent with many rules probe faster than
+ * `max_rate`.
+ */
+function rateShare(maxRate: number, checks: number): number {
+  const share = maxRate / checks;
+  if (share >= 1) return Math.floor(share);
+  return Math.floor(share * 1_000) / 1_000 || share;
+}
+
+/**
  * The checks one agent runs for the policy: one exposure scan per rule from each of its
  * segments, over the rule's ports plus `watch_ports` (which find unexpected services).
  * An allowed rule's ports must be open; everything else scanned must be closed or
@@ -58,7 +70,7 @@ export function generateChecks(policy: SegmentationPolicy, agent: string, labels
   const rules = policy.rules.filter((rule) => rule.ports.length > 0 && inSegment(policy, rule.from, agent, labels));
   if (rules.length === 0) return [];
   const targets = new Map(policy.targets.map((t) => [t.name, t]));
-  const share = Math.max(1, Math.floor(policy.maxRatePerAgent / rules.length));
+  const share = rateShare(policy.maxRatePerAgent, rules.length);
   const concurrency = Math.max(1, Math.floor(policy.concurrency / rules.length));
   return rules.map((rule) => {
     const ports = [...new Set([...rule.ports, ...policy.watchPorts])].sort((a, b) => a - b);

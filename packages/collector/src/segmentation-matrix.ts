@@ -1,5 +1,5 @@
 import { Status } from '@outpost/protocol';
-import { ipv4Range, type SegmentationPolicy, type SegmentationRule } from './segmentation-policy.js';
+import { ipv4Range, sameHost, type SegmentationPolicy, type SegmentationRule } from './segmentation-policy.js';
 import type { CellColour, CheckStateRecord } from './store.js';
 
 /** One port finding from an exposure result's evidence (its transcript). */
@@ -19,7 +19,7 @@ export interface AgentObservation {
   /** The state of the agent's generated check; undefined before its first result. */
   state: CheckStateRecord | undefined;
   /** Parsed evidence of that result, when it carried any. */
-  findings: { violations: PortFinding[]; missing: PortFinding[] } | undefined;
+  findings: { violations: PortFinding[]; missing: PortFinding[]; aborted: boolean } | undefined;
 }
 
 /** The colour one agent gives the cell, with why. */
@@ -38,6 +38,8 @@ export interface CellVerdict {
   to: string;
   action: 'allow' | 'deny';
   colour: CellColour;
+  /** Why the cell is grey when no agent can say (none in the segment, no ports left to judge). */
+  reason?: string;
   agents: AgentVerdict[];
 }
 
@@ -52,11 +54,11 @@ export function worst(colours: readonly CellColour[]): CellColour {
 export function parseFindings(transcript: Uint8Array | null): AgentObservation['findings'] {
   if (transcript === null) return undefined;
   try {
-    const body = JSON.parse(Buffer.from(transcript).toString('utf8')) as { type?: unknown; violations?: unknown; missing?: unknown };
+    const body = JSON.parse(Buffer.from(transcript).toString('utf8')) as { type?: unknown; violations?: unknown; missing?: unknown; aborted?: unknown };
     if (body.type !== 'exposure') return undefined;
     const list = (value: unknown): PortFinding[] =>
       Array.isArray(value) ? value.filter((f): f is PortFinding => typeof f === 'object' && f !== null && typeof f.host === 'string' && Number.isInteger(f.port)) : [];
-    return { violations: list(body.violations), missing: list(body.missing) };
+    return { violations: list(body.violations), missing: list(body.missing), aborted: body.aborted === true };
   } catch {
     return undefined;
   }
@@ -81,18 +83,38 @@ export function judgeAgent(rule: SegmentationRule, seen: AgentObservation, inter
     const open = (seen.findings?.violations ?? []).filter((f) => ports.has(f.port));
     if (open.length > 0) return { ...base, colour: 'red', reason: 'denied path open', ports: open };
     if (state.observation === 'violation' && seen.findings === undefined) return { ...base, colour: 'red', reason: state.message };
+    if (seen.findings?.aborted === true) return { ...base, colour: 'grey', reason: `scan did not finish: ${state.message}` };
     return { ...base, colour: 'green', reason: 'closed or filtered as the policy says' };
   }
   const blocked = (seen.findings?.missing ?? []).filter((f) => ports.has(f.port));
   if (blocked.length > 0 || (state.observation === 'missing' && seen.findings === undefined)) return { ...base, colour: 'amber', reason: 'allowed path blocked', ports: blocked };
+  // A stopped scan reports an unexpected open port (status CRITICAL) but never a missing one: it may not have tried it.
+  if (seen.findings?.aborted === true) return { ...base, colour: 'grey', reason: `scan did not finish: ${state.message}` };
   return { ...base, colour: 'green', reason: 'open as the policy says' };
 }
 
-/** A cell's colour: the worst of its agents; grey when its segment has no agent. */
+/** A cell's colour: the worst of its agents; grey with the reason when no agent can say. */
 export function judgeCell(rule: SegmentationRule, seen: readonly AgentObservation[], intervalMs: number, now: number): CellVerdict {
+  const cell = { from: rule.from, to: rule.to, action: rule.action };
+  // No check is generated for a rule whose ports all went to a rule that takes precedence.
+  if (rule.ports.length === 0) return { ...cell, colour: 'grey', reason: 'no ports left to judge: a rule that takes precedence judges them', agents: [] };
+  if (seen.length === 0) return { ...cell, colour: 'grey', reason: 'no agent in the segment', agents: [] };
   const agents = seen.map((s) => judgeAgent(rule, s, intervalMs, now));
-  const colour = agents.length === 0 ? 'grey' : worst(agents.map((a) => a.colour));
-  return { from: rule.from, to: rule.to, action: rule.action, colour, agents };
+  return { ...cell, colour: worst(agents.map((a) => a.colour)), agents };
+}
+
+/**
+ * Whether a colour change is paged: a cell turning red or amber, or green again after it.
+ * `lastKnown` is the newest colour other than grey before this change, so a grey spell
+ * (a collector restart, a silent satellite, a stopped scan) neither pages a breach a second
+ * time when it reappears nor swallows the recovery when the cell comes back green.
+ *
+ * @example
+ * driftPaged('red', 'red') // false: red -> grey -> red is the same breach
+ */
+export function driftPaged(lastKnown: CellColour | undefined, colour: CellColour): boolean {
+  if (colour === 'grey' || colour === lastKnown) return false;
+  return colour !== 'green' || lastKnown === 'red' || lastKnown === 'amber';
 }
 
 /** Whether any target of the policy names `port` on `host` (an address, or one inside a CIDR). */
@@ -103,7 +125,7 @@ export function policyMentions(policy: SegmentationPolicy, host: string, port: n
       target.ports.includes(port) &&
       target.hosts.some((h) => {
         const range = ipv4Range(h);
-        return range && address ? address.first >= range.first && address.last <= range.last : h.toLowerCase() === host.toLowerCase();
+        return range && address ? address.first >= range.first && address.last <= range.last : sameHost(h, host);
       }),
   );
 }

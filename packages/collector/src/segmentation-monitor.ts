@@ -5,7 +5,7 @@ import type { LiveFeed } from './live-feed.js';
 import type { Logger } from './logger.js';
 import { checkIdFor, generateChecks, inSegment } from './segmentation-checks.js';
 import { syncGeneratedChecks } from './segmentation-config.js';
-import { describeFinding, judgeCell, parseFindings, policyMentions, type AgentObservation, type CellVerdict } from './segmentation-matrix.js';
+import { describeFinding, driftPaged, judgeCell, parseFindings, policyMentions, type AgentObservation, type CellVerdict } from './segmentation-matrix.js';
 import type { SegmentationPolicy } from './segmentation-policy.js';
 import type { AgentRecord, CellColour, CheckStateRecord, CollectorStore, EventRecord } from './store.js';
 
@@ -138,7 +138,7 @@ export class SegmentationMonitor {
       }
       const verdict = judgeCell(rule, seen, policy.intervalMs, now);
       verdicts.push(verdict);
-      const evidence = JSON.stringify({ action: verdict.action, agents: verdict.agents });
+      const evidence = JSON.stringify({ action: verdict.action, ...(verdict.reason === undefined ? {} : { reason: verdict.reason }), agents: verdict.agents });
       const previous = await this.#o.store.putSegmentationCell({ from: rule.from, to: rule.to, colour: verdict.colour, evidence }, now);
       if (previous === undefined || previous === null) continue;
       const event = await this.#driftEvent(verdict, previous, now);
@@ -154,13 +154,15 @@ export class SegmentationMonitor {
     const culprit = verdict.agents.find((a) => a.colour === verdict.colour) ?? verdict.agents[0];
     // Events hang off an agent; a segment without agents has nobody to record it under.
     if (!culprit) return undefined;
+    // Only changes are stored, so before a grey entry comes a colour that is not grey.
+    const lastKnown = previous !== 'grey' ? previous : (await this.#o.store.segmentationCellHistory(verdict.from, verdict.to, 3)).slice(1).find((h) => h.colour !== 'grey')?.colour;
     const detail = culprit.ports.length > 0 ? culprit.ports.slice(0, 5).map(describeFinding).join(', ') : culprit.reason;
     const at = culprit.checkedAt === null ? '' : ` at ${new Date(culprit.checkedAt).toISOString()}`;
     const message = `segmentation ${verdict.from} -> ${verdict.to} (${verdict.action}): ${previous} -> ${verdict.colour}: ${detail}, seen by ${culprit.agent}${at}`;
     const stored = await this.#o.store.appendAgentEvent(culprit.agentId, 'segmentation_drift', now, message, COLOUR_STATUS[verdict.colour]);
-    const paged = verdict.colour === 'red' || verdict.colour === 'amber' || ((previous === 'red' || previous === 'amber') && verdict.colour === 'green');
+    const paged = driftPaged(lastKnown, verdict.colour);
     // `from` is not stored for agent-level events; the notification carries it so a recovery matches its rule.
-    return { ...stored, from: COLOUR_STATUS[previous], suppressed: paged ? null : 'no_data' };
+    return { ...stored, from: COLOUR_STATUS[lastKnown ?? previous], suppressed: paged ? null : 'no_data' };
   }
 
   async #findingsOf(agentId: number, resultId: number): Promise<AgentObservation['findings']> {

@@ -53,8 +53,11 @@ export function parsePorts(value: string | number | (string | number)[]): number
     const lo = Number(m?.[1]);
     const hi = Number(m?.[2] ?? m?.[1]);
     if (!m || lo < 1 || hi > 65_535 || lo > hi) return `expected ports such as "22,80,8000-8100" in 1-65535, got "${part}"`;
-    if (hi - lo + 1 + ports.size > MAX_PORTS_PER_TARGET) return `expected at most ${MAX_PORTS_PER_TARGET} ports, got more`;
-    for (let port = lo; port <= hi; port++) ports.add(port);
+    // Counted as added, so a port listed twice (or overlapping ranges) counts once.
+    for (let port = lo; port <= hi; port++) {
+      ports.add(port);
+      if (ports.size > MAX_PORTS_PER_TARGET) return `expected at most ${MAX_PORTS_PER_TARGET} ports, got more`;
+    }
   }
   return [...ports].sort((a, b) => a - b);
 }
@@ -70,8 +73,8 @@ const portsField = z.union([z.string(), z.number(), z.array(z.union([z.string(),
 
 /** An IPv4 address or CIDR as an inclusive range of 32-bit numbers; undefined for anything else. */
 export function ipv4Range(host: string): { first: number; last: number; prefix: number } | undefined {
-  const [address, prefixText] = host.split('/');
-  if (isIP(address!) !== 4) return undefined;
+  const [address, prefixText, ...rest] = host.split('/');
+  if (isIP(address!) !== 4 || rest.length > 0) return undefined;
   const prefix = prefixText === undefined ? 32 : Number(prefixText);
   if (!/^\d{1,2}$/.test(prefixText ?? '32') || prefix > 32) return undefined;
   const value = address!.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
@@ -80,11 +83,30 @@ export function ipv4Range(host: string): { first: number; last: number; prefix: 
   return { first, last: first + size - 1, prefix };
 }
 
+/**
+ * Whether two host entries name the same single host: names compare without case, IPv6
+ * addresses by value (the agent reports `2001:db8:0::1` as `2001:db8::1`).
+ */
+export function sameHost(a: string, b: string): boolean {
+  return canonicalHost(a) === canonicalHost(b);
+}
+
+function canonicalHost(host: string): string {
+  const bare = /^\[(.+)\]$/.exec(host)?.[1] ?? host;
+  if (isIP(bare) !== 6) return host.toLowerCase();
+  try {
+    return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+  } catch {
+    // A zone id (fe80::1%eth0) is no URL host; it can only match itself.
+    return bare.toLowerCase();
+  }
+}
+
 function hostsOverlap(a: string, b: string): boolean {
   const ra = ipv4Range(a);
   const rb = ipv4Range(b);
   if (ra && rb) return ra.first <= rb.last && rb.first <= ra.last;
-  return a.toLowerCase() === b.toLowerCase();
+  return sameHost(a, b);
 }
 
 const raw = z.strictObject({

@@ -40,6 +40,8 @@ export async function segmentationView(source: SegmentationSource): Promise<unkn
         action: rule.action,
         ports: rule.ports,
         colour: verdict?.colour ?? cell?.colour ?? 'grey',
+        // Set when the cell itself is grey: no agent in the segment, or no ports left to judge.
+        reason: verdict?.reason ?? null,
         since: iso(cell?.since ?? null),
         sinceMs: cell?.since ?? null,
         agents: (verdict?.agents ?? []).map((a) => ({ ...a, checkedAt: iso(a.checkedAt), checkedAtMs: a.checkedAt })),
