@@ -1,6 +1,7 @@
 import type { OpenedBatch, Result } from '@outpost/protocol';
 import type Database from 'better-sqlite3';
 import type { SqliteTimeline } from './sqlite-timeline.js';
+import { fromTheFuture } from './state-timeline-plan.js';
 import type { IngestOutcome } from './store.js';
 
 /** One check's freshly stored results of this commit, and the latest of them on its timeline. */
@@ -92,6 +93,10 @@ export class SqliteIngest {
         if (r.resultId > maxId) maxId = r.resultId;
         if (inserted !== 1) continue;
         stored += 1;
+        if (fromTheFuture(r.startedAtMs, batch.clockOffsetMs, receivedAt)) {
+          outcome.future = (outcome.future ?? 0) + 1;
+          continue;
+        }
         batchOf?.set(r.resultId, outcome);
         const fresh = waiting.get(r.checkId);
         if (!fresh) waiting.set(r.checkId, { results: [r], lastAt: r.startedAtMs, lastId: r.resultId });

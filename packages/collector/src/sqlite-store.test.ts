@@ -1,9 +1,12 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateKeyPair, Status } from '@outpost/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hashToken, issueToken } from './enrollment.js';
 import { SqliteStore } from './sqlite-store.js';
-import { describeStoreContract } from './store-contract-test-suite.js';
+import { FUTURE_ALLOWANCE_MS } from './state-timeline-plan.js';
+import { describeStoreContract, testBatch, testResult } from './store-contract-test-suite.js';
 
 // Every store opens its own file in one temporary directory.
 const root = mkdtempSync(join(tmpdir(), 'outpost-store-'));
@@ -18,6 +21,29 @@ describe('SqliteStore file', () => {
     const store = SqliteStore.open(path);
     try {
       expect(statSync(path).mode & 0o777).toBe(0o600);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('SqliteStore and clocks', () => {
+  it('stores a result stamped far in the future but keeps it out of the state, so later results still count', async () => {
+    const store = SqliteStore.open(join(root, 'future.db'));
+    try {
+      const token = await issueToken(store, 60_000, null, 1_000);
+      await store.enrollWithToken(hashToken(token), 'lab-1', generateKeyPair().publicKey, 2_000);
+      const { id } = (await store.findAgentByName('lab-1'))!;
+      const now = 1_800_000_000_000;
+      await store.ingestBatches(id, [testBatch(1, [testResult(1, now - 2_000, Status.OK)])], now);
+      // A clock fault stamps one result years ahead: stored, counted, but not the state.
+      const [future] = await store.ingestBatches(id, [testBatch(2, [testResult(2, now + FUTURE_ALLOWANCE_MS + 86_400_000 * 365, Status.CRITICAL)])], now);
+      expect(future).toMatchObject({ stored: 1, future: 1, events: [] });
+      // The next truly timed failure is a live change, not late history.
+      const [live] = await store.ingestBatches(id, [testBatch(3, [testResult(3, now + 1_000, Status.CRITICAL)])], now + 1_000);
+      expect(live!.events).toMatchObject([{ kind: 'check', from: Status.OK, to: Status.CRITICAL, backfilled: false }]);
+      expect((await store.listCheckStates('lab-1'))[0]).toMatchObject({ status: Status.CRITICAL, resultId: 3 });
+      expect((await store.queryResults({ agent: 'lab-1', limit: 10 })).map((r) => r.resultId)).toEqual([1, 3, 2]);
     } finally {
       await store.close();
     }

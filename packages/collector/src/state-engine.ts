@@ -182,7 +182,7 @@ export class StateEngine {
       const event = await this.#o.store.appendAgentEvent(before.id, 'agent_back', now, `${before.name}: back after ${humanDuration(now - lastHeardAt)} of silence`);
       this.#o.feed.publish('event', eventView(event));
       this.#o.logger.info({ agent: before.name, silentMs: now - lastHeardAt }, 'agent back');
-      const timer = setTimeout(() => void this.#summarise(before.id, before.name, false), this.#o.config.state.summaryAfterMs);
+      const timer = setTimeout(() => this.#summarise(before.id, before.name, false).catch((err: unknown) => this.#failed('return summary', err)), this.#o.config.state.summaryAfterMs);
       timer.unref();
       this.#returns.set(before.id, { silentSince: before.silentSince, lastHeardAt, backAt: now, results: 0, incidents: 0, timer });
       await this.#publishChecks(before.name);
@@ -319,10 +319,19 @@ export class StateEngine {
 
   #publishAgent(name: string): void {
     if (this.#o.feed.size === 0) return;
-    void this.agentViews().then((views) => {
-      const view = views.find((v) => v.name === name);
-      if (view) this.#o.feed.publish('agent', view);
-    });
+    this.agentViews().then(
+      (views) => {
+        const view = views.find((v) => v.name === name);
+        if (view) this.#o.feed.publish('agent', view);
+      },
+      (err: unknown) => this.#failed('live agent view', err),
+    );
+  }
+
+  /** Background work of the engine fails loudly in the log and the counters, never the process. */
+  #failed(what: string, err: unknown): void {
+    this.#o.counters.add('state.errors');
+    this.#o.logger.error({ err: err instanceof Error ? err.stack : String(err) }, `state engine: ${what} failed`);
   }
 }
 

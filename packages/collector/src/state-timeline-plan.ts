@@ -28,6 +28,20 @@ export interface TimelineKey {
   resultId: number;
 }
 
+/**
+ * How far ahead of the collector's clock (after the agent's own clock offset) a result may
+ * claim to be before it is kept out of the state. One result stamped in 2030 by a clock
+ * fault would otherwise become the check's state and turn every later, truly timed result
+ * into "late history" that is never notified, until 2030. Such results are stored (exactly
+ * once, visible in the API) and counted, but do not move state or events.
+ */
+export const FUTURE_ALLOWANCE_MS = 5 * 60_000;
+
+/** True when a result's check time lies past the allowance ahead of the collector's clock. */
+export function fromTheFuture(startedAtMs: number, clockOffsetMs: number, receivedAt: number): boolean {
+  return startedAtMs + clockOffsetMs > receivedAt + FUTURE_ALLOWANCE_MS;
+}
+
 export const NO_EARLIER: TimelineKey = { at: Number.MIN_SAFE_INTEGER, resultId: 0 };
 export const NO_LATER: TimelineKey = { at: Number.MAX_SAFE_INTEGER, resultId: Number.MAX_SAFE_INTEGER };
 

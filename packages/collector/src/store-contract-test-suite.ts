@@ -62,11 +62,11 @@ export function describeStoreContract(name: string, open: OpenStore, close: (sto
       const outcomes = await store.ingestBatches(agent.id, [
         testBatch(1, [testResult(1, 10 * day, Status.OK), testResult(2, 11 * day, Status.OK)]),
         testBatch(2, [testResult(2, 11 * day, Status.OK), testResult(3, 12 * day + 5, Status.CRITICAL)]),
-      ], 3);
+      ], 13 * day);
       expect(outcomes.map((o) => [o.stored, o.duplicates])).toEqual([[2, 0], [1, 1]]);
       expect(outcomes[1]!.events).toMatchObject([{ kind: 'check', from: Status.OK, to: Status.CRITICAL }]);
       const rows = await store.queryResults({ agent: 'lab-1', since: 11 * day, limit: 100 });
-      expect(rows.map((r) => [r.resultId, r.startedAt, r.batchSeq, r.receivedAt])).toEqual([[2, 11 * day, 1, 3], [3, 12 * day + 5, 2, 3]]);
+      expect(rows.map((r) => [r.resultId, r.startedAt, r.batchSeq, r.receivedAt])).toEqual([[2, 11 * day, 1, 13 * day], [3, 12 * day + 5, 2, 13 * day]]);
       const after = await store.queryResults({ agent: 'lab-1', after: { startedAt: 11 * day, agentId: agent.id, resultId: 2 }, limit: 100 });
       expect(after.map((r) => r.resultId)).toEqual([3]);
     });

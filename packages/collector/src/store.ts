@@ -169,6 +169,8 @@ export interface IngestOutcome {
   events: EventRecord[];
   /** Checks whose status, since or flapping changed. */
   changedChecks: string[];
+  /** Results stored but kept out of the state: their check time lies ahead of the collector's clock. */
+  future?: number;
 }
 
 export type EnrollOutcome = 'enrolled' | 'bad_token' | 'name_taken';
