@@ -49,3 +49,28 @@ describe('SqliteStore and clocks', () => {
     }
   });
 });
+
+describe('SqliteStore and retention', () => {
+  it('keeps the recorded changes when late history arrives for a stretch whose results were pruned', async () => {
+    const store = SqliteStore.open(join(root, 'pruned.db'));
+    try {
+      const token = await issueToken(store, 60_000, null, 1_000);
+      await store.enrollWithToken(hashToken(token), 'lab-1', generateKeyPair().publicKey, 2_000);
+      const { id } = (await store.findAgentByName('lab-1'))!;
+      const timeline = async () => (await store.queryEvents({ agent: 'lab-1', kind: 'check', limit: 100 })).reverse().map((e) => `${e.at}:${e.to}`);
+      await store.ingestBatches(id, [testBatch(1, [testResult(1, 1_000, Status.OK), testResult(2, 2_000, Status.CRITICAL), testResult(3, 3_000, Status.OK)])], 10_000);
+      const before = await timeline();
+      expect(before).toEqual([`1000:${Status.OK}`, `2000:${Status.CRITICAL}`, `3000:${Status.OK}`]);
+      // Retention prunes the results before 2.5 s; their events stay (kept longer).
+      expect(store.deleteResultsBefore(2_500, 100)).toBe(2);
+      // A late result from the pruned stretch (an import, a backward clock) changes nothing it cannot see.
+      await store.ingestBatches(id, [testBatch(2, [testResult(4, 1_500, Status.OK)])], 10_000);
+      expect(await timeline()).toEqual(before);
+      // And a late change inside that stretch is still woven in.
+      await store.ingestBatches(id, [testBatch(3, [testResult(5, 1_700, Status.WARNING)])], 10_000);
+      expect(await timeline()).toEqual([`1000:${Status.OK}`, `1700:${Status.WARNING}`, `2000:${Status.CRITICAL}`, `3000:${Status.OK}`]);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import type { Result } from '@outpost/protocol';
 import type Database from 'better-sqlite3';
-import type { RecordedTransition } from './state-transitions.js';
+import { compareTimeline, type RecordedTransition } from './state-transitions.js';
 import {
   historyWindow,
   planTimeline,
@@ -42,6 +42,8 @@ export class SqliteTimeline {
   readonly #updateHistory: Database.Statement;
   readonly #setFlapping: Database.Statement;
   readonly #prevPoint: Database.Statement<[number, string, number, number], PlanPoint>;
+  readonly #prevChange: Database.Statement<[number, string, number, number], PlanPoint>;
+  readonly #nextChange: Database.Statement<[number, string, number, number], PlanPoint>;
   readonly #nextPoint: Database.Statement<[number, string, number, number], PlanPoint>;
   readonly #range: Database.Statement<[number, string, number, number], PlanPoint>;
   readonly #recorded: Database.Statement<[number, string, number, number, number, number], RecordedTransition>;
@@ -75,6 +77,9 @@ export class SqliteTimeline {
     );
     this.#latestOutside = db.prepare(`SELECT max(at) AS at ${checkEvents} AND NOT ((at, result_id) > (?, ?) AND (at, result_id) <= (?, ?))`);
     this.#recent = db.prepare(`SELECT id, at, from_status AS "from" ${checkEvents} AND at > ?`);
+    const change = `SELECT result_id AS resultId, at, to_status AS status, '' AS message ${checkEvents}`;
+    this.#prevChange = db.prepare(`${change} AND (at, result_id) < (?, ?) ORDER BY at DESC, result_id DESC LIMIT 1`);
+    this.#nextChange = db.prepare(`${change} AND (at, result_id) > (?, ?) ORDER BY at, result_id LIMIT 1`);
     this.#insertEvent = db.prepare(
       `INSERT INTO events (kind, agent_id, check_id, at, result_id, from_status, to_status, backfilled, suppressed, message, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -93,8 +98,11 @@ export class SqliteTimeline {
     let history: HistoryRows | undefined;
     if (split.history) {
       const { first, last } = split.history;
-      const prev = this.#prevPoint.get(agentId, checkId, first.at, first.resultId);
-      const next = this.#nextPoint.get(agentId, checkId, last.at, last.resultId);
+      // The stretch is bounded by the nearest stored result or recorded change on each side,
+      // whichever is nearer: where retention pruned the results, the recorded changes still
+      // stand for them, so late history older than the kept results cannot wipe events.
+      const prev = later(this.#prevPoint.get(agentId, checkId, first.at, first.resultId), this.#prevChange.get(agentId, checkId, first.at, first.resultId));
+      const next = earlier(this.#nextPoint.get(agentId, checkId, last.at, last.resultId), this.#nextChange.get(agentId, checkId, last.at, last.resultId));
       const { low, high } = historyWindow(prev, next);
       history = {
         prev,
@@ -128,4 +136,16 @@ export class SqliteTimeline {
   clearFlapping(agentId: number, checkId: string): boolean {
     return this.#setFlapping.run(0, agentId, checkId, 0).changes === 1;
   }
+}
+
+/** The later of two timeline positions (either may be missing). */
+function later(a: PlanPoint | undefined, b: PlanPoint | undefined): PlanPoint | undefined {
+  if (!a || !b) return a ?? b;
+  return compareTimeline(a, b) >= 0 ? a : b;
+}
+
+/** The earlier of two timeline positions (either may be missing). */
+function earlier(a: PlanPoint | undefined, b: PlanPoint | undefined): PlanPoint | undefined {
+  if (!a || !b) return a ?? b;
+  return compareTimeline(a, b) <= 0 ? a : b;
 }
