@@ -129,6 +129,26 @@ describe('RemoteConfig', () => {
     expect(remote.config.checks.map((k) => `${k.id}=${JSON.stringify(k.config)}`)).toEqual(['local-ssh={"target":{"host":"127.0.0.1","port":23},"expect":"open"}']);
   });
 
+  it('rolls back at start a version whose window passed while the agent was down, and survives a damaged state file', async () => {
+    writeFileSync(file, local('remote_config: { rollback_after: 1m }'));
+    let now = 1_000_000;
+    const first = open(() => now);
+    first.onPush(push(1, 'checks:\n  - { id: v1, type: tcp, target: "127.0.0.1:1" }\n'));
+    first.stop();
+    // Restarted two minutes later, never having heard from the collector: no fresh window.
+    now += 120_000;
+    const restarted = open(() => now);
+    expect(restarted.config.checks.map((k) => k.id)).toEqual(['v1']);
+    restarted.armRollback();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(applied.at(-1)!.checks.map((k) => k.id)).toEqual(['local-ssh']);
+    expect(restarted.status()).toMatchObject({ version: 0 });
+    expect(restarted.status().error).toMatch(/^v1: rolled back/);
+    restarted.stop();
+    writeFileSync(join(dir, 'data', 'remote-config.json'), '{"current": {"vers');
+    expect(open().config.checks.map((k) => k.id)).toEqual(['local-ssh']);
+  });
+
   it('merges only known sections and keeps local keys', () => {
     const merged = mergeConfig(local(), 'defaults: { interval: 5s }\nchecks: []\n', []);
     expect(merged).toContain('name: lab-1');

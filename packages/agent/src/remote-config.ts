@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDuration, isOutpostError, type SignedConfig } from '@outpost/protocol';
 import { parse, stringify } from 'yaml';
@@ -112,7 +112,13 @@ export class RemoteConfig implements RemoteConfigChannel {
     const local = loadAgentConfig(options.file);
     const text = readFileSync(options.file, 'utf8');
     const statePath = join(local.dataDir, STATE_FILE);
-    const state = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as StoredState) : {};
+    let state: StoredState = {};
+    try {
+      if (existsSync(statePath)) state = JSON.parse(readFileSync(statePath, 'utf8')) as StoredState;
+    } catch (err: unknown) {
+      // A damaged state file must not keep the agent from starting: it runs its local file.
+      options.logger.warn({ file: statePath, err: err instanceof Error ? err.message : String(err) }, 'remote config state unreadable; running the local config file');
+    }
     const remote = new RemoteConfig({ apply: () => {}, ...options }, text, local, state);
     remote.#config = remote.#startingConfig();
     return remote;
@@ -138,6 +144,8 @@ export class RemoteConfig implements RemoteConfigChannel {
     const local = parseAgentConfig(text, this.#o.file);
     const next = this.#state.current && local.remoteConfig.accept ? this.#build(this.#state.current, text, local) : local;
     this.#o.apply(next);
+    // The local file now refuses remote config: nothing remote is left to roll back.
+    if (!local.remoteConfig.accept) clearTimeout(this.#rollbackTimer);
     this.#localText = text;
     this.#local = local;
     this.#config = next;
@@ -182,19 +190,33 @@ export class RemoteConfig implements RemoteConfigChannel {
     this.#save();
   }
 
-  /** Arm the rollback for an unconfirmed version (after a switch, or at start). */
+  /**
+   * At start: an unconfirmed version keeps only what is left of its window (a crash-looping
+   * version must not win a fresh window at every restart), and one whose window has passed
+   * is rolled back at once.
+   */
   armRollback(): void {
-    if (this.#state.current && !this.#state.current.confirmed) this.#armRollback();
+    const current = this.#state.current;
+    if (!current || current.confirmed || !this.#local.remoteConfig.accept) return;
+    this.#armRollback(current.switchedAt + this.#local.remoteConfig.rollbackAfterMs - this.#now());
   }
 
   stop(): void {
     clearTimeout(this.#rollbackTimer);
   }
 
-  #armRollback(): void {
+  #armRollback(remainingMs = this.#local.remoteConfig.rollbackAfterMs): void {
     clearTimeout(this.#rollbackTimer);
     const afterMs = this.#local.remoteConfig.rollbackAfterMs;
-    this.#rollbackTimer = setTimeout(() => this.#rollBack(`no contact with the collector for ${formatDuration(afterMs)} after switching`), afterMs);
+    const rollBack = () => {
+      try {
+        this.#rollBack(`no contact with the collector for ${formatDuration(afterMs)} after switching`);
+      } catch (err: unknown) {
+        // A full disk or an apply that throws must not take the agent down with it.
+        this.#o.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'remote config rollback failed');
+      }
+    };
+    this.#rollbackTimer = setTimeout(rollBack, Math.max(0, remainingMs));
     this.#rollbackTimer.unref();
   }
 
@@ -258,7 +280,14 @@ export class RemoteConfig implements RemoteConfigChannel {
   #save(): void {
     mkdirSync(this.#local.dataDir, { recursive: true, mode: 0o700 });
     const path = join(this.#local.dataDir, STATE_FILE);
-    writeFileSync(`${path}.tmp`, `${JSON.stringify(this.#state, null, 2)}\n`, { mode: 0o600 });
+    // Written whole, synced, then renamed: a crash leaves the old file or the new one.
+    const fd = openSync(`${path}.tmp`, 'w', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(this.#state, null, 2)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(`${path}.tmp`, path);
   }
 }
