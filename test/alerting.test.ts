@@ -163,8 +163,9 @@ describe('state engine, notifications and satellite liveness', () => {
     const history = await events('agent=lab-1&check=web&kind=check');
     expect(history.slice(0, 2).map((e) => `${e.from}>${e.to}:${e.backfilled}`)).toEqual(['CRITICAL>OK:true', 'OK>CRITICAL:true']);
     expect(await events('agent=lab-1&kind=agent_back')).toHaveLength(1);
-    // The only new page is the summary: the finished incident is history, not news.
-    expect(hook.matching({ agent: 'lab-1' }).slice(pagesBefore).map((n) => n.kind)).toEqual(['summary']);
+    // The only new pages are the return (the recovery of the silent page) and the summary:
+    // the finished incident is history, not news.
+    expect(hook.matching({ agent: 'lab-1' }).slice(pagesBefore).map((n) => n.kind)).toEqual(['agent_back', 'summary']);
     expect(await checks('lab-1')).toMatchObject([{ check: 'web', status: 'OK', satelliteSilent: false }]);
   });
 });

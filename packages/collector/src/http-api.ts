@@ -95,6 +95,7 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer>
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
+    // Leaving the loop destroys the request stream: the rest of the body is never read.
     if (size > maxBytes) throw new HttpError(413, `request body larger than ${maxBytes} bytes`);
     chunks.push(chunk);
   }
@@ -128,7 +129,9 @@ export class ApiServer {
     this.#server = createServer((req, res) => {
       this.#route(req, res).catch((err: unknown) => {
         const status = err instanceof HttpError ? err.status : 500;
-        if (status === 500) options.logger.error({ err: err instanceof Error ? err.stack : String(err), url: req.url }, 'api error');
+        // The stream may carry the token as a parameter: never into the log.
+        const url = (req.url ?? '').replace(/([?&]access_token=)[^&]*/g, '$1[redacted]');
+        if (status === 500) options.logger.error({ err: err instanceof Error ? err.stack : String(err), url }, 'api error');
         const message = err instanceof HttpError ? err.message : 'internal error';
         if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
         res.end(JSON.stringify({ error: message }));

@@ -180,6 +180,8 @@ export class StateEngine {
     if (before.silentSince !== null && (await this.#o.store.setAgentSilence(before.id, null))) {
       const lastHeardAt = before.lastSeenAt ?? before.silentSince;
       const event = await this.#o.store.appendAgentEvent(before.id, 'agent_back', now, `${before.name}: back after ${humanDuration(now - lastHeardAt)} of silence`);
+      // The recovery of the silent page; the summary of the outage follows once the backlog drained.
+      this.#notify([event]);
       this.#o.feed.publish('event', eventView(event));
       this.#o.logger.info({ agent: before.name, silentMs: now - lastHeardAt }, 'agent back');
       const timer = setTimeout(() => this.#summarise(before.id, before.name, false).catch((err: unknown) => this.#failed('return summary', err)), this.#o.config.state.summaryAfterMs);
