@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -142,9 +142,28 @@ describe('exportOutbox', () => {
     const body = openBatch(decodeBatchFile(readFileSync(join(dir, 'g', summary.files[0]!.name)), 'g'), PublicKey.from(agentKeys.publicKey));
     expect(body.gaps.map((g) => [g.fromResultId, g.toResultId, g.reason])).toEqual([[1, 2, 'write_failed']]);
   });
+
+  it('refuses to write through a symlink planted at a temporary name on the media, leaving its target alone', () => {
+    fill(3);
+    const out = join(dir, 'media');
+    mkdirSync(out);
+    const target = join(dir, 'precious.txt');
+    writeFileSync(target, 'keep me\n');
+    symlinkSync(target, join(out, 'lab-1-1-3.outpost-batch.tmp'));
+    expect(() => exportOutbox({ config: config(), outDir: out })).toThrow(/lab-1-1-3\.outpost-batch\.tmp is a symbolic link/);
+    expect(readFileSync(target, 'utf8')).toBe('keep me\n');
+  });
 });
 
 describe('applyReceipt', () => {
+  it('refuses a receipt that is a symlink (to /dev/zero here), by name, without reading it', () => {
+    fill(3);
+    const path = join(dir, 'receipt.json');
+    symlinkSync('/dev/zero', path);
+    expect(() => applyReceipt({ config: config(), receiptFile: path })).toThrow(/receipt\.json is a symbolic link/);
+    expect(waiting()).toHaveLength(3);
+  });
+
   it("deletes exactly the imported files' ranges, once", () => {
     fill(20);
     const path = receiptFor([{ name: 'a', ranges: [[1, 5], [8, 9]] }, { name: 'b', ranges: [[12, 20]], status: 'rejected' }]);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   batchFileName,
@@ -23,6 +23,7 @@ import {
 import { outboxPath } from './agent.js';
 import type { AgentConfig } from './config.js';
 import { loadKeyFile } from './key-file.js';
+import { writeMediaFile } from './media-file.js';
 import { Outbox, type StoredGap } from './outbox.js';
 import { SOFTWARE } from './version.js';
 
@@ -64,19 +65,6 @@ export interface ExportSummary {
   /** Result ids above `fromId` up to `throughId` were exported. */
   fromId: number;
   throughId: number;
-}
-
-/** Write `bytes` to `path` durably: a temporary name, fsync, then rename, so no half file carries the final name. */
-function writeDurably(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
 }
 
 function prepareDir(dir: string): void {
@@ -157,7 +145,7 @@ export function exportOutbox(options: ExportOptions): ExportSummary | undefined 
       const name = rows.length > 0
         ? batchFileName(config.name, first, last)
         : batchFileName(config.name, Number(gapInits[0]!.fromResultId), Number(gapInits[gapInits.length - 1]!.toResultId), true);
-      writeDurably(join(dir, name), bytes);
+      writeMediaFile(join(dir, name), bytes, 0o600);
       files.push({ name, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length, batchSeq, firstResultId: first, lastResultId: last, results: rows.length, gaps: taken.length });
       if (rows.length > 0) cursor = last;
       results += rows.length;
@@ -175,7 +163,7 @@ export function exportOutbox(options: ExportOptions): ExportSummary | undefined 
       files,
     });
     // The manifest goes last: a directory without one is an export that did not finish.
-    writeDurably(join(dir, MANIFEST_FILE), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8'));
+    writeMediaFile(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
     syncDir(dir);
     outbox.markExported({ exportId, createdMs, dir, fromId, throughId: cursor, gapsThroughId, results, files: files.length });
     return { exportId, dir, files, results, gaps: files.reduce((sum, f) => sum + f.gaps, 0), fromId, throughId: cursor };

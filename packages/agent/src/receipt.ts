@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import {
   encodeKey,
   ErrorCode,
@@ -12,6 +12,7 @@ import {
 import { outboxPath } from './agent.js';
 import type { AgentConfig } from './config.js';
 import { loadKeyFile } from './key-file.js';
+import { readMediaFile } from './media-file.js';
 import { Outbox } from './outbox.js';
 
 /** A receipt lists ranges per file; a few MiB covers millions of files. */
@@ -48,9 +49,9 @@ function ownKeys(keyFile: string): string[] {
 /** Read and check a receipt: the pinned collector's signature, addressed to this agent. */
 export function readReceipt(options: ApplyReceiptOptions, outbox: Outbox): ImportReceipt {
   const { config, receiptFile } = options;
-  const size = statSync(receiptFile).size;
-  if (size > MAX_RECEIPT_BYTES) throw new OutpostError(ErrorCode.LIMIT, `${receiptFile}: ${size} bytes exceeds max ${MAX_RECEIPT_BYTES}`);
-  const receipt = parseReceipt(readFileSync(receiptFile, 'utf8'), receiptFile);
+  const bytes = readMediaFile(receiptFile, MAX_RECEIPT_BYTES);
+  if (!bytes) throw new OutpostError(ErrorCode.CONFIG, `${receiptFile}: no such file`);
+  const receipt = parseReceipt(bytes.toString('utf8'), receiptFile);
   const signer = trustedCollectorKeys(config, outbox).find((key) => String(key) === receipt.collectorKey);
   if (!signer) {
     throw new OutpostError(ErrorCode.COLLECTOR_KEY, `${receiptFile}: signed for collector key ${receipt.collectorKey}, this agent trusts ${config.collector.key}`);

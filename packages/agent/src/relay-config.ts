@@ -21,6 +21,8 @@ export interface RelaySettings {
   handshakeTimeoutMs: number;
   /** Relayed batches held for the upstream at most; past it downstream batches wait unacknowledged. */
   maxBacklogBytes: number;
+  /** Batches held at most that one downstream session (agent or relay) delivered, so one cannot take all of `maxBacklogBytes`. */
+  maxBatchesPerDownstream: number;
 }
 
 const agentName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
@@ -34,6 +36,7 @@ export const relaySection = z
     max_unauthenticated_per_address: z.number().int().min(1).max(10_000).default(32),
     handshake_timeout: durationMs({ minMs: 100, maxMs: 60_000 }).default(5_000),
     max_backlog_bytes: z.number().int().min(64 * 1024).default(1024 ** 3),
+    max_batches_per_downstream: z.number().int().min(64).default(10_000),
   })
   .strict();
 
@@ -66,5 +69,6 @@ export function resolveRelaySettings(file: string, raw: RelaySection): RelaySett
     maxUnauthenticatedPerAddress: raw.max_unauthenticated_per_address,
     handshakeTimeoutMs: raw.handshake_timeout,
     maxBacklogBytes: raw.max_backlog_bytes,
+    maxBatchesPerDownstream: raw.max_batches_per_downstream,
   };
 }

@@ -6,8 +6,11 @@ import type { FrameInit, RelayedAck, RelayedConfigPush } from '@outpost/protocol
  * pushes for agents behind it come back through the same link.
  */
 export interface UplinkRelay {
-  /** A session upstream is established: forward through `send` until `detach`. */
-  attach(send: (frame: FrameInit) => number): void;
+  /**
+   * A session upstream is established: forward through `send` until `detach`.
+   * `bufferedBytes` is what the upstream socket has not sent yet (best-effort frames wait when it is high).
+   */
+  attach(send: (frame: FrameInit) => number, bufferedBytes: () => number): void;
   /** The session ended: everything in flight goes again on the next one. */
   detach(): void;
   onRelayedAck(ack: RelayedAck): void;

@@ -55,6 +55,22 @@ describe('RelayOutbox', () => {
     outbox.close();
   });
 
+  it('counts held batches per downstream session, across a reopen', () => {
+    const outbox = RelayOutbox.open(path());
+    outbox.put(entry(1, 'relay-down'));
+    outbox.put(entry(2, 'relay-down'));
+    outbox.put(entry(2, 'relay-down'));
+    outbox.put(entry(3, 'lab-deep'));
+    expect([outbox.heldVia('relay-down'), outbox.heldVia('lab-deep'), outbox.heldVia('nobody')]).toEqual([2, 1, 0]);
+    outbox.close();
+    const again = RelayOutbox.open(path());
+    expect(again.heldVia('relay-down')).toBe(2);
+    again.remove(agent.publicKey, 1);
+    again.remove(agent.publicKey, 3);
+    expect([again.heldVia('relay-down'), again.heldVia('lab-deep')]).toEqual([1, 0]);
+    again.close();
+  });
+
   it('holds only the newest config push per agent', () => {
     const outbox = RelayOutbox.open(path());
     const push = (version: number) => ({ agentKey: agent.publicKey, agentName: 'lab-deep', version, config: Buffer.from(`v${version}`), signature: new Uint8Array(64) });

@@ -86,12 +86,15 @@ export class RelayOutbox {
   readonly #db: Database.Database;
   #count: number;
   #bytes: number;
+  /** Batches held per downstream session name: counted here, not by a scan per batch. */
+  readonly #byVia = new Map<string, number>();
 
   private constructor(db: Database.Database) {
     this.#db = db;
     const totals = db.prepare('SELECT count(*) AS n, coalesce(sum(length(payload)), 0) AS bytes FROM relayed').get() as { n: number; bytes: number };
     this.#count = totals.n;
     this.#bytes = totals.bytes;
+    for (const row of db.prepare('SELECT via, count(*) AS n FROM relayed GROUP BY via').all() as { via: string; n: number }[]) this.#byVia.set(row.via, row.n);
   }
 
   static open(path: string): RelayOutbox {
@@ -114,6 +117,7 @@ export class RelayOutbox {
     if (info.changes === 0) return false;
     this.#count += 1;
     this.#bytes += entry.payload.length;
+    this.#byVia.set(entry.via, this.heldVia(entry.via) + 1);
     return true;
   }
 
@@ -128,7 +132,15 @@ export class RelayOutbox {
     if (!row) return undefined;
     this.#count -= 1;
     this.#bytes -= row.payload.length;
+    const left = this.heldVia(row.via) - 1;
+    if (left > 0) this.#byVia.set(row.via, left);
+    else this.#byVia.delete(row.via);
     return toEntry(row);
+  }
+
+  /** Batches held that the downstream session `via` delivered. */
+  heldVia(via: string): number {
+    return this.#byVia.get(via) ?? 0;
   }
 
   depth(): { count: number; bytes: number } {

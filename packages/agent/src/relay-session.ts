@@ -1,4 +1,5 @@
 import {
+  BATCH_DOMAIN,
   checkRelayPath,
   CollectorHandshake,
   decodeFrame,
@@ -8,6 +9,7 @@ import {
   MAX_RELAY_HOPS,
   openBatch,
   OutpostError,
+  PublicKey,
   readRelayedBatchHeader,
   type Batch,
   type DecodedFrame,
@@ -17,7 +19,6 @@ import {
   type KeyPair,
   type NonceCache,
   type ProtocolLimits,
-  type PublicKey,
 } from '@outpost/protocol';
 import { WebSocket } from 'ws';
 import type { Logger } from './logger.js';
@@ -38,6 +39,8 @@ export interface RelaySessionHost {
   onClosed(session: RelaySession): void;
   /** Store a batch for forwarding; throws OUTPOST_ERR_LIMIT when the relay outbox is full. */
   onBatch(session: RelaySession, entry: Omit<RelayedEntry, 'seq'>): void;
+  /** The session is being closed for this protocol violation or limit (for counting). */
+  onRefused(session: RelaySession, code: ErrorCodeValue): void;
   /** A heartbeat to pass upstream (best effort, never stored). */
   onHeartbeat(session: RelaySession, agentKey: Uint8Array, agentName: string, heartbeat: Heartbeat, path: string[]): void;
 }
@@ -47,8 +50,10 @@ export interface RelaySessionHost {
  * Challenge with the relay's own key, verified Hello, admission (here: the allow-list of
  * names and keys in the relay config), Welcome, then batches. A batch of the agent itself
  * is verified against its key before it is stored (garbage stops at the first wall); a
- * RelayedBatch from a relay further down is checked for shape and passed on, since only
- * the collector knows every enrolled key. Any protocol violation closes this connection.
+ * RelayedBatch from a relay further down is verified against the key it names (only the
+ * collector knows which keys are enrolled, but a batch that is not signed by the key it
+ * names would take that agent's batch number here). Any protocol violation closes this
+ * connection.
  */
 export class RelaySession {
   readonly remoteAddress: string;
@@ -111,8 +116,10 @@ export class RelaySession {
       if (!isBinary) throw new OutpostError(ErrorCode.BAD_FRAME, 'text message on a binary protocol');
       this.#handle(decodeFrame(data, this.#host.limits));
     } catch (err: unknown) {
-      if (isOutpostError(err)) this.close(err.code, err.message, this.#name !== undefined);
-      else {
+      if (isOutpostError(err)) {
+        this.#host.onRefused(this, err.code);
+        this.close(err.code, err.message, this.#name !== undefined);
+      } else {
         this.#host.logger.error({ remote: this.remoteAddress, err: err instanceof Error ? err.stack : String(err) }, 'relay session failed');
         this.close(ErrorCode.INTERNAL, 'internal error', false);
       }
@@ -142,6 +149,11 @@ export class RelaySession {
         const header = readRelayedBatchHeader(batch);
         if (Buffer.compare(header.agentKey, frame.body.agentKey) !== 0) {
           throw new OutpostError(ErrorCode.WRONG_AGENT, `relayed batch ${header.batchSeq} names another agent key than its body`);
+        }
+        // Stored under (agent key, batch_seq) first come first kept: junk under another agent's
+        // key and next number would make its real batch a "resend", never forwarded nor acked.
+        if (!PublicKey.from(header.agentKey).verify(BATCH_DOMAIN, [batch!.payload], batch!.signature)) {
+          throw new OutpostError(ErrorCode.BAD_SIGNATURE, `relayed batch ${header.batchSeq} of "${frame.body.agentName}" is not signed by the key it names`);
         }
         this.#host.onBatch(this, {
           agentKey: header.agentKey, agentName: frame.body.agentName, batchSeq: header.batchSeq,

@@ -26,7 +26,11 @@ export interface RelayOptions {
   config: Pick<AgentConfig, 'name' | 'dataDir' | 'keyFile' | 'uplink'> & { relay: RelaySettings };
   keyPair: KeyPair;
   logger: Logger;
+  /** Relayed heartbeats are dropped while the upstream socket has more than this unsent. Default 256 KiB. */
+  maxHeartbeatBufferedBytes?: number;
 }
+
+const DEFAULT_MAX_HEARTBEAT_BUFFERED_BYTES = 256 * 1024;
 
 const hex = (key: Uint8Array) => Buffer.from(key).toString('hex');
 
@@ -54,6 +58,9 @@ export class Relay implements UplinkRelay {
   readonly #routes = new Map<string, string>();
   #listener: RelayListener | undefined;
   #send: ((frame: FrameInit) => number) | undefined;
+  #bufferedBytes: () => number = () => 0;
+  /** Refused downstream frames by reason and dropped heartbeats: `relay.rejected.<reason>`, `relay.dropped.heartbeats`. */
+  readonly #counters = new Map<string, number>();
   /** Forwarding on the current upstream session: last arrival number sent, and what waits for an ack. */
   #cursor = 0;
   readonly #inFlight = new Set<string>();
@@ -81,6 +88,7 @@ export class Relay implements UplinkRelay {
         if (session.name !== undefined && this.#sessions.get(session.name) === session) this.#sessions.delete(session.name);
       },
       onBatch: (session, entry) => this.#onBatch(session, entry),
+      onRefused: (_session, code) => this.#count(`relay.rejected.${code.replace(/^OUTPOST_ERR_/, '').toLowerCase()}`),
       onHeartbeat: (session, agentKey, agentName, heartbeat, path) => this.#onHeartbeat(session, agentKey, agentName, heartbeat, path),
     };
     this.#listener = new RelayListener({
@@ -114,8 +122,9 @@ export class Relay implements UplinkRelay {
     this.#outbox.close();
   }
 
-  attach(send: (frame: FrameInit) => number): void {
+  attach(send: (frame: FrameInit) => number, bufferedBytes: () => number): void {
     this.#send = send;
+    this.#bufferedBytes = bufferedBytes;
     this.#cursor = 0;
     this.#inFlight.clear();
     this.#pump();
@@ -129,6 +138,11 @@ export class Relay implements UplinkRelay {
 
   health(): { agents: number; backlog: number } {
     return { agents: this.#sessions.size, backlog: this.#outbox.depth().count };
+  }
+
+  /** What this relay refused or dropped since it started, by counter name. */
+  counters(): Record<string, number> {
+    return Object.fromEntries(this.#counters);
   }
 
   onRelayedAck(ack: RelayedAck): void {
@@ -181,6 +195,10 @@ export class Relay implements UplinkRelay {
     if (bytes + entry.payload.length > this.#o.config.relay.maxBacklogBytes) {
       throw new OutpostError(ErrorCode.LIMIT, `relay outbox holds ${bytes} bytes, max ${this.#o.config.relay.maxBacklogBytes}; try again later`);
     }
+    const held = this.#outbox.heldVia(entry.via);
+    if (held >= this.#o.config.relay.maxBatchesPerDownstream) {
+      throw new OutpostError(ErrorCode.LIMIT, `relay holds ${held} batches from "${entry.via}", max ${this.#o.config.relay.maxBatchesPerDownstream}; try again later`);
+    }
     this.#outbox.put(entry);
     this.#learnRoute(session, entry.agentKey);
     this.#pump();
@@ -188,8 +206,19 @@ export class Relay implements UplinkRelay {
 
   #onHeartbeat(session: RelaySession, agentKey: Uint8Array, agentName: string, heartbeat: Heartbeat, path: string[]): void {
     this.#learnRoute(session, agentKey);
-    // Best effort: a heartbeat is news now or never, so it is not stored.
-    this.#send?.({ relayedHeartbeat: { agentKey, agentName, heartbeat, path } });
+    // Best effort: a heartbeat is news now or never, so it is not stored, and not queued
+    // behind a slow upstream either (downstream agents could send them without end).
+    if (!this.#send) return;
+    const limit = this.#o.maxHeartbeatBufferedBytes ?? DEFAULT_MAX_HEARTBEAT_BUFFERED_BYTES;
+    if (this.#bufferedBytes() > limit) {
+      this.#count('relay.dropped.heartbeats');
+      return;
+    }
+    this.#send({ relayedHeartbeat: { agentKey, agentName, heartbeat, path } });
+  }
+
+  #count(name: string): void {
+    this.#counters.set(name, (this.#counters.get(name) ?? 0) + 1);
   }
 
   /** An agent seen behind a downstream relay: its config pushes go that way. */

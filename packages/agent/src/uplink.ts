@@ -312,7 +312,7 @@ export class Uplink {
             }
             this.#pump = pump;
             pump();
-            this.#options.relay?.attach(send);
+            this.#options.relay?.attach(send, () => ws.bufferedAmount);
             return;
           }
           case 'ack': {

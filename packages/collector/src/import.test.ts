@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -192,5 +193,61 @@ describe('importExport', () => {
     const report = await run(out);
     expect(report.refused?.message).toMatch(/no manifest\.json/);
     await expect(run(join(dir, 'nope'))).rejects.toMatchObject({ code: ErrorCode.CONFIG });
+  });
+
+  describe('on hostile media', () => {
+    it('does not write the receipt through a symlink planted at its temporary name', async () => {
+      await enroll();
+      const out = join(dir, 'x');
+      writeExport(out, [seq(1, 5)]);
+      const target = join(dir, 'precious.txt');
+      writeFileSync(target, 'keep me\n');
+      symlinkSync(target, join(out, 'receipt.json.tmp'));
+      const report = await run(out);
+      expect(readFileSync(target, 'utf8')).toBe('keep me\n');
+      // The results are in; only the receipt is refused, with the name and why.
+      expect(report.total).toMatchObject({ new: 5, rejectedFiles: 0 });
+      expect(report.receiptFile).toBeUndefined();
+      expect(report.receiptError).toMatch(/receipt\.json\.tmp is a symbolic link/);
+      expect(existsSync(join(out, 'receipt.json'))).toBe(false);
+    });
+
+    it('replaces a regular temporary file a crashed import left behind', async () => {
+      await enroll();
+      const out = join(dir, 'x');
+      writeExport(out, [seq(1, 5)]);
+      writeFileSync(join(out, 'receipt.json.tmp'), 'half a receipt');
+      const report = await run(out);
+      expect(report.receiptError).toBeUndefined();
+      expect(parseReceipt(readFileSync(join(out, 'receipt.json'), 'utf8'), 'receipt.json').files).toHaveLength(1);
+      expect(existsSync(join(out, 'receipt.json.tmp'))).toBe(false);
+    });
+
+    it('refuses a manifest.json that is a symlink to /dev/zero, by name, without reading it', async () => {
+      await enroll();
+      const out = join(dir, 'x');
+      writeExport(out, [seq(1, 5)]);
+      unlinkSync(join(out, 'manifest.json'));
+      symlinkSync('/dev/zero', join(out, 'manifest.json'));
+      const report = await run(out);
+      expect(report.refused).toMatchObject({ code: ErrorCode.BAD_FRAME, message: expect.stringMatching(/manifest\.json is a symbolic link/) });
+      expect(await storedIds()).toEqual([]);
+    });
+
+    it('rejects a batch file that is a symlink (to a FIFO here) by name and imports the others', async () => {
+      await enroll();
+      const out = join(dir, 'x');
+      const manifest = writeExport(out, [seq(1, 5), seq(6, 9)]);
+      const victim = join(out, manifest.files[0]!.name);
+      const fifo = join(dir, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      unlinkSync(victim);
+      symlinkSync(fifo, victim);
+      expect(lstatSync(victim).isSymbolicLink()).toBe(true);
+      const report = await run(out);
+      expect(report.files.map((f) => f.status)).toEqual(['rejected', 'imported']);
+      expect(report.files[0]!.reason).toMatch(/lab-1-1-5\.outpost-batch is a symbolic link/);
+      expect(await storedIds()).toEqual(seq(6, 9));
+    });
   });
 });

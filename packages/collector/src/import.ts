@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BATCH_FILE_HEADER_BYTES,
@@ -28,6 +28,7 @@ import {
   type ReceiptFile,
 } from '@outpost/protocol';
 import { MAX_PENDING_AGENTS } from './enrollment.js';
+import { readMediaFile, writeMediaFile } from './media-file.js';
 import type { AgentRecord, CollectorStore } from './store.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -101,11 +102,13 @@ async function admitExport(store: CollectorStore, manifest: ExportManifest, key:
 
 /** Check one listed file and open its batch; a string is the reason it is refused. */
 function openFile(dir: string, entry: ManifestFile, key: PublicKey, limits: ProtocolLimits): OpenedBatch | string {
-  const path = join(dir, entry.name);
-  if (!existsSync(path)) return 'missing: listed in manifest.json but not in the directory';
-  const size = statSync(path).size;
-  if (size > BATCH_FILE_HEADER_BYTES + limits.maxMessageBytes) return `${size} bytes exceeds max ${BATCH_FILE_HEADER_BYTES + limits.maxMessageBytes}`;
-  const bytes = readFileSync(path);
+  let bytes: Buffer | undefined;
+  try {
+    bytes = readMediaFile(join(dir, entry.name), BATCH_FILE_HEADER_BYTES + limits.maxMessageBytes);
+  } catch (err: unknown) {
+    return reasonOf(err);
+  }
+  if (!bytes) return 'missing: listed in manifest.json but not in the directory';
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (sha256 !== entry.sha256) return `sha256 ${sha256} does not match manifest.json's ${entry.sha256}: changed or damaged`;
   let body: OpenedBatch;
@@ -120,17 +123,6 @@ function openFile(dir: string, entry: ManifestFile, key: PublicKey, limits: Prot
     return 'its batch does not match its manifest.json entry (results, ids or gaps)';
   }
   return body;
-}
-
-function writeDurably(path: string, text: string): void {
-  const fd = openSync(`${path}.tmp`, 'w', 0o644);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(`${path}.tmp`, path);
 }
 
 /**
@@ -161,14 +153,12 @@ export async function importExport(options: ImportOptions): Promise<ImportReport
     return finish(report);
   };
 
-  const manifestPath = join(dir, MANIFEST_FILE);
-  if (!existsSync(manifestPath)) return refuse(ErrorCode.BAD_FRAME, `no ${MANIFEST_FILE}: not an export directory, or the export did not finish`);
   let manifest: ExportManifest;
   let key: PublicKey;
   try {
-    const size = statSync(manifestPath).size;
-    if (size > MAX_MANIFEST_BYTES) throw new OutpostError(ErrorCode.LIMIT, `${MANIFEST_FILE}: ${size} bytes exceeds max ${MAX_MANIFEST_BYTES}`);
-    manifest = parseManifest(readFileSync(manifestPath, 'utf8'), MANIFEST_FILE);
+    const text = readMediaFile(join(dir, MANIFEST_FILE), MAX_MANIFEST_BYTES)?.toString('utf8');
+    if (text === undefined) return refuse(ErrorCode.BAD_FRAME, `no ${MANIFEST_FILE}: not an export directory, or the export did not finish`);
+    manifest = parseManifest(text, MANIFEST_FILE);
     key = PublicKey.parse(manifest.agentKey, `${MANIFEST_FILE}: agentKey`);
   } catch (err: unknown) {
     return refuse(isOutpostError(err) ? err.code : ErrorCode.BAD_FRAME, isOutpostError(err) ? err.message : reasonOf(err));
@@ -216,7 +206,7 @@ export async function importExport(options: ImportOptions): Promise<ImportReport
   });
   const receiptFile = options.receiptFile ?? join(dir, RECEIPT_FILE);
   try {
-    writeDurably(receiptFile, `${JSON.stringify(receipt, null, 2)}\n`);
+    writeMediaFile(receiptFile, `${JSON.stringify(receipt, null, 2)}\n`, 0o644);
     report.receiptFile = receiptFile;
   } catch (err: unknown) {
     // Read-only media: the import stands; the receipt can be written elsewhere with --receipt.

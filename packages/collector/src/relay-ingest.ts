@@ -48,7 +48,10 @@ export function relayedRejectionCounter(code: string): string {
  * pending or revoked agent, bad signature, limits) is refused on its own, counted under
  * `relayed.rejected.<reason>` and answered with a RelayedAck carrying the error; the relay
  * session goes on. A malformed frame (bad path, no batch) is the relay's own fault and
- * closes its session.
+ * closes its session. Heartbeats are not signed by the agent, so a relayed one counts only
+ * for an agent whose verified batch with new results came through this session, and only
+ * while its newest traffic came through this relay (not directly, not through another):
+ * otherwise any relay could keep a dead agent from going silent.
  *
  * @example
  * const relayed = new RelayedTraffic(relayAgent, ctx, (frame) => ws.send(encodeFrame(frame)));
@@ -58,8 +61,10 @@ export class RelayedTraffic {
   readonly #relay: AgentRecord;
   readonly #ctx: RelayTrafficContext;
   readonly #send: (frame: FrameInit) => void;
-  /** Per agent: the path last recorded, and the newest config version pushed this way. */
+  /** Per agent: the path last seen on this session, and the newest config version pushed this way. */
   readonly #paths = new Map<number, string>();
+  /** Agents a verified batch with new results came through this session for: their heartbeats count. */
+  readonly #verified = new Set<number>();
   readonly #pushed = new Map<number, number>();
   readonly #keys = new Map<number, Uint8Array>();
 
@@ -100,6 +105,8 @@ export class RelayedTraffic {
     this.#ctx.counters.add('relayed.batches');
     this.#ctx.counters.add('ingest.results_stored', outcome!.stored);
     this.#ctx.counters.add('ingest.duplicates', outcome!.duplicates);
+    // A replayed old batch (all duplicates) verifies too, but proves nothing about now.
+    if (outcome!.stored > 0) this.#verified.add(agent.id);
     // Only after the commit: the relay deletes its copy and acks downstream on this.
     this.#send({ relayedAck: { agentKey: frame.agentKey, batchSeq: body.batchSeq, stored: outcome!.stored, duplicates: outcome!.duplicates } });
     await this.#arrived(agent, path, now);
@@ -116,6 +123,15 @@ export class RelayedTraffic {
     const counts = [hb.backlog, hb.dropped, hb.configVersion, hb.relayBacklog];
     if (!counts.every(Number.isSafeInteger) || (hb.oldestUnsentMs !== 0 && !isValidTimeMs(hb.oldestUnsentMs)) || hb.configHash.length > 128 || hb.configError.length > 2_000) {
       throw new OutpostError(ErrorCode.BAD_FRAME, `relayed heartbeat of "${agent.name}" with counts, times or config fields out of range`);
+    }
+    if (!this.#verified.has(agent.id)) {
+      return this.#ignore('relayed.rejected.unverified_heartbeat', agent, `heartbeat of "${agent.name}" via ${path.join(' > ')} before any verified batch of it came this way: ignored`);
+    }
+    if (agent.relayPath === null) {
+      return this.#ignore('relayed.rejected.direct_session', agent, `heartbeat of "${agent.name}" via ${path.join(' > ')}, which connected directly since: ignored`);
+    }
+    if (agent.relayPath[agent.relayPath.length - 1] !== this.#relay.name) {
+      return this.#ignore('relayed.rejected.other_route', agent, `heartbeat of "${agent.name}" via ${path.join(' > ')}, whose traffic comes through ${agent.relayPath.join(' > ')} now: ignored`);
     }
     const now = Date.now();
     const { backlog, oldestUnsentMs, dropped, configHash, configVersion, configError } = hb;
@@ -177,20 +193,31 @@ export class RelayedTraffic {
     this.#ctx.rejections.warn(counter, { relay: this.#relay.name, agent: agentName, code }, message);
   }
 
-  /** Record the path when it changed; the first frame of an agent on this session routes its config here. */
+  /** A relayed heartbeat that may not speak for its agent: counted, logged (throttled), no answer. */
+  #ignore(counter: string, agent: AgentRecord, message: string): void {
+    this.#ctx.counters.add(counter);
+    this.#ctx.rejections.warn(counter, { relay: this.#relay.name, agent: agent.name }, message);
+  }
+
+  /**
+   * Record the path when it differs from the stored one (new, through another relay, or
+   * after a direct session); the first frame of an agent on this session routes its config
+   * here. `agent` is the record from before this frame: silent then means it is back now,
+   * also when this session carried it before (a relay that stayed up while it was away).
+   */
   async #arrived(agent: AgentRecord, path: string[], now: number): Promise<void> {
     const text = JSON.stringify(path);
-    if (this.#paths.get(agent.id) === text) return;
     const first = !this.#paths.has(agent.id);
+    const moved = JSON.stringify(agent.relayPath) !== text;
     this.#paths.set(agent.id, text);
     this.#keys.set(agent.id, agent.publicKey);
-    await this.#ctx.store.recordRelayPath(agent.id, path, now);
-    this.#ctx.onRoute(agent.id);
-    if (first) {
-      this.#ctx.logger.info({ agent: agent.name, path }, 'agent heard through a relay');
-      await this.#observe(agent, () => this.#ctx.state.agentConnected(agent));
+    if (moved) await this.#ctx.store.recordRelayPath(agent.id, path, now);
+    if (first) this.#ctx.logger.info({ agent: agent.name, path }, 'agent heard through a relay');
+    if (first || agent.silentSince !== null) await this.#observe(agent, () => this.#ctx.state.agentConnected(agent));
+    if (first || moved) {
+      this.#ctx.onRoute(agent.id);
+      await this.syncConfig(agent.id);
     }
-    await this.syncConfig(agent.id);
   }
 
   async #observe(agent: AgentRecord, work: () => Promise<void>): Promise<void> {
