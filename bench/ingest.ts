@@ -155,7 +155,10 @@ async function main(): Promise<void> {
       pgServer = undefined;
     }
     for (const run of pgRuns) {
-      console.error(`PostgreSQL, ${run.collectors} collector(s): ${run.seconds.toFixed(2)} s (${fmt(N / run.seconds)} results/s), stored ${fmt(run.stored)}, duplicates ${run.duplicates}`);
+      console.error(
+        `PostgreSQL, ${run.collectors} collector(s): ${run.seconds.toFixed(2)} s (${fmt(N / run.seconds)} results/s), stored ${fmt(run.stored)}, duplicates ${run.duplicates}, ` +
+          `~${run.batchesPerCommit.toFixed(1)} batches per commit`,
+      );
       if (run.stored !== N || run.duplicates !== 0 || run.rows !== N) {
         throw new Error(`PostgreSQL ingest with ${run.collectors} collector(s) incomplete: acked ${run.stored} stored + ${run.duplicates} duplicates, database holds ${run.rows} of ${N}`);
       }

@@ -19,6 +19,8 @@ export interface PostgresIngestRun {
   duplicates: number;
   /** Rows in the results table afterwards. */
   rows: number;
+  /** Acks that arrived together, averaged over the agents: about the batches per commit. */
+  batchesPerCommit: number;
 }
 
 /** One agent's signed batches and its key (frames are signed by it). */
@@ -69,6 +71,7 @@ export async function ingestIntoPostgres(d: TestDeployment, server: PostgresServ
       stored: outcomes.reduce((n, o) => n + o.stored, 0),
       duplicates: outcomes.reduce((n, o) => n + o.duplicates, 0),
       rows: Number(rows[0]?.n ?? 0),
+      batchesPerCommit: outcomes.reduce((n, o, i) => n + loads[i]!.frames.length / o.ackGroups, 0) / outcomes.length,
     };
   } finally {
     for (const agent of agents) agent.close();

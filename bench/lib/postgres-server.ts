@@ -18,6 +18,11 @@ export interface PostgresServerOptions {
   durable?: boolean;
   /** How long to wait for the server to accept connections (default 30 s). */
   startTimeoutMs?: number;
+  /**
+   * More server settings (`-c name=value`), e.g. `{ shared_preload_libraries: 'pg_stat_statements' }`
+   * to count the statements of a run.
+   */
+  settings?: Record<string, string>;
 }
 
 /** The newest `/usr/lib/postgresql/<version>/bin` holding initdb and postgres. */
@@ -100,6 +105,7 @@ export class PostgresServer {
     const port = await freePort();
     const settings = ['-c', 'listen_addresses=127.0.0.1', '-p', String(port), '-k', dir, '-c', 'max_connections=200'];
     if (!options.durable) settings.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+    for (const [name, value] of Object.entries(options.settings ?? {})) settings.push('-c', `${name}=${value}`);
     const child = spawn(join(bin, 'postgres'), ['-D', data, ...settings], { stdio: ['ignore', 'pipe', 'pipe'], ...user, cwd: dir });
     const server = new PostgresServer(port, dir, child);
     await server.#ready(options.startTimeoutMs ?? 30_000);

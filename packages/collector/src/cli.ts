@@ -11,7 +11,7 @@ import { createLogger } from './logger.js';
 import { backupCommand, reloadCollectorConfig, vacuumCommand } from './maintenance-commands.js';
 import { testRule } from './notify/test-rule.js';
 import { setAgentConfig } from './remote-config.js';
-import { isPostgresUrl } from './collector-storage.js';
+import { redactUrl, storeKind } from './collector-storage.js';
 import { PgStore } from './pg-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { AgentStatus, CollectorStore } from './store.js';
@@ -32,34 +32,45 @@ export function parseListen(text: string, option: string): { host: string; port:
   return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
 }
 
+/** `--store`, the same on every command that reads or writes the collector's database. */
 const storeOption = {
   type: 'string',
   default: 'sqlite',
   describe: 'sqlite (collector.db in the data directory) or a postgres:// URL shared by several collectors',
 } as const;
 
-/** The store `--store` names: the data directory's SQLite file, or a PostgreSQL database (migrated first). */
-async function withStoreAt<T>(dataDir: string, store: string, work: (store: CollectorStore) => Promise<T>): Promise<T> {
-  if (!isPostgresUrl(store)) return withStore(dataDir, work);
-  const pgStore = await PgStore.open(store);
+/**
+ * Run `work` on the store `--store` names: the data directory's SQLite file, or a PostgreSQL
+ * database (migrated first, as a collector would). Closed afterwards either way.
+ */
+async function withStore<T>(dataDir: string, store: string, work: (store: CollectorStore) => Promise<T>): Promise<T> {
+  const opened: CollectorStore = storeKind(store) === 'postgres' ? await openPostgres(store) : SqliteStore.open(dataFiles(dataDir).database);
   try {
-    return await work(pgStore);
+    return await work(opened);
   } finally {
-    await pgStore.close();
+    await opened.close();
   }
 }
 
-async function withStore<T>(dataDir: string, work: (store: SqliteStore) => Promise<T>): Promise<T> {
-  const store = SqliteStore.open(dataFiles(dataDir).database);
+async function openPostgres(url: string): Promise<PgStore> {
   try {
-    return await work(store);
-  } finally {
-    await store.close();
+    return await PgStore.open(url);
+  } catch (err: unknown) {
+    // A connection error alone ("ECONNREFUSED") does not say which database was meant. Not an
+    // OutpostError: an unreachable server is a failure (exit 1), not a usage error (exit 2).
+    throw new Error(`--store ${redactUrl(url)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
 
-async function setStatus(dataDir: string, name: string, status: AgentStatus, keyPrefix?: string): Promise<void> {
-  const key = await withStore(dataDir, async (store) => {
+/** For the commands that work on the SQLite file only (backup, vacuum). */
+function requireSqlite(command: string, store: string, instead: string): void {
+  if (storeKind(store) === 'postgres') {
+    throw new OutpostError(ErrorCode.CONFIG, `${command} works on the SQLite file (collector.db) only, not on --store ${redactUrl(store)}: ${instead}`);
+  }
+}
+
+async function setStatus(dataDir: string, storeUrl: string, name: string, status: AgentStatus, keyPrefix?: string): Promise<void> {
+  const key = await withStore(dataDir, storeUrl, async (store) => {
     const agent = await store.findAgentByName(name);
     if (!agent) fail(new OutpostError(ErrorCode.CONFIG, `no agent named "${name}" (outpost-collector agents list)`));
     const text = encodeKey(agent.publicKey);
@@ -109,7 +120,7 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
       async (argv) => {
         const ttlMs = parseDurationMs(argv.ttl);
         if (ttlMs === undefined || ttlMs <= 0) fail(new OutpostError(ErrorCode.CONFIG, `--ttl ${argv.ttl}: expected a duration such as 30m or 24h`));
-        const token = await withStoreAt(argv['data-dir'], argv.store, (store) => issueToken(store, ttlMs, argv.agent ?? null));
+        const token = await withStore(argv['data-dir'], argv.store, (store) => issueToken(store, ttlMs, argv.agent ?? null));
         const expires = new Date(Date.now() + ttlMs).toISOString();
         process.stdout.write(argv.json ? `${JSON.stringify({ token, expires, agent: argv.agent ?? null })}\n` : `${token}\n`);
       },
@@ -123,10 +134,11 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           .positional('name', { type: 'string' })
           .option('key', { type: 'string', describe: 'approve only if the agent key starts with this (as printed by outpost-agent init)' })
           .option('data-dir', dataDir)
+          .option('store', storeOption)
           .option('json', { type: 'boolean', default: false }),
       async (argv) => {
         if (argv.action === 'list') {
-          const [agents, gaps] = await withStore(argv['data-dir'], async (store) => [await store.listAgents(), await store.gapTotals()] as const);
+          const [agents, gaps] = await withStore(argv['data-dir'], argv.store, async (store) => [await store.listAgents(), await store.gapTotals()] as const);
           if (argv.json) {
             const rows = agents.map((a) => ({
               name: a.name, status: a.status, key: encodeKey(a.publicKey), lastSeen: a.lastSeenAt, resultsStored: a.resultsStored,
@@ -144,7 +156,7 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           return;
         }
         if (!argv.name) fail(new OutpostError(ErrorCode.CONFIG, `agents ${argv.action}: expected an agent name`));
-        await setStatus(argv['data-dir'], argv.name, argv.action === 'approve' ? 'active' : 'revoked', argv.key);
+        await setStatus(argv['data-dir'], argv.store, argv.name, argv.action === 'approve' ? 'active' : 'revoked', argv.key);
       },
     )
     .command(
@@ -155,12 +167,13 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           .positional('dir', { type: 'string', demandOption: true, describe: 'export directory with manifest.json' })
           .option('data-dir', dataDir)
           .option('receipt', { type: 'string', describe: 'where to write the signed receipt (default DIR/receipt.json)' })
+          .option('store', storeOption)
           .option('json', { type: 'boolean', default: false }),
       async (argv) => {
         let report: ImportReport;
         try {
           const identity = loadIdentity(argv['data-dir']);
-          report = await withStore(argv['data-dir'], (store) =>
+          report = await withStore(argv['data-dir'], argv.store, (store) =>
             importExport({ store, keyPair: identity.keyPair, collectorKey: identity.publicKey, dir: argv.dir, ...(argv.receipt ? { receiptFile: argv.receipt } : {}) }),
           );
         } catch (err: unknown) {
@@ -202,6 +215,7 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
           .positional('agent', { type: 'string', demandOption: true })
           .positional('file', { type: 'string', describe: 'YAML with checks: (and defaults:, scheduler:)' })
           .option('data-dir', dataDir)
+          .option('store', storeOption)
           .option('json', { type: 'boolean', default: false }),
       async (argv) => {
         try {
@@ -209,11 +223,11 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
             if (!argv.file) throw new OutpostError(ErrorCode.CONFIG, 'config set: expected a file');
             const text = readFileSync(argv.file, 'utf8');
             const { keyPair } = loadIdentity(argv['data-dir']);
-            const version = await withStore(argv['data-dir'], (store) => setAgentConfig(store, keyPair, argv.agent, text, argv.file!));
+            const version = await withStore(argv['data-dir'], argv.store, (store) => setAgentConfig(store, keyPair, argv.agent, text, argv.file!));
             process.stdout.write(argv.json ? `${JSON.stringify({ agent: argv.agent, version })}\n` : `${argv.agent}: config version ${version} stored; pushed when the agent is connected\n`);
             return;
           }
-          const out = await withStore(argv['data-dir'], async (store) => {
+          const out = await withStore(argv['data-dir'], argv.store, async (store) => {
             const agent = await store.findAgentByName(argv.agent);
             if (!agent) throw new OutpostError(ErrorCode.CONFIG, `no agent named "${argv.agent}"`);
             const latest = await store.latestAgentConfig(agent.id);
@@ -232,9 +246,12 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
     .command(
       'api-token',
       'print the operator token for the HTTP API (writes, and reads when api.read is token)',
-      (y) => y.option('data-dir', dataDir),
+      // The token lives in the data directory whatever the store; --store is accepted (and
+      // checked) so one set of options works for every command.
+      (y) => y.option('data-dir', dataDir).option('store', storeOption),
       (argv) => {
         try {
+          storeKind(argv.store);
           process.stdout.write(`${loadApiToken(argv['data-dir'])}\n`);
         } catch (err: unknown) {
           fail(err);
@@ -282,8 +299,14 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
         y
           .option('data-dir', dataDir)
           .option('out', { type: 'string', demandOption: true, describe: 'new file to write (must not exist)' })
+          .option('store', storeOption)
           .option('json', { type: 'boolean', default: false }),
       async (argv) => {
+        try {
+          requireSqlite('backup', argv.store, 'back PostgreSQL up with pg_dump or the server\'s continuous archiving');
+        } catch (err: unknown) {
+          fail(err);
+        }
         try {
           await backupCommand({ dataDir: argv['data-dir'], out: argv.out, json: argv.json });
         } catch (err: unknown) {
@@ -294,8 +317,13 @@ export async function main(args = hideBin(process.argv)): Promise<void> {
     .command(
       'vacuum',
       'rebuild the database once in incremental auto-vacuum mode, so pruning shrinks the file (collector stopped)',
-      (y) => y.option('data-dir', dataDir),
+      (y) => y.option('data-dir', dataDir).option('store', storeOption),
       async (argv) => {
+        try {
+          requireSqlite('vacuum', argv.store, 'PostgreSQL reclaims space with its own (auto)vacuum, and retention drops whole partitions');
+        } catch (err: unknown) {
+          fail(err);
+        }
         try {
           await vacuumCommand({ dataDir: argv['data-dir'] });
         } catch (err: unknown) {

@@ -43,6 +43,16 @@ export function isPostgresUrl(store: string | undefined): store is string {
   return store !== undefined && /^postgres(ql)?:\/\//i.test(store);
 }
 
+/**
+ * What a `--store` value means: 'sqlite' (the data directory's collector.db) or 'postgres'
+ * (a postgres:// or postgresql:// URL). Anything else is a usage error naming the option.
+ */
+export function storeKind(store: string | undefined): 'sqlite' | 'postgres' {
+  if (store === undefined || store === 'sqlite') return 'sqlite';
+  if (isPostgresUrl(store)) return 'postgres';
+  throw new OutpostError(ErrorCode.CONFIG, `--store ${JSON.stringify(store)}: expected "sqlite" or a postgres:// URL such as postgres://outpost@192.0.2.10:5432/outpost`);
+}
+
 /** "postgres://outpost@192.0.2.10:5432/outpost" without a password, for logs. */
 export function redactUrl(url: string): string {
   try {
@@ -64,7 +74,7 @@ export function redactUrl(url: string): string {
  */
 export function openStorage(options: StorageOptions): CollectorStorage {
   const { store, logger } = options;
-  if (store === undefined || store === 'sqlite') {
+  if (store === undefined || storeKind(store) === 'sqlite') {
     const sqlite = SqliteStore.open(dataFiles(options.dataDir).database, options.settings);
     return {
       kind: 'sqlite',
@@ -75,9 +85,6 @@ export function openStorage(options: StorageOptions): CollectorStorage {
       lead: (onChange) => onChange(true),
       stopLeading: async () => {},
     };
-  }
-  if (!isPostgresUrl(store)) {
-    throw new OutpostError(ErrorCode.CONFIG, `--store ${JSON.stringify(store)}: expected "sqlite" or a postgres:// URL such as postgres://outpost@192.0.2.10:5432/outpost`);
   }
   const pgStore = PgStore.create(store, options.settings);
   let leadership: PgLeadership | undefined;

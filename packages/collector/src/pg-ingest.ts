@@ -1,8 +1,10 @@
 import type { OpenedBatch, Result } from '@outpost/protocol';
 import type pg from 'pg';
 import { LOCK_AGENT_NAMESPACE } from './pg-migrations.js';
+import { insertResults, notAfter, runLength, type NewestByCheck } from './pg-result-rows.js';
 import type { ResultPartitions } from './pg-partitions.js';
 import type { PgTimeline } from './pg-timeline.js';
+import { fromTheFuture } from './state-timeline-plan.js';
 import type { IngestOutcome } from './store.js';
 
 /** PostgreSQL's error when a row fits no partition (another collector dropped it by retention). */
@@ -12,8 +14,10 @@ const NO_PARTITION = '23514';
  * Ingest into PostgreSQL: every batch of one call in one transaction, serialised per agent
  * by an advisory lock so two collectors that briefly both hold a session of the same agent
  * (a failover while the old connection lingers) never interleave its timeline. Rows go in
- * with one `INSERT … ON CONFLICT DO NOTHING … RETURNING` per batch: what comes back is what
- * was new, and only that moves state.
+ * with `INSERT … ON CONFLICT DO NOTHING`, one statement for all batches in timeline order:
+ * what the server reports stored is what was new, and only that moves state. As in the
+ * SQLite store, each check's timeline moves once per call, not once per batch (see
+ * {@link ingestAll}). `PgStore` runs one agent's calls one at a time, in call order.
  */
 export async function ingestBatchesPg(
   pool: pg.Pool,
@@ -38,13 +42,22 @@ export async function ingestBatchesPg(
 async function inTransaction(pool: pg.Pool, agentId: number, batches: readonly OpenedBatch[], receivedAt: number, timeline: PgTimeline): Promise<IngestOutcome[]> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_AGENT_NAMESPACE, agentId]);
-    const { rows } = await client.query<{ name: string }>('SELECT name FROM agents WHERE id = $1', [agentId]);
-    const agent = rows[0]?.name ?? String(agentId);
-    const outcomes: IngestOutcome[] = [];
-    for (const batch of batches) outcomes.push(await ingestOne(client, agentId, agent, batch, receivedAt, timeline));
-    await client.query('COMMIT');
+    // Round trips are what an ingest waits on (the event loop is busy with the next batches
+    // when a reply comes), so the fixed statements travel together as simple queries: the
+    // text holds integers only, checked by `sqlInt`, never client text.
+    const replies = (await client.query(
+      `BEGIN; SELECT pg_advisory_xact_lock(${LOCK_AGENT_NAMESPACE}, ${sqlInt(agentId)}); SELECT name FROM agents WHERE id = ${sqlInt(agentId)}`,
+    )) as unknown as pg.QueryResult<{ name: string }>[];
+    const agent = replies[2]?.rows[0]?.name ?? String(agentId);
+    const { outcomes, maxId, maxSeq } = await ingestAll(client, agentId, agent, batches, receivedAt, timeline);
+    const stored = outcomes.reduce((n, o) => n + o.stored, 0);
+    const duplicates = outcomes.reduce((n, o) => n + o.duplicates, 0);
+    await client.query(
+      `UPDATE agents SET results_stored = results_stored + ${sqlInt(stored)}, duplicates = duplicates + ${sqlInt(duplicates)},
+         last_batch_seq = greatest(last_batch_seq, ${sqlInt(maxSeq)}), max_result_id = greatest(max_result_id, ${sqlInt(maxId)}),
+         last_seen_at = ${sqlInt(receivedAt)}
+       WHERE id = ${sqlInt(agentId)}; COMMIT`,
+    );
     return outcomes;
   } catch (err: unknown) {
     await client.query('ROLLBACK').catch(() => {});
@@ -54,58 +67,100 @@ async function inTransaction(pool: pg.Pool, agentId: number, batches: readonly O
   }
 }
 
-async function ingestOne(client: pg.ClientBase, agentId: number, agent: string, batch: OpenedBatch, receivedAt: number, timeline: PgTimeline): Promise<IngestOutcome> {
-  const results = batch.results;
+/** An integer as SQL text; anything else is a bug upstream (protocol values are validated). */
+function sqlInt(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new Error(`ingest: ${value} is not an integer`);
+  return String(value);
+}
+
+/**
+ * Store several batches of one agent and move their checks' timelines, inside the caller's
+ * transaction. A check's results of several batches are applied together only when they
+ * arrive in timeline order, which gives what applying them batch by batch gives; otherwise
+ * what waits is applied before the batch that breaks the order is stored (the SQLite
+ * store's rule). Batches in timeline order go in with one INSERT; with 1000 checks and 4
+ * batches per call the state rows are read and written once instead of 4 times.
+ */
+async function ingestAll(
+  client: pg.ClientBase,
+  agentId: number,
+  agent: string,
+  batches: readonly OpenedBatch[],
+  receivedAt: number,
+  timeline: PgTimeline,
+): Promise<{ outcomes: IngestOutcome[]; maxId: number; maxSeq: number }> {
+  const outcomes: IngestOutcome[] = [];
+  const waiting = new Map<string, Result[]>();
+  const newest: NewestByCheck = new Map();
+  // Which batch a fresh result came in, so each outcome reports the events its results made.
+  const batchOf = batches.length > 1 ? new Map<number, IngestOutcome>() : undefined;
+  const apply = async (checkIds: Iterable<string>) => {
+    const fresh = new Map<string, Result[]>();
+    const lastId = new Map<string, number>();
+    for (const checkId of checkIds) {
+      fresh.set(checkId, waiting.get(checkId)!);
+      lastId.set(checkId, newest.get(checkId)!.lastId);
+    }
+    for (const checkId of fresh.keys()) {
+      waiting.delete(checkId);
+      newest.delete(checkId);
+    }
+    if (fresh.size === 0) return;
+    const change = await timeline.apply(client, agentId, agent, fresh, receivedAt);
+    // A backfilled event may sit on a row stored earlier: it goes with the newest batch.
+    const last = outcomes[outcomes.length - 1]!;
+    for (const e of change.events) (batchOf?.get(e.resultId ?? 0) ?? last).events.push(e);
+    for (const checkId of change.changedChecks) (batchOf?.get(lastId.get(checkId)!) ?? last).changedChecks.push(checkId);
+  };
   let maxId = 0;
-  for (const r of results) if (r.resultId > maxId) maxId = r.resultId;
-  const inserted = new Set<number>();
-  if (results.length > 0) {
-    const { rows } = await client.query<{ id: number }>(
-      `INSERT INTO results (agent_id, result_id, check_id, started_at, duration_us, status, observation, message, metrics, transcript, config_hash, batch_seq, received_at)
-       SELECT $1, u.*, $12, $13 FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::smallint[], $7::text[], $8::text[], $9::text[], $10::bytea[], $11::text[]) AS u
-       ON CONFLICT DO NOTHING RETURNING result_id AS id`,
-      [
-        agentId,
-        results.map((r) => r.resultId),
-        results.map((r) => r.checkId),
-        results.map((r) => r.startedAtMs),
-        results.map((r) => r.durationUs),
-        results.map((r) => r.status),
-        results.map((r) => r.observation),
-        results.map((r) => r.message),
-        results.map((r) => (Object.keys(r.metrics).length > 0 ? JSON.stringify(r.metrics) : null)),
-        results.map((r) => (r.transcript.length > 0 ? Buffer.from(r.transcript) : null)),
-        results.map((r) => r.checkConfigHash),
-        batch.batchSeq,
-        receivedAt,
-      ],
-    );
-    for (const row of rows) inserted.add(row.id);
+  let maxSeq = 0;
+  for (let first = 0; first < batches.length; ) {
+    if (waiting.size > 0) {
+      const early = new Set<string>();
+      for (const r of batches[first]!.results) {
+        const n = newest.get(r.checkId);
+        if (n && notAfter(r, n)) early.add(r.checkId);
+      }
+      await apply(early);
+    }
+    const run = batches.slice(first, first + runLength(batches, first, newest));
+    const inserted = await insertResults(client, agentId, run, receivedAt);
+    for (const batch of run) {
+      const outcome: IngestOutcome = { stored: 0, duplicates: 0, events: [], changedChecks: [] };
+      outcomes.push(outcome);
+      // A result id that comes twice is stored once: the first claims it, the rest are duplicates.
+      for (const r of batch.results) {
+        if (r.resultId > maxId) maxId = r.resultId;
+        if (!inserted.delete(r.resultId)) continue;
+        outcome.stored += 1;
+        if (fromTheFuture(r.startedAtMs, batch.clockOffsetMs, receivedAt)) {
+          outcome.future = (outcome.future ?? 0) + 1;
+          continue;
+        }
+        batchOf?.set(r.resultId, outcome);
+        const list = waiting.get(r.checkId);
+        if (list) list.push(r);
+        else waiting.set(r.checkId, [r]);
+        const n = newest.get(r.checkId);
+        if (!n) newest.set(r.checkId, { lastAt: r.startedAtMs, lastId: r.resultId });
+        else if (!notAfter(r, n)) {
+          n.lastAt = r.startedAtMs;
+          n.lastId = r.resultId;
+        }
+      }
+      for (const g of batch.gaps) {
+        await client.query(
+          `INSERT INTO gaps (agent_id, from_result_id, to_result_id, count, reason, first_ms, last_ms, per_check, received_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+          [agentId, g.fromResultId, g.toResultId, g.count, g.reason, g.firstMs, g.lastMs, JSON.stringify(g.perCheck), receivedAt],
+        );
+      }
+      outcome.duplicates = batch.results.length - outcome.stored;
+      if (batch.batchSeq > maxSeq) maxSeq = batch.batchSeq;
+    }
+    first += run.length;
   }
   // State follows only rows stored now: a duplicate was applied when it first arrived.
-  // A batch repeating one id counts it once as stored, the rest as duplicates.
-  const fresh = new Map<string, Result[]>();
-  for (const r of results) {
-    if (!inserted.delete(r.resultId)) continue;
-    const list = fresh.get(r.checkId);
-    if (list) list.push(r);
-    else fresh.set(r.checkId, [r]);
-  }
-  const stored = [...fresh.values()].reduce((n, list) => n + list.length, 0);
-  const change = await timeline.apply(client, agentId, agent, fresh, receivedAt);
-  for (const g of batch.gaps) {
-    await client.query(
-      `INSERT INTO gaps (agent_id, from_result_id, to_result_id, count, reason, first_ms, last_ms, per_check, received_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
-      [agentId, g.fromResultId, g.toResultId, g.count, g.reason, g.firstMs, g.lastMs, JSON.stringify(g.perCheck), receivedAt],
-    );
-  }
-  const duplicates = results.length - stored;
-  await client.query(
-    `UPDATE agents SET results_stored = results_stored + $1, duplicates = duplicates + $2,
-       last_batch_seq = greatest(last_batch_seq, $3), max_result_id = greatest(max_result_id, $4), last_seen_at = $5
-     WHERE id = $6`,
-    [stored, duplicates, batch.batchSeq, maxId, receivedAt, agentId],
-  );
-  return { stored, duplicates, events: change.events, changedChecks: change.changedChecks };
+  await apply([...waiting.keys()]);
+  return { outcomes, maxId, maxSeq };
 }

@@ -101,4 +101,94 @@ describe('PgStore on PostgreSQL', () => {
       await Promise.all([a.close(), b.close()]);
     }
   });
+
+  it('stores text with quotes, backslashes, braces, commas, newlines and the word NULL as sent', async () => {
+    const store = await freshStore();
+    try {
+      const token = await issueToken(store, 60_000, null, 1_000);
+      await store.enrollWithToken(hashToken(token), 'lab-1', new Uint8Array(32).fill(3), 2_000);
+      const agent = (await store.findAgentByName('lab-1'))!;
+      const texts = ['say "hi"', 'C:\\temp\\x', '{a,b}', 'line 1\nline 2\ttab', 'NULL', '', 'ünïcødé ✓'];
+      const results = texts.map((text, i) => testResult(i + 1, 1_000 + i, Status.WARNING, `chk ${text}`, text, i % 2 === 0 ? { ms: i } : {}));
+      expect(await store.ingestBatches(agent.id, [testBatch(1, results.slice(0, 3)), testBatch(2, results.slice(3))], 5_000)).toMatchObject([{ stored: 3 }, { stored: 4 }]);
+      const rows = await store.queryResults({ agent: 'lab-1', limit: 100 });
+      expect(rows.map((r) => [r.checkId, r.message, r.metrics])).toEqual(texts.map((text, i) => [`chk ${text}`, text, i % 2 === 0 ? { ms: i } : {}]));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('gives one call with several batches, out of order for a check, the events and states of one call per batch', async () => {
+    const one = await freshStore();
+    const each = await freshStore();
+    try {
+      const batches = [
+        testBatch(1, [testResult(1, 1_000, Status.OK, 'a'), testResult(2, 1_000, Status.OK, 'b')]),
+        testBatch(2, [testResult(3, 3_000, Status.CRITICAL, 'a'), testResult(4, 2_000, Status.CRITICAL, 'b'), testResult(2, 1_000, Status.OK, 'b')]),
+        // Result 5 is older than result 3 of the same check: a must move before this batch is stored.
+        testBatch(3, [testResult(5, 2_000, Status.WARNING, 'a'), testResult(6, 4_000, Status.OK, 'b')]),
+        testBatch(4, [testResult(7, 5_000, Status.OK, 'a'), testResult(7, 5_000, Status.OK, 'a')]),
+      ];
+      const run = async (store: PgStore, together: boolean) => {
+        const token = await issueToken(store, 60_000, null, 1_000);
+        await store.enrollWithToken(hashToken(token), 'lab-1', new Uint8Array(32).fill(5), 2_000);
+        const agent = (await store.findAgentByName('lab-1'))!;
+        const outcomes = together ? await store.ingestBatches(agent.id, batches, 9_000) : await Promise.all(batches.map((b) => store.ingestBatch(agent.id, b, 9_000)));
+        // Per check in timeline order: ids across checks follow the order checks were moved in.
+        const events = (await store.queryEvents({ agent: 'lab-1', limit: 100 }))
+          .map((e) => [e.checkId, e.at, e.resultId, e.from, e.to, e.backfilled] as const)
+          .sort((x, y) => String(x[0]).localeCompare(String(y[0])) || x[1] - y[1]);
+        const states = (await store.listCheckStates('lab-1')).map((st) => [st.checkId, st.status, st.since, st.resultId, st.lastOk]);
+        const perBatch = outcomes.map((o) => [o.stored, o.duplicates, o.events.map((e) => e.resultId).sort()]);
+        // Which batch names a changed check may differ (its last result's); the console reads the union.
+        const changed = [...new Set(outcomes.flatMap((o) => o.changedChecks))].sort();
+        return { events, states, perBatch, changed, agent: await store.findAgentByName('lab-1') };
+      };
+      const together = await run(one, true);
+      const apart = await run(each, false);
+      expect(together.events).toEqual(apart.events);
+      expect(together.states).toEqual(apart.states);
+      expect(together.perBatch.map(([stored, duplicates]) => [stored, duplicates])).toEqual([[2, 0], [2, 1], [2, 0], [1, 1]]);
+      expect(together.perBatch).toEqual(apart.perBatch);
+      expect(together.changed).toEqual(['a', 'b']);
+      expect(apart.changed).toEqual(['a', 'b']);
+      expect(together.agent).toMatchObject({ resultsStored: 7, duplicates: 2, lastBatchSeq: 4, maxResultId: 7 });
+    } finally {
+      await Promise.all([one.close(), each.close()]);
+    }
+  });
+
+  it('commits calls for one agent in the order they were made, even when none waits for the last', async () => {
+    const store = await freshStore();
+    try {
+      const token = await issueToken(store, 60_000, null, 1_000);
+      await store.enrollWithToken(hashToken(token), 'lab-1', new Uint8Array(32).fill(6), 2_000);
+      const agent = (await store.findAgentByName('lab-1'))!;
+      const statuses = [Status.OK, Status.CRITICAL, Status.CRITICAL, Status.OK, Status.WARNING, Status.OK, Status.OK, Status.CRITICAL];
+      const batches = statuses.map((status, i) => testBatch(i + 1, [testResult(i + 1, 1_000 * (i + 1), status)]));
+      await Promise.all(batches.map((b) => store.ingestBatch(agent.id, b, 9_000)));
+      const recorded = (await store.queryEvents({ agent: 'lab-1', kind: 'check', limit: 100 })).reverse();
+      const points = statuses.map((status, i) => ({ resultId: i + 1, at: 1_000 * (i + 1), status }));
+      // Each in turn: live changes only, none rebuilt as late history.
+      expect(recorded.map((e) => [e.at, e.from, e.to, e.backfilled])).toEqual(transitionsAlong(points, null).map((t) => [t.at, t.from, t.to, false]));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stores a result stamped past its clock allowance but keeps it out of the state, as SQLite does', async () => {
+    const store = await freshStore();
+    try {
+      const token = await issueToken(store, 60_000, null, 1_000);
+      await store.enrollWithToken(hashToken(token), 'lab-1', new Uint8Array(32).fill(8), 2_000);
+      const agent = (await store.findAgentByName('lab-1'))!;
+      const now = Date.UTC(2026, 10, 28);
+      const batch = testBatch(1, [testResult(1, now - 1_000, Status.OK), testResult(2, now + 3_600_000, Status.CRITICAL)]);
+      expect(await store.ingestBatch(agent.id, batch, now)).toMatchObject({ stored: 2, duplicates: 0, future: 1 });
+      expect((await store.listCheckStates('lab-1')).map((st) => [st.status, st.resultId])).toEqual([[Status.OK, 1]]);
+      expect((await store.queryResults({ agent: 'lab-1', limit: 10 })).map((r) => r.resultId)).toEqual([1, 2]);
+    } finally {
+      await store.close();
+    }
+  });
 });

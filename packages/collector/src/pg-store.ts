@@ -55,6 +55,8 @@ export class PgStore implements CollectorStore {
   readonly #partitions: ResultPartitions;
   readonly #timeline: PgTimeline;
   readonly #segmentation: PgSegmentation;
+  /** The last ingest queued per agent: one agent's calls run one at a time, in call order. */
+  readonly #ingests = new Map<number, Promise<unknown>>();
   #closed = false;
 
   private constructor(pool: pg.Pool, settings: StateEngineSettings) {
@@ -297,8 +299,22 @@ export class PgStore implements CollectorStore {
     return (await this.ingestBatches(agentId, [batch], receivedAt))[0]!;
   }
 
+  /**
+   * Calls for one agent wait for the previous one in this process instead of on the advisory
+   * lock: a waiter holds no pooled connection, and the calls commit in the order they were
+   * made. Out of order, a batch would land before its predecessor's results and take the
+   * late-history path, several statements per check.
+   */
   async ingestBatches(agentId: number, batches: readonly OpenedBatch[], receivedAt: number): Promise<IngestOutcome[]> {
-    return ingestBatchesPg(this.#pool, this.#partitions, this.#timeline, agentId, batches, receivedAt);
+    const run = () => ingestBatchesPg(this.#pool, this.#partitions, this.#timeline, agentId, batches, receivedAt);
+    const previous = this.#ingests.get(agentId);
+    const next = previous ? previous.then(run, run) : run();
+    const settled = next.catch(() => {});
+    this.#ingests.set(agentId, settled);
+    void settled.then(() => {
+      if (this.#ingests.get(agentId) === settled) this.#ingests.delete(agentId);
+    });
+    return next;
   }
 
   async listCheckStates(agent?: string, checkId?: string): Promise<CheckStateRecord[]> {

@@ -77,6 +77,7 @@ export class AgentSession {
   #reportedConfigVersion = 0;
   #pushedConfigVersion = 0;
   #commit: Promise<void> | undefined;
+  #observed: Promise<void> = Promise.resolve();
   /** Traffic of agents behind this session when the agent is a relay (docs/relay.md). */
   #relayed: RelayedTraffic | undefined;
   #queued = 0;
@@ -288,33 +289,41 @@ export class AgentSession {
       throw new OutpostError(ErrorCode.LIMIT, `more than ${this.#ctx.maxQueuedMessages} batches waiting for a commit`);
     }
     this.#pendingBatches.push(body);
-    // Batches verified in the same turn of the event loop share one commit.
+    // Batches verified in the same turn of the event loop share one commit, and so do those
+    // verified while a commit is in flight (an asynchronous store such as PostgreSQL): one
+    // commit at a time per session, in order.
     this.#commit ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#commitPending());
   }
 
   async #commitPending(): Promise<void> {
-    const batches = this.#pendingBatches;
-    this.#pendingBatches = [];
-    this.#commit = undefined;
-    if (this.#closed || batches.length === 0) return;
-    let outcomes: IngestOutcome[];
     try {
-      outcomes = await this.#ctx.store.ingestBatches(this.#agent!.id, batches, Date.now());
-    } catch (err: unknown) {
-      this.#fail(err);
-      return;
+      while (this.#pendingBatches.length > 0 && !this.#closed) {
+        const batches = this.#pendingBatches;
+        this.#pendingBatches = [];
+        let outcomes: IngestOutcome[];
+        try {
+          outcomes = await this.#ctx.store.ingestBatches(this.#agent!.id, batches, Date.now());
+        } catch (err: unknown) {
+          this.#fail(err);
+          return;
+        }
+        this.#ctx.counters.add('ingest.batches', batches.length);
+        this.#ctx.counters.add('ingest.commits');
+        batches.forEach((body, i) => {
+          const outcome = outcomes[i]!;
+          this.#ctx.counters.add('ingest.results_stored', outcome.stored);
+          this.#ctx.counters.add('ingest.duplicates', outcome.duplicates);
+          if (outcome.future) this.#ctx.counters.add('ingest.future_results', outcome.future);
+          // Only after the commit: an Ack promises the rows are durable.
+          this.#send({ ack: { batchSeq: body.batchSeq, stored: outcome.stored, duplicates: outcome.duplicates } });
+        });
+        // Notifications and the console follow the acks, in commit order; they never hold
+        // the agent's window nor the next commit.
+        this.#observed = this.#observed.then(() => this.#observe(() => this.#ctx.state.afterIngest(this.#agent!, outcomes)));
+      }
+    } finally {
+      this.#commit = undefined;
     }
-    this.#ctx.counters.add('ingest.batches', batches.length);
-    this.#ctx.counters.add('ingest.commits');
-    batches.forEach((body, i) => {
-      const outcome = outcomes[i]!;
-      this.#ctx.counters.add('ingest.results_stored', outcome.stored);
-      this.#ctx.counters.add('ingest.duplicates', outcome.duplicates);
-      // Only after the commit: an Ack promises the rows are durable.
-      this.#send({ ack: { batchSeq: body.batchSeq, stored: outcome.stored, duplicates: outcome.duplicates } });
-    });
-    // Notifications and the console follow the acks: they never hold an agent's window.
-    await this.#observe(() => this.#ctx.state.afterIngest(this.#agent!, outcomes));
   }
 
   /** The state engine's trouble is logged, never the agent's: its data is already stored and acked. */

@@ -1,6 +1,6 @@
 import type { Result } from '@outpost/protocol';
 import type Database from 'better-sqlite3';
-import { compareTimeline, type RecordedTransition } from './state-transitions.js';
+import { earlierOf, laterOf, type RecordedTransition } from './state-transitions.js';
 import {
   historyWindow,
   planTimeline,
@@ -101,8 +101,8 @@ export class SqliteTimeline {
       // The stretch is bounded by the nearest stored result or recorded change on each side,
       // whichever is nearer: where retention pruned the results, the recorded changes still
       // stand for them, so late history older than the kept results cannot wipe events.
-      const prev = later(this.#prevPoint.get(agentId, checkId, first.at, first.resultId), this.#prevChange.get(agentId, checkId, first.at, first.resultId));
-      const next = earlier(this.#nextPoint.get(agentId, checkId, last.at, last.resultId), this.#nextChange.get(agentId, checkId, last.at, last.resultId));
+      const prev = laterOf(this.#prevPoint.get(agentId, checkId, first.at, first.resultId), this.#prevChange.get(agentId, checkId, first.at, first.resultId));
+      const next = earlierOf(this.#nextPoint.get(agentId, checkId, last.at, last.resultId), this.#nextChange.get(agentId, checkId, last.at, last.resultId));
       const { low, high } = historyWindow(prev, next);
       history = {
         prev,
@@ -136,16 +136,4 @@ export class SqliteTimeline {
   clearFlapping(agentId: number, checkId: string): boolean {
     return this.#setFlapping.run(0, agentId, checkId, 0).changes === 1;
   }
-}
-
-/** The later of two timeline positions (either may be missing). */
-function later(a: PlanPoint | undefined, b: PlanPoint | undefined): PlanPoint | undefined {
-  if (!a || !b) return a ?? b;
-  return compareTimeline(a, b) >= 0 ? a : b;
-}
-
-/** The earlier of two timeline positions (either may be missing). */
-function earlier(a: PlanPoint | undefined, b: PlanPoint | undefined): PlanPoint | undefined {
-  if (!a || !b) return a ?? b;
-  return compareTimeline(a, b) <= 0 ? a : b;
 }

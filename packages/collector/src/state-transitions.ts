@@ -44,6 +44,18 @@ export function transitionsAlong(points: readonly TimelinePoint[], initial: numb
   return out;
 }
 
+/** The later of two timeline positions (either may be missing). */
+export function laterOf<T extends { at: number; resultId: number }>(a: T | undefined, b: T | undefined): T | undefined {
+  if (!a || !b) return a ?? b;
+  return compareTimeline(a, b) >= 0 ? a : b;
+}
+
+/** The earlier of two timeline positions (either may be missing). */
+export function earlierOf<T extends { at: number; resultId: number }>(a: T | undefined, b: T | undefined): T | undefined {
+  if (!a || !b) return a ?? b;
+  return compareTimeline(a, b) <= 0 ? a : b;
+}
+
 export interface Reconciliation {
   /** Recorded changes that still exist, possibly moved earlier or with another `from`. */
   moved: { id: number; to: Transition }[];
