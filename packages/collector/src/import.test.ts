@@ -82,6 +82,9 @@ describe('importExport', () => {
     const [state] = await store.listCheckStates('lab-1');
     expect(state).toMatchObject({ checkId: 'tcp', status: Status.CRITICAL, resultId: 25 });
     expect((await store.queryEvents({ agent: 'lab-1', kind: 'check', limit: 10 })).map((e) => e.to)).toContain(Status.CRITICAL);
+    // Media say nothing about the agent being alive now: it is not "heard from", so a
+    // running collector will not later call it silent because of an import.
+    expect(await store.findAgentByName('lab-1')).toMatchObject({ lastSeenAt: null, resultsStored: 25 });
 
     const second = await run(out);
     expect(second.total).toEqual({ new: 0, duplicate: 25, rejected: 0, rejectedFiles: 0 });

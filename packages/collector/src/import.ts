@@ -175,7 +175,8 @@ export async function importExport(options: ImportOptions): Promise<ImportReport
   let pending: { entry: ManifestFile; body: OpenedBatch }[] = [];
   const commit = async () => {
     if (pending.length === 0) return;
-    const ingested = await store.ingestBatches(agent.id, pending.map((p) => p.body), now());
+    // Media say nothing about whether the agent is alive now: an import is not hearing from it.
+    const ingested = await store.ingestBatches(agent.id, pending.map((p) => p.body), now(), { heard: false });
     pending.forEach(({ entry, body }, i) => {
       const gaps = body.gaps.map((g): [number, number] => [g.fromResultId, g.toResultId]);
       const resultRanges = idRanges(body.results.map((r) => r.resultId));

@@ -26,20 +26,21 @@ export async function ingestBatchesPg(
   agentId: number,
   batches: readonly OpenedBatch[],
   receivedAt: number,
+  heard = true,
 ): Promise<IngestOutcome[]> {
   const times = batches.flatMap((b) => b.results.map((r) => r.startedAtMs));
   await partitions.ensure(times);
   try {
-    return await inTransaction(pool, agentId, batches, receivedAt, timeline);
+    return await inTransaction(pool, agentId, batches, receivedAt, timeline, heard);
   } catch (err: unknown) {
     if ((err as { code?: string }).code !== NO_PARTITION) throw err;
     partitions.forget();
     await partitions.ensure(times);
-    return inTransaction(pool, agentId, batches, receivedAt, timeline);
+    return inTransaction(pool, agentId, batches, receivedAt, timeline, heard);
   }
 }
 
-async function inTransaction(pool: pg.Pool, agentId: number, batches: readonly OpenedBatch[], receivedAt: number, timeline: PgTimeline): Promise<IngestOutcome[]> {
+async function inTransaction(pool: pg.Pool, agentId: number, batches: readonly OpenedBatch[], receivedAt: number, timeline: PgTimeline, heard: boolean): Promise<IngestOutcome[]> {
   const client = await pool.connect();
   try {
     // Round trips are what an ingest waits on (the event loop is busy with the next batches
@@ -55,7 +56,7 @@ async function inTransaction(pool: pg.Pool, agentId: number, batches: readonly O
     await client.query(
       `UPDATE agents SET results_stored = results_stored + ${sqlInt(stored)}, duplicates = duplicates + ${sqlInt(duplicates)},
          last_batch_seq = greatest(last_batch_seq, ${sqlInt(maxSeq)}), max_result_id = greatest(max_result_id, ${sqlInt(maxId)}),
-         last_seen_at = ${sqlInt(receivedAt)}
+         last_seen_at = ${heard ? sqlInt(receivedAt) : 'last_seen_at'}
        WHERE id = ${sqlInt(agentId)}; COMMIT`,
     );
     return outcomes;

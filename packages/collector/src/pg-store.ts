@@ -19,6 +19,7 @@ import type {
   EventQuery,
   EventRecord,
   GapRecord,
+  IngestOptions,
   IngestOutcome,
   ResultQuery,
   ResultRecord,
@@ -305,8 +306,8 @@ export class PgStore implements CollectorStore {
    * made. Out of order, a batch would land before its predecessor's results and take the
    * late-history path, several statements per check.
    */
-  async ingestBatches(agentId: number, batches: readonly OpenedBatch[], receivedAt: number): Promise<IngestOutcome[]> {
-    const run = () => ingestBatchesPg(this.#pool, this.#partitions, this.#timeline, agentId, batches, receivedAt);
+  async ingestBatches(agentId: number, batches: readonly OpenedBatch[], receivedAt: number, options: IngestOptions = {}): Promise<IngestOutcome[]> {
+    const run = () => ingestBatchesPg(this.#pool, this.#partitions, this.#timeline, agentId, batches, receivedAt, options.heard ?? true);
     const previous = this.#ingests.get(agentId);
     const next = previous ? previous.then(run, run) : run();
     const settled = next.catch(() => {});

@@ -42,7 +42,7 @@ export class SqliteIngest {
     );
     this.#bumpAgent = db.prepare(
       `UPDATE agents SET results_stored = results_stored + ?, duplicates = duplicates + ?,
-         last_batch_seq = max(last_batch_seq, ?), max_result_id = max(max_result_id, ?), last_seen_at = ?
+         last_batch_seq = max(last_batch_seq, ?), max_result_id = max(max_result_id, ?), last_seen_at = coalesce(?, last_seen_at)
        WHERE id = ?`,
     );
   }
@@ -54,7 +54,7 @@ export class SqliteIngest {
    * several batches are applied together only when they arrive in timeline order, which
    * gives what applying them batch by batch gives; otherwise what waits is applied first.
    */
-  run(agentId: number, batches: readonly OpenedBatch[], receivedAt: number): IngestOutcome[] {
+  run(agentId: number, batches: readonly OpenedBatch[], receivedAt: number, heard = true): IngestOutcome[] {
     const outcomes: IngestOutcome[] = [];
     // State follows only rows stored now: a duplicate was applied when it first arrived.
     const waiting = new Map<string, FreshResults>();
@@ -118,7 +118,7 @@ export class SqliteIngest {
     }
     for (const [checkId, fresh] of waiting) apply(checkId, fresh);
     const total = batches.reduce((n, b) => n + b.results.length, 0);
-    this.#bumpAgent.run(storedAll, total - storedAll, maxSeq, maxId, receivedAt, agentId);
+    this.#bumpAgent.run(storedAll, total - storedAll, maxSeq, maxId, heard ? receivedAt : null, agentId);
     return outcomes;
   }
 }

@@ -16,6 +16,7 @@ import type {
   EventQuery,
   EventRecord,
   GapRecord,
+  IngestOptions,
   IngestOutcome,
   ResultQuery,
   ResultRecord,
@@ -41,7 +42,7 @@ export class SqliteStore implements CollectorStore {
   readonly #timeline: SqliteTimeline;
   readonly #segmentation: SqliteSegmentation;
   readonly #agents: SqliteAgents;
-  readonly #ingest: (agentId: number, batches: readonly OpenedBatch[], receivedAt: number) => IngestOutcome[];
+  readonly #ingest: (agentId: number, batches: readonly OpenedBatch[], receivedAt: number, heard: boolean) => IngestOutcome[];
 
   private constructor(db: Database.Database, settings: StateEngineSettings) {
     this.#db = db;
@@ -49,7 +50,7 @@ export class SqliteStore implements CollectorStore {
     this.#segmentation = new SqliteSegmentation(db);
     this.#agents = new SqliteAgents(db);
     const ingest = new SqliteIngest(db, this.#timeline);
-    this.#ingest = db.transaction((agentId: number, batches: readonly OpenedBatch[], receivedAt: number) => ingest.run(agentId, batches, receivedAt));
+    this.#ingest = db.transaction((agentId: number, batches: readonly OpenedBatch[], receivedAt: number, heard: boolean) => ingest.run(agentId, batches, receivedAt, heard));
   }
 
   /** The database handle, for the notification queue that shares it. */
@@ -122,12 +123,12 @@ export class SqliteStore implements CollectorStore {
   }
 
   async ingestBatch(agentId: number, batch: OpenedBatch, receivedAt: number): Promise<IngestOutcome> {
-    return this.#ingest(agentId, [batch], receivedAt)[0]!;
+    return this.#ingest(agentId, [batch], receivedAt, true)[0]!;
   }
 
-  async ingestBatches(agentId: number, batches: readonly OpenedBatch[], receivedAt: number): Promise<IngestOutcome[]> {
+  async ingestBatches(agentId: number, batches: readonly OpenedBatch[], receivedAt: number, options: IngestOptions = {}): Promise<IngestOutcome[]> {
     // One transaction, so one sync for all of them.
-    return batches.length === 0 ? [] : this.#ingest(agentId, batches, receivedAt);
+    return batches.length === 0 ? [] : this.#ingest(agentId, batches, receivedAt, options.heard ?? true);
   }
 
   async listCheckStates(agent?: string, checkId?: string): Promise<CheckStateRecord[]> {

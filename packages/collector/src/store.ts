@@ -162,6 +162,14 @@ export interface ResultQuery {
   limit: number;
 }
 
+export interface IngestOptions {
+  /**
+   * Whether this counts as hearing from the agent (last seen). False for batches carried on
+   * media (an air-gap import): they say nothing about whether the agent is alive now.
+   */
+  heard?: boolean;
+}
+
 export interface IngestOutcome {
   stored: number;
   duplicates: number;
@@ -226,7 +234,7 @@ export interface CollectorStore {
   /** Store a verified batch idempotently: (agent, result_id) rows already present are counted, not stored. */
   ingestBatch(agentId: number, batch: OpenedBatch, receivedAt: number): Promise<IngestOutcome>;
   /** Several batches of one agent in one commit (fewer syncs while a backlog drains). */
-  ingestBatches(agentId: number, batches: readonly OpenedBatch[], receivedAt: number): Promise<IngestOutcome[]>;
+  ingestBatches(agentId: number, batches: readonly OpenedBatch[], receivedAt: number, options?: IngestOptions): Promise<IngestOutcome[]>;
   listCheckStates(agent?: string, checkId?: string): Promise<CheckStateRecord[]>;
   queryResults(query: ResultQuery): Promise<(ResultRecord & { agentId: number })[]>;
   queryEvents(query: EventQuery): Promise<EventRecord[]>;
