@@ -141,7 +141,7 @@ if [ "$major" != "${nodeMajor}" ]; then
   exit 2
 fi
 # exec, not a child: signals from systemd reach Node itself. The agent's V8 memory settings
-# are applied by bin/outpost-agent.js for \`run\` (OUTPOST_AGENT_V8_FLAGS overrides them).
+# are applied by bin/outpost-agent.js for \`run\` (OUTPOST_AGENT_V8_FLAGS=lean for small boxes, or your own flags).
 exec "$node" "$here/../node_modules/@outpost/agent/bin/outpost-agent.js" "$@"
 `;
 }
