@@ -71,7 +71,9 @@ export class SqliteStore implements CollectorStore {
     // A bigger cache and rarer checkpoints: a draining backlog touches many index pages.
     db.pragma('cache_size = -65536');
     db.pragma('wal_autocheckpoint = 10000');
-    db.pragma('busy_timeout = 5000');
+    // The running collector and the operator's commands (config set, agents approve, import,
+    // backup) share the file: a command waits for a commit in flight rather than failing.
+    db.pragma('busy_timeout = 15000');
     db.pragma('foreign_keys = ON');
     const version = db.pragma('user_version', { simple: true }) as number;
     for (let v = version; v < MIGRATIONS.length; v++) {
