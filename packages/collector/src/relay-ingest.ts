@@ -19,6 +19,7 @@ import {
 import type { Counters } from './counters.js';
 import { MAX_PENDING_AGENTS } from './enrollment.js';
 import type { Logger } from './logger.js';
+import { observeState } from './observe-state.js';
 import type { SessionObserver } from './session.js';
 import type { AgentRecord, CollectorStore } from './store.js';
 import type { ThrottledLog } from './throttled-log.js';
@@ -220,12 +221,7 @@ export class RelayedTraffic {
     }
   }
 
-  async #observe(agent: AgentRecord, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (err: unknown) {
-      this.#ctx.counters.add('state.errors');
-      this.#ctx.logger.error({ agent: agent.name, err: err instanceof Error ? err.stack : String(err) }, 'state engine failed');
-    }
+  #observe(agent: AgentRecord, work: () => Promise<void>): Promise<void> {
+    return observeState(this.#ctx, agent.name, work);
   }
 }

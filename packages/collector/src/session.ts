@@ -20,6 +20,7 @@ import type { Counters } from './counters.js';
 import type { CollectorIdentity } from './data-dir.js';
 import { admit } from './enrollment.js';
 import type { Logger } from './logger.js';
+import { observeState } from './observe-state.js';
 import { RelayedTraffic } from './relay-ingest.js';
 import type { AgentRecord, CollectorStore, IngestOutcome } from './store.js';
 import type { ThrottledLog } from './throttled-log.js';
@@ -327,13 +328,8 @@ export class AgentSession {
   }
 
   /** The state engine's trouble is logged, never the agent's: its data is already stored and acked. */
-  async #observe(work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (err: unknown) {
-      this.#ctx.counters.add('state.errors');
-      this.#ctx.logger.error({ agent: this.#agent?.name, err: err instanceof Error ? err.stack : String(err) }, 'state engine failed');
-    }
+  #observe(work: () => Promise<void>): Promise<void> {
+    return observeState(this.#ctx, this.#agent?.name, work);
   }
 
   /** Revocation takes effect on the live connection, at the next frame. */
