@@ -43,6 +43,24 @@ export async function grabBanners(targets: readonly BannerTarget[], options: Ban
 }
 
 function grabBanner(target: BannerTarget, options: Required<BannerOptions>, signal: AbortSignal): Promise<Buffer | undefined> {
+  return readAnswer(target, NOTHING, { maxBytes: options.maxBytes, waitMs: options.waitMs }, signal);
+}
+
+const NOTHING = Buffer.alloc(0);
+
+/**
+ * Send `payload` (empty: only listen) and read what the port answers: at most `maxBytes`,
+ * within `waitMs` from the start (the handshake included, so no port costs more), ending
+ * `quietMs` after the last data (a greeting or a reply comes in one burst; a pause after it
+ * means the server waits for us). Resolves undefined when nothing came.
+ */
+export function readAnswer(
+  target: BannerTarget,
+  payload: Buffer,
+  limits: { maxBytes: number; waitMs: number; quietMs?: number },
+  signal: AbortSignal,
+): Promise<Buffer | undefined> {
+  const quietMs = limits.quietMs ?? QUIET_AFTER_DATA_MS;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -54,19 +72,18 @@ function grabBanner(target: BannerTarget, options: Required<BannerOptions>, sign
       signal.removeEventListener('abort', finish);
       socket.removeAllListeners();
       socket.on('error', () => {});
-      // RST: we were only listening, and a FIN would leave TIME_WAIT behind on our side.
+      // RST: nothing more to say, and a FIN would leave TIME_WAIT behind on our side.
       if (!socket.destroyed) socket.resetAndDestroy();
-      resolve(size > 0 ? Buffer.concat(chunks).subarray(0, options.maxBytes) : undefined);
+      resolve(size > 0 ? Buffer.concat(chunks).subarray(0, limits.maxBytes) : undefined);
     };
-    // The wait covers the handshake too, so no port costs more than waitMs.
-    const timer = setTimeout(finish, options.waitMs);
+    const timer = setTimeout(finish, limits.waitMs);
     signal.addEventListener('abort', finish, { once: true });
+    if (payload.length > 0) socket.once('connect', () => socket.write(payload));
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       size += chunk.length;
-      if (size >= options.maxBytes) finish();
-      // A greeting comes in one burst; a short pause after it means the server waits for us.
-      else quiet = quiet?.refresh() ?? setTimeout(finish, QUIET_AFTER_DATA_MS);
+      if (size >= limits.maxBytes) finish();
+      else quiet = quiet?.refresh() ?? setTimeout(finish, quietMs);
     });
     socket.once('end', finish);
     socket.once('error', finish);

@@ -1,6 +1,6 @@
-import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { escapeBytes } from './bytes-text.js';
+import { readAnswer } from './exposure-banner.js';
 
 /** What answered on a port, and the bytes that say so. */
 export interface ServiceGuess {
@@ -70,34 +70,7 @@ function matchGreeting(reply: Buffer): string | undefined {
 
 /** Send `payload` (nothing: just listen) and read the answer, bounded in bytes and time. */
 function exchange(address: string, port: number, payload: Buffer, options: Required<ServiceIdOptions>, signal: AbortSignal): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const socket: Socket = connect({ host: address, port });
-    let quiet: NodeJS.Timeout | undefined;
-    const finish = () => {
-      clearTimeout(timer);
-      clearTimeout(quiet);
-      signal.removeEventListener('abort', finish);
-      socket.removeAllListeners();
-      socket.on('error', () => {});
-      if (!socket.destroyed) socket.resetAndDestroy();
-      resolve(size > 0 ? Buffer.concat(chunks).subarray(0, options.maxBytes) : undefined);
-    };
-    const timer = setTimeout(finish, options.timeoutMs);
-    signal.addEventListener('abort', finish, { once: true });
-    socket.once('connect', () => {
-      if (payload.length > 0) socket.write(payload);
-    });
-    socket.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= options.maxBytes) finish();
-      else quiet = quiet?.refresh() ?? setTimeout(finish, QUIET_AFTER_DATA_MS);
-    });
-    socket.once('end', finish);
-    socket.once('error', finish);
-  });
+  return readAnswer({ address, port }, payload, { maxBytes: options.maxBytes, waitMs: options.timeoutMs, quietMs: QUIET_AFTER_DATA_MS }, signal);
 }
 
 /** A TLS handshake (ClientHello, no verification: only whether it is TLS); resolves the protocol or undefined. */
