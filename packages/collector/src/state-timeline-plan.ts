@@ -5,7 +5,7 @@
 
 import { Status, statusName, type Result } from '@outpost/protocol';
 import { compareTimeline, reconcile, transitionsAlong, type RecordedTransition, type TimelinePoint, type Transition } from './state-transitions.js';
-import type { EventRecord, StateEngineSettings } from './store.js';
+import type { CheckStateRecord, EventRecord, StateEngineSettings } from './store.js';
 
 /** A check's state row, as far as the timeline needs it. */
 export interface TimelineState {
@@ -93,18 +93,8 @@ export interface PlannedEvent {
   previousDurationMs: number | null;
 }
 
-export interface NewStateRow {
-  status: number;
-  observation: string;
-  message: string;
-  startedAt: number;
-  resultId: number;
-  since: number;
-  durationUs: number;
-  metrics: Record<string, number>;
-  lastOk: number | null;
-  flapping: boolean;
-}
+/** A check's state row as the store writes it: the record without its agent and check names. */
+export type NewStateRow = Omit<CheckStateRecord, 'agent' | 'checkId'>;
 
 export interface TimelinePlan {
   deletes: number[];
