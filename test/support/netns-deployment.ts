@@ -1,25 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { requireTool, run, UNREACHABLE_METRIC } from './host-commands.js';
 import { BINS } from './processes.js';
 
 /** Subnet of the link between the root namespace (.1) and the collector's namespace (.2). */
 const SUBNET = '10.231.66';
-/** Metric of the safety route that keeps the subnet from ever reaching the default route. */
-const UNREACHABLE_METRIC = '4000';
-
-function run(command: string, args: readonly string[]): string {
-  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** Fail (never skip) when a tool is missing, naming the Debian package to install. */
-function requireTool(command: string, pkg: string, args: readonly string[]): void {
-  try {
-    run(command, args);
-  } catch (err: unknown) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${command} is not installed: install the Debian package "${pkg}" (apt-get install ${pkg})`);
-    throw err;
-  }
-}
 
 /**
  * A process started inside a namespace with `ip netns exec` (which execs it, so signals reach

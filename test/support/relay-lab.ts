@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { quietly, requireTool, run, UNREACHABLE_METRIC } from './host-commands.js';
 import { NamespacedProcess } from './netns-deployment.js';
 import type { BINS } from './processes.js';
 
@@ -9,19 +9,6 @@ export type Level = (typeof LEVELS)[number];
 
 /** Link i joins level i-1 (the root namespace for i = 0) at .1 and level i at .2 of 10.231.(55+i).0/24. */
 const subnet = (i: number) => `10.231.${55 + i}`;
-const UNREACHABLE_METRIC = '4000';
-
-function run(command: string, args: readonly string[]): string {
-  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function quietly(command: string, args: readonly string[]): void {
-  try {
-    run(command, args);
-  } catch {
-    // already gone
-  }
-}
 
 const live = new Set<RelayLab>();
 let hooked = false;
@@ -49,6 +36,7 @@ export class RelayLab {
 
   static create(): RelayLab {
     if (process.getuid?.() !== 0) throw new Error('relay tests need root (ip netns add, veth pairs)');
+    requireTool('ip', 'iproute2', ['-V']);
     RelayLab.#removeLeftovers();
     const lab = new RelayLab(randomBytes(2).toString('hex').slice(0, 3));
     if (!hooked) {

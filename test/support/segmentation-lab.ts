@@ -1,21 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { quietly, requireTool, run, UNREACHABLE_METRIC } from './host-commands.js';
 
 /** The lab's subnet: the bridge in the root namespace is .1, segment namespaces .11, .12, ... */
 export const SEG_SUBNET = '10.231.44';
 const BRIDGE = 'op-seg-br';
-const UNREACHABLE_METRIC = '4000';
-
-function run(command: string, args: readonly string[]): string {
-  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function quietly(command: string, args: readonly string[]): void {
-  try {
-    run(command, args);
-  } catch {
-    // already gone
-  }
-}
 
 /** One namespace of the lab: `op-seg-<name>` at 10.231.44.<host>. */
 export interface Segment {
@@ -42,6 +30,8 @@ export class SegmentationLab {
 
   static create(names: readonly string[]): SegmentationLab {
     if (process.getuid?.() !== 0) throw new Error('segmentation tests need root (ip netns add, veth pairs, iptables)');
+    requireTool('ip', 'iproute2', ['-V']);
+    requireTool('iptables', 'iptables', ['--version']);
     SegmentationLab.#removeLeftovers(names);
     const lab = new SegmentationLab();
     process.once('exit', () => lab.destroy());
