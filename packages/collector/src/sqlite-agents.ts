@@ -6,6 +6,9 @@ import type { AgentConfigRecord, AgentRecord, AgentStatus, EnrollOutcome } from 
  * The agents table in SQLite: enrollment (tokens, pending, approval), keys and their
  * rotation, what Hello and heartbeats report, relay paths, and remote config versions.
  * The SqliteStore hands these calls through; each is one statement or one transaction.
+ * Transactions that read and then write begin IMMEDIATE: the running collector and the
+ * operator's commands share the file, and a deferred one that another process wrote under
+ * between its read and its write fails at once (SQLITE_BUSY_SNAPSHOT, no busy wait).
  *
  * @example
  * const agents = new SqliteAgents(db);
@@ -39,7 +42,7 @@ export class SqliteAgents {
       if (holder) return holder.id === agentId ? 'rotated' : 'key_in_use';
       this.#db.prepare('UPDATE agents SET previous_public_key = public_key, public_key = ? WHERE id = ?').run(Buffer.from(newKey), agentId);
       return 'rotated';
-    })();
+    }).immediate();
   }
 
   async listAgents(): Promise<AgentRecord[]> {
@@ -54,7 +57,7 @@ export class SqliteAgents {
         .prepare("INSERT OR IGNORE INTO agents (name, public_key, status, created_at) VALUES (?, ?, 'pending', ?)")
         .run(name, Buffer.from(publicKey), at);
       return info.changes === 1 ? 'created' : 'name_taken';
-    })();
+    }).immediate();
   }
 
   async setAgentStatus(name: string, status: AgentStatus, at: number): Promise<boolean> {
@@ -93,7 +96,7 @@ export class SqliteAgents {
       const { id } = this.#db.prepare('SELECT id FROM agents WHERE name = ?').get(name) as { id: number };
       this.#db.prepare('UPDATE enrollment_tokens SET used_by = ? WHERE token_hash = ?').run(id, tokenHash);
       return 'enrolled';
-    })();
+    }).immediate();
   }
 
   async recordHello(
@@ -146,7 +149,7 @@ export class SqliteAgents {
         .prepare('INSERT INTO agent_configs (agent_id, version, config, signature, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(agentId, version, Buffer.from(config), Buffer.from(sign(version)), at);
       return version;
-    })();
+    }).immediate();
   }
 
   async latestAgentConfig(agentId: number): Promise<AgentConfigRecord | undefined> {

@@ -27,7 +27,7 @@ export class SqliteSegmentation {
         .run(cell.from, cell.to, cell.colour, at, at, cell.evidence);
       this.#db.prepare('INSERT INTO segmentation_history (from_segment, to_target, at, colour, evidence) VALUES (?, ?, ?, ?, ?)').run(cell.from, cell.to, at, cell.colour, cell.evidence);
       return row?.colour ?? null;
-    })();
+    }).immediate();
   }
 
   history(from: string, to: string, limit: number): SegmentationHistoryRecord[] {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, Status } from '@outpost/protocol';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashToken, issueToken } from './enrollment.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -70,6 +71,36 @@ describe('SqliteStore and retention', () => {
       await store.ingestBatches(id, [testBatch(3, [testResult(5, 1_700, Status.WARNING)])], 10_000);
       expect(await timeline()).toEqual([`1000:${Status.OK}`, `1700:${Status.WARNING}`, `2000:${Status.CRITICAL}`, `3000:${Status.OK}`]);
     } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('SqliteStore shared with another process', () => {
+  it('a read-then-write transaction holds the write lock from its start, so a write between its read and its write cannot fail it', async () => {
+    const path = join(root, 'shared.db');
+    const store = SqliteStore.open(path);
+    const other = new Database(path);
+    other.pragma('busy_timeout = 0');
+    try {
+      const token = await issueToken(store, 60_000, null, 1_000);
+      await store.enrollWithToken(hashToken(token), 'lab-1', generateKeyPair().publicKey, 2_000);
+      const { id } = (await store.findAgentByName('lab-1'))!;
+      let otherWrote: string | undefined;
+      // The signer runs between the version read and the insert: the collector writes there.
+      const version = await store.putAgentConfig(id, Buffer.from('checks: []\n'), () => {
+        try {
+          other.prepare('UPDATE agents SET backlog = 1 WHERE id = ?').run(id);
+          otherWrote = 'yes';
+        } catch (err: unknown) {
+          otherWrote = (err as { code?: string }).code;
+        }
+        return new Uint8Array(64);
+      }, 3_000);
+      expect(version).toBe(1);
+      expect(otherWrote).toBe('SQLITE_BUSY');
+    } finally {
+      other.close();
       await store.close();
     }
   });

@@ -224,7 +224,7 @@ export class SqliteStore implements CollectorStore {
         .prepare("INSERT INTO events (kind, agent_id, check_id, at, result_id, to_status, message, created_at) VALUES ('flapping_stop', ?, ?, ?, ?, ?, ?, ?)")
         .run(agentId, checkId, state?.started_at ?? at, state?.result_id ?? null, state?.status ?? null, message, at);
       return this.#eventById(Number(lastInsertRowid));
-    })();
+    }).immediate();
   }
 
   #eventById(id: number): EventRecord | undefined {
