@@ -12,8 +12,8 @@ const tag = randomBytes(3).toString('hex');
 const NAMESPACE = `op-scan-${tag}`;
 const HOST_VETH = `op-scan-${tag}h`;
 const INNER_VETH = `op-scan-${tag}n`;
-const HOST_SIDE = '10.231.55.1';
-const INSIDE = '10.231.55.2';
+const HOST_SIDE = '10.231.33.1';
+const INSIDE = '10.231.33.2';
 const LISTENING = [7001, 7011];
 const ALWAYS_DROPPED = [7100, 7101, 7102];
 // Well under the kernel's own first SYN retransmission (1 s), so only the scanner's retry
