@@ -50,7 +50,7 @@ function relayBacklog(name: string): number {
 function checkResults(agent: string, checkId: string): number {
   const db = new Database(join(d!.collectorDir, 'collector.db'), { readonly: true });
   try {
-    const row = db.prepare('SELECT count(*) AS n FROM results r JOIN agents a ON a.id = r.agent_id WHERE a.name = ? AND r.check_id = ?').get(agent, checkId) as { n: number };
+    const row = db.prepare('SELECT count(*) AS n FROM results r JOIN checks c ON c.id = r.check_key JOIN agents a ON a.id = c.agent_id WHERE a.name = ? AND c.check_id = ?').get(agent, checkId) as { n: number };
     return row.n;
   } finally {
     db.close();

@@ -30,21 +30,29 @@ export function collectorCeiling(options: CeilingOptions): number {
     db.pragma('synchronous = FULL');
     db.pragma('cache_size = -65536');
     db.pragma('wal_autocheckpoint = 10000');
+    // Check ids are interned (table checks, migration 9): the keys are made untimed, up front.
+    const keyOf = new Map<string, number>();
+    const addCheck = db.prepare('INSERT INTO checks (agent_id, check_id) VALUES (1, ?)');
+    const key = (checkId: string) => {
+      let k = keyOf.get(checkId);
+      if (k === undefined) keyOf.set(checkId, (k = Number(addCheck.run(checkId).lastInsertRowid)));
+      return k;
+    };
     const insert = db.prepare(
-      `INSERT OR IGNORE INTO results (agent_id, result_id, check_id, started_at, duration_us, status, observation, message, metrics, transcript, config_hash, batch_seq, received_at)
+      `INSERT OR IGNORE INTO results (agent_id, result_id, check_key, started_at, duration_us, status, observation, message, metrics, transcript, config_hash, batch_seq, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    type Row = [NewResult, string | null];
+    type Row = [NewResult, string | null, number];
     const insertChunk = db.transaction((rows: readonly Row[], firstId: number, batchSeq: number, receivedAt: number) => {
       let id = firstId;
-      for (const [r, metrics] of rows) {
-        insert.run(1, id++, r.checkId, r.startedAtMs, r.durationUs, r.status, r.observation, r.message, metrics, null, r.checkConfigHash, batchSeq, receivedAt);
+      for (const [r, metrics, checkKey] of rows) {
+        insert.run(1, id++, checkKey, r.startedAtMs, r.durationUs, r.status, r.observation, r.message, metrics, null, r.checkConfigHash, batchSeq, receivedAt);
       }
     });
     let timedNs = 0n;
     for (let from = 0, seq = 1; from < options.results; from += options.rowsPerTxn, seq++) {
       const chunk = options.make(from, Math.min(options.rowsPerTxn, options.results - from));
-      const rows: Row[] = chunk.map((r) => [r, Object.keys(r.metrics).length > 0 ? JSON.stringify(r.metrics) : null]);
+      const rows: Row[] = chunk.map((r) => [r, Object.keys(r.metrics).length > 0 ? JSON.stringify(r.metrics) : null, key(r.checkId)]);
       const start = process.hrtime.bigint();
       insertChunk(rows, from + 1, seq, Date.now());
       timedNs += process.hrtime.bigint() - start;

@@ -62,8 +62,8 @@ export class StoreView {
     return readOnly(this.file, (db) =>
       db
         .prepare(
-          `SELECT r.result_id AS id, r.check_id AS checkId, r.status, r.started_at AS startedAt, r.received_at AS receivedAt, r.batch_seq AS batchSeq
-             FROM results r JOIN agents a ON a.id = r.agent_id WHERE a.name = ? ORDER BY r.result_id`,
+          `SELECT r.result_id AS id, c.check_id AS checkId, r.status, r.started_at AS startedAt, r.received_at AS receivedAt, r.batch_seq AS batchSeq
+             FROM results r JOIN agents a ON a.id = r.agent_id JOIN checks c ON c.id = r.check_key WHERE a.name = ? ORDER BY r.result_id`,
         )
         .all(agent) as StoredRow[],
     );

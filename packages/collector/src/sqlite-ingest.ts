@@ -1,11 +1,13 @@
 import type { OpenedBatch, Result } from '@outpost/protocol';
 import type Database from 'better-sqlite3';
+import type { SqliteCheckKeys } from './sqlite-check-keys.js';
 import type { SqliteTimeline } from './sqlite-timeline.js';
 import { fromTheFuture } from './state-timeline-plan.js';
 import type { IngestOutcome } from './store.js';
 
 /** One check's freshly stored results of this commit, and the latest of them on its timeline. */
 interface FreshResults {
+  checkKey: number;
   results: Result[];
   lastAt: number;
   lastId: number;
@@ -17,25 +19,35 @@ function hasKeys(value: object): boolean {
   return false;
 }
 
+const RESULT_COLUMNS = 'agent_id, result_id, check_key, started_at, duration_us, status, observation, message, metrics, transcript, config_hash, batch_seq, received_at';
+const RESULT_PARAMS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** Rows per multi-row INSERT: one statement step for many rows, well below SQLite's 32,766 parameters. */
+const ROWS_PER_INSERT = 32;
+
 /**
  * The SQLite ingest path, run inside the store's transaction: results with INSERT OR
  * IGNORE on (agent_id, result_id), gap records, each check's timeline moved once per
  * commit, the agent's counters.
  */
 export class SqliteIngest {
+  readonly #db: Database.Database;
   readonly #timeline: SqliteTimeline;
+  readonly #keys: SqliteCheckKeys;
   readonly #insertResult: Database.Statement;
+  /** Multi-row inserts by row count, made when first needed. */
+  readonly #insertRows = new Map<number, Database.Statement>();
+  readonly #anyStored: Database.Statement<[number, number, number], { one: number }>;
   readonly #insertGap: Database.Statement;
   readonly #bumpAgent: Database.Statement;
   readonly #agentName: Database.Statement<[number], { name: string }>;
 
-  constructor(db: Database.Database, timeline: SqliteTimeline) {
+  constructor(db: Database.Database, timeline: SqliteTimeline, keys: SqliteCheckKeys) {
+    this.#db = db;
     this.#timeline = timeline;
+    this.#keys = keys;
     this.#agentName = db.prepare('SELECT name FROM agents WHERE id = ?');
-    this.#insertResult = db.prepare(
-      `INSERT OR IGNORE INTO results (agent_id, result_id, check_id, started_at, duration_us, status, observation, message, metrics, transcript, config_hash, batch_seq, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    this.#anyStored = db.prepare('SELECT 1 AS one FROM results WHERE agent_id = ? AND result_id BETWEEN ? AND ? LIMIT 1');
+    this.#insertResult = db.prepare(`INSERT OR IGNORE INTO results (${RESULT_COLUMNS}) VALUES ${RESULT_PARAMS}`);
     this.#insertGap = db.prepare(
       `INSERT OR IGNORE INTO gaps (agent_id, from_result_id, to_result_id, count, reason, first_ms, last_ms, per_check, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -64,7 +76,7 @@ export class SqliteIngest {
     const apply = (checkId: string, fresh: FreshResults) => {
       waiting.delete(checkId);
       agent ??= this.#agentName.get(agentId)?.name ?? String(agentId);
-      const change = this.#timeline.apply(agentId, agent, checkId, fresh.results, receivedAt);
+      const change = this.#timeline.apply(agentId, agent, checkId, fresh.checkKey, fresh.results, receivedAt);
       // A backfilled event may sit on a row stored earlier: it goes with the newest batch.
       const newest = outcomes[outcomes.length - 1]!;
       for (const e of change.events) (batchOf?.get(e.resultId ?? 0) ?? newest).events.push(e);
@@ -83,23 +95,18 @@ export class SqliteIngest {
       const outcome: IngestOutcome = { stored: 0, duplicates: 0, events: [], changedChecks: [] };
       outcomes.push(outcome);
       let stored = 0;
-      for (const r of batch.results) {
-        const metrics = hasKeys(r.metrics) ? JSON.stringify(r.metrics) : null;
-        const transcript = r.transcript.length > 0 ? r.transcript : null;
-        const inserted = this.#insertResult.run(
-          agentId, r.resultId, r.checkId, r.startedAtMs, r.durationUs, r.status, r.observation, r.message,
-          metrics, transcript, r.checkConfigHash, batch.batchSeq, receivedAt,
-        ).changes;
+      const inserted = this.#insert(agentId, batch, receivedAt);
+      batch.results.forEach((r, k) => {
         if (r.resultId > maxId) maxId = r.resultId;
-        if (inserted !== 1) continue;
+        if (inserted[k] !== 1) return;
         stored += 1;
         if (fromTheFuture(r.startedAtMs, batch.clockOffsetMs, receivedAt)) {
           outcome.future = (outcome.future ?? 0) + 1;
-          continue;
+          return;
         }
         batchOf?.set(r.resultId, outcome);
         const fresh = waiting.get(r.checkId);
-        if (!fresh) waiting.set(r.checkId, { results: [r], lastAt: r.startedAtMs, lastId: r.resultId });
+        if (!fresh) waiting.set(r.checkId, { checkKey: this.#keys.keyFor(agentId, r.checkId), results: [r], lastAt: r.startedAtMs, lastId: r.resultId });
         else {
           fresh.results.push(r);
           if (r.startedAtMs > fresh.lastAt || (r.startedAtMs === fresh.lastAt && r.resultId > fresh.lastId)) {
@@ -107,7 +114,7 @@ export class SqliteIngest {
             fresh.lastId = r.resultId;
           }
         }
-      }
+      });
       for (const g of batch.gaps) {
         this.#insertGap.run(agentId, g.fromResultId, g.toResultId, g.count, g.reason, g.firstMs, g.lastMs, JSON.stringify(g.perCheck), receivedAt);
       }
@@ -120,5 +127,52 @@ export class SqliteIngest {
     const total = batches.reduce((n, b) => n + b.results.length, 0);
     this.#bumpAgent.run(storedAll, total - storedAll, maxSeq, maxId, heard ? receivedAt : null, agentId);
     return outcomes;
+  }
+
+  /**
+   * Insert a batch's results with INSERT OR IGNORE on (agent_id, result_id); `rows[k]` is 1
+   * where result k was stored. A run of results with rising ids none of which is stored yet
+   * (one probe of the primary key over its id range) cannot hold a duplicate, so it goes in
+   * as one multi-row insert; a run the probe finds stored rows in goes row by row.
+   */
+  #insert(agentId: number, batch: OpenedBatch, receivedAt: number): Uint8Array {
+    const { results, batchSeq } = batch;
+    const rows = new Uint8Array(results.length);
+    let i = 0;
+    while (i < results.length) {
+      let end = i + 1;
+      while (end < results.length && end - i < ROWS_PER_INSERT && results[end]!.resultId > results[end - 1]!.resultId) end++;
+      const params: unknown[] = [];
+      if (end - i > 1 && this.#anyStored.get(agentId, results[i]!.resultId, results[end - 1]!.resultId) === undefined) {
+        for (let k = i; k < end; k++) this.#pushRow(params, agentId, results[k]!, batchSeq, receivedAt);
+        const changes = this.#insertRowsStatement(end - i).run(params).changes;
+        if (changes !== end - i) throw new Error(`stored ${changes} of ${end - i} results whose ids agent ${agentId} had not stored`);
+        rows.fill(1, i, end);
+      } else {
+        for (let k = i; k < end; k++) {
+          params.length = 0;
+          this.#pushRow(params, agentId, results[k]!, batchSeq, receivedAt);
+          rows[k] = this.#insertResult.run(params).changes === 1 ? 1 : 0;
+        }
+      }
+      i = end;
+    }
+    return rows;
+  }
+
+  #pushRow(params: unknown[], agentId: number, r: Result, batchSeq: number, receivedAt: number): void {
+    params.push(
+      agentId, r.resultId, this.#keys.keyFor(agentId, r.checkId), r.startedAtMs, r.durationUs, r.status, r.observation, r.message,
+      hasKeys(r.metrics) ? JSON.stringify(r.metrics) : null, r.transcript.length > 0 ? r.transcript : null, r.checkConfigHash, batchSeq, receivedAt,
+    );
+  }
+
+  #insertRowsStatement(count: number): Database.Statement {
+    let statement = this.#insertRows.get(count);
+    if (!statement) {
+      statement = this.#db.prepare(`INSERT OR IGNORE INTO results (${RESULT_COLUMNS}) VALUES ${Array(count).fill(RESULT_PARAMS).join(', ')}`);
+      this.#insertRows.set(count, statement);
+    }
+    return statement;
   }
 }

@@ -4,6 +4,7 @@ import type { OpenedBatch } from '@outpost/protocol';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteAgents } from './sqlite-agents.js';
+import { SqliteCheckKeys } from './sqlite-check-keys.js';
 import { SqliteIngest } from './sqlite-ingest.js';
 import { SqliteSegmentation } from './sqlite-segmentation.js';
 import { SqliteTimeline } from './sqlite-timeline.js';
@@ -49,8 +50,20 @@ export class SqliteStore implements CollectorStore {
     this.#timeline = new SqliteTimeline(db, settings);
     this.#segmentation = new SqliteSegmentation(db);
     this.#agents = new SqliteAgents(db);
-    const ingest = new SqliteIngest(db, this.#timeline);
-    this.#ingest = db.transaction((agentId: number, batches: readonly OpenedBatch[], receivedAt: number, heard: boolean) => ingest.run(agentId, batches, receivedAt, heard));
+    const keys = new SqliteCheckKeys(db);
+    const ingest = new SqliteIngest(db, this.#timeline, keys);
+    const transaction = db.transaction((agentId: number, batches: readonly OpenedBatch[], receivedAt: number, heard: boolean) => ingest.run(agentId, batches, receivedAt, heard));
+    this.#ingest = (agentId, batches, receivedAt, heard) => {
+      try {
+        // IMMEDIATE: ingest reads (which ids are stored, check states) before it writes.
+        const outcomes = transaction.immediate(agentId, batches, receivedAt, heard);
+        keys.committed();
+        return outcomes;
+      } catch (err: unknown) {
+        keys.rolledBack();
+        throw err;
+      }
+    };
   }
 
   /** The database handle, for the notification queue that shares it. */
@@ -150,11 +163,11 @@ export class SqliteStore implements CollectorStore {
     const after = query.after ?? null;
     const rows = this.#db
       .prepare(
-        `SELECT a.name AS agent, r.agent_id AS agentId, r.result_id AS resultId, r.check_id AS checkId, r.started_at AS startedAt,
+        `SELECT a.name AS agent, r.agent_id AS agentId, r.result_id AS resultId, c.check_id AS checkId, r.started_at AS startedAt,
                 r.duration_us AS durationUs, r.status, r.observation, r.message, r.metrics, r.config_hash AS configHash,
                 r.batch_seq AS batchSeq, r.received_at AS receivedAt
-           FROM results r JOIN agents a ON a.id = r.agent_id
-          WHERE (? IS NULL OR a.name = ?) AND (? IS NULL OR r.check_id = ?)
+           FROM results r JOIN agents a ON a.id = r.agent_id JOIN checks c ON c.id = r.check_key
+          WHERE (? IS NULL OR a.name = ?) AND (? IS NULL OR c.check_id = ?)
             AND (? IS NULL OR r.started_at >= ?) AND (? IS NULL OR r.started_at < ?)
             AND (? IS NULL OR (r.started_at, r.agent_id, r.result_id) > (?, ?, ?))
           ORDER BY r.started_at, r.agent_id, r.result_id

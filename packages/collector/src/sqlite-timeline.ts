@@ -41,11 +41,11 @@ export class SqliteTimeline {
   readonly #upsertState: Database.Statement;
   readonly #updateHistory: Database.Statement;
   readonly #setFlapping: Database.Statement;
-  readonly #prevPoint: Database.Statement<[number, string, number, number], PlanPoint>;
+  readonly #prevPoint: Database.Statement<[number, number, number], PlanPoint>;
   readonly #prevChange: Database.Statement<[number, string, number, number], PlanPoint>;
   readonly #nextChange: Database.Statement<[number, string, number, number], PlanPoint>;
-  readonly #nextPoint: Database.Statement<[number, string, number, number], PlanPoint>;
-  readonly #range: Database.Statement<[number, string, number, number], PlanPoint>;
+  readonly #nextPoint: Database.Statement<[number, number, number], PlanPoint>;
+  readonly #range: Database.Statement<[number, number, number], PlanPoint>;
   readonly #recorded: Database.Statement<[number, string, number, number, number, number], RecordedTransition>;
   readonly #latestOutside: Database.Statement<[number, string, number, number, number, number], { at: number | null }>;
   readonly #recent: Database.Statement<[number, string, number], RecentChange>;
@@ -66,7 +66,8 @@ export class SqliteTimeline {
     );
     this.#updateHistory = db.prepare('UPDATE check_state SET since = ?, last_ok = ? WHERE agent_id = ? AND check_id = ?');
     this.#setFlapping = db.prepare('UPDATE check_state SET flapping = ? WHERE agent_id = ? AND check_id = ? AND flapping <> ?');
-    const point = 'SELECT result_id AS resultId, started_at AS at, status, message FROM results WHERE agent_id = ? AND check_id = ?';
+    // A check key (sqlite-check-keys.ts) names one agent's check: the per-check index serves these.
+    const point = 'SELECT result_id AS resultId, started_at AS at, status, message FROM results WHERE check_key = ?';
     this.#prevPoint = db.prepare(`${point} AND (started_at, result_id) < (?, ?) ORDER BY started_at DESC, result_id DESC LIMIT 1`);
     this.#nextPoint = db.prepare(`${point} AND (started_at, result_id) > (?, ?) ORDER BY started_at, result_id LIMIT 1`);
     this.#range = db.prepare(`${point} AND started_at BETWEEN ? AND ? ORDER BY started_at, result_id`);
@@ -89,7 +90,7 @@ export class SqliteTimeline {
   }
 
   /** Apply one check's newly stored results (any order) to its state and events. */
-  apply(agentId: number, agent: string, checkId: string, fresh: Result[], now: number): TimelineChange {
+  apply(agentId: number, agent: string, checkId: string, checkKey: number, fresh: Result[], now: number): TimelineChange {
     const row = this.#getState.get(agentId, checkId);
     const state: TimelineState | undefined = row && {
       status: row.status, startedAt: row.started_at, resultId: row.result_id, since: row.since, lastOk: row.last_ok, flapping: row.flapping === 1,
@@ -101,13 +102,13 @@ export class SqliteTimeline {
       // The stretch is bounded by the nearest stored result or recorded change on each side,
       // whichever is nearer: where retention pruned the results, the recorded changes still
       // stand for them, so late history older than the kept results cannot wipe events.
-      const prev = laterOf(this.#prevPoint.get(agentId, checkId, first.at, first.resultId), this.#prevChange.get(agentId, checkId, first.at, first.resultId));
-      const next = earlierOf(this.#nextPoint.get(agentId, checkId, last.at, last.resultId), this.#nextChange.get(agentId, checkId, last.at, last.resultId));
+      const prev = laterOf(this.#prevPoint.get(checkKey, first.at, first.resultId), this.#prevChange.get(agentId, checkId, first.at, first.resultId));
+      const next = earlierOf(this.#nextPoint.get(checkKey, last.at, last.resultId), this.#nextChange.get(agentId, checkId, last.at, last.resultId));
       const { low, high } = historyWindow(prev, next);
       history = {
         prev,
         next,
-        range: this.#range.all(agentId, checkId, first.at, last.at),
+        range: this.#range.all(checkKey, first.at, last.at),
         recorded: this.#recorded.all(agentId, checkId, low.at, low.resultId, high.at, high.resultId),
         latestOutside: this.#latestOutside.get(agentId, checkId, low.at, low.resultId, high.at, high.resultId)?.at ?? null,
       };
