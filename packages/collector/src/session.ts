@@ -12,7 +12,6 @@ import {
   type ErrorCodeValue,
   type FrameInit,
   type NonceCache,
-  type OpenedBatch,
   type ProtocolLimits,
 } from '@outpost/protocol';
 import { WebSocket } from 'ws';
@@ -22,6 +21,7 @@ import { admit } from './enrollment.js';
 import type { Logger } from './logger.js';
 import { observeState } from './observe-state.js';
 import { RelayedTraffic } from './relay-ingest.js';
+import { BatchCommits } from './session-commits.js';
 import type { AgentRecord, CollectorStore, IngestOutcome } from './store.js';
 import type { ThrottledLog } from './throttled-log.js';
 
@@ -57,11 +57,6 @@ export function rejectionCounter(code: ErrorCodeValue | string): string {
   return `rejected.${code.replace(/^OUTPOST_ERR_/, '').toLowerCase()}`;
 }
 
-/** How long the first batch of a commit waits for the rest of the agent's window. */
-const GATHER_MS = 4;
-/** Results that start a commit at once (an agent's default window of 1000-result batches). */
-const GROUP_RESULTS = 8_000;
-
 /**
  * One agent connection at the collector: Challenge, verified Hello, admission, Welcome,
  * then batches verified before they are decoded and acknowledged only after commit.
@@ -77,15 +72,11 @@ export class AgentSession {
   #agent: AgentRecord | undefined;
   #agentKey: PublicKey | undefined;
   #queue: Promise<void> = Promise.resolve();
-  /** Verified batches waiting for the next commit; acked in this order after it. */
-  #pendingBatches: OpenedBatch[] = [];
+  /** Verified batches waiting for their commit; made at admission. */
+  #commits: BatchCommits | undefined;
   /** Remote config: the version the agent says it runs, and the newest sent on this connection. */
   #reportedConfigVersion = 0;
   #pushedConfigVersion = 0;
-  #commit: Promise<void> | undefined;
-  #pendingResults = 0;
-  #releaseCommit: (() => void) | undefined;
-  #gatherTimer: NodeJS.Timeout | undefined;
   #observed: Promise<void> = Promise.resolve();
   /** Traffic of agents behind this session when the agent is a relay (docs/relay.md). */
   #relayed: RelayedTraffic | undefined;
@@ -259,6 +250,20 @@ export class AgentSession {
     const agent = admission.agent;
     this.#agent = agent;
     this.#agentKey = verified.agentKey;
+    this.#commits = new BatchCommits({
+      store: this.#ctx.store,
+      counters: this.#ctx.counters,
+      agentId: agent.id,
+      maxPending: this.#ctx.maxQueuedMessages,
+      ack: (body, outcome) => this.#send({ ack: { batchSeq: body.batchSeq, stored: outcome.stored, duplicates: outcome.duplicates } }),
+      // Notifications and the console follow the acks, in commit order; they never hold
+      // the agent's window nor the next commit.
+      committed: (outcomes) => {
+        this.#observed = this.#observed.then(() => this.#observe(() => this.#ctx.state.afterIngest(agent, outcomes)));
+      },
+      failed: (err) => this.#fail(err),
+      isClosed: () => this.#closed,
+    });
     this.#relayed = new RelayedTraffic(agent, { ...this.#ctx, onRoute: (agentId) => this.#ctx.onRelayRoute?.(this, agentId) }, (frame) => this.#send(frame));
     let keyRotated = false;
     if (verified.rotateTo) {
@@ -294,61 +299,7 @@ export class AgentSession {
   async #onBatch(batch: Parameters<typeof openBatch>[0]): Promise<void> {
     const body = openBatch(batch, this.#agentKey!, this.#ctx.limits);
     await this.#ensureStillActive();
-    if (this.#pendingBatches.length >= this.#ctx.maxQueuedMessages) {
-      throw new OutpostError(ErrorCode.LIMIT, `more than ${this.#ctx.maxQueuedMessages} batches waiting for a commit`);
-    }
-    this.#pendingBatches.push(body);
-    this.#pendingResults += body.results.length;
-    // Group commit: a synced commit costs about the same for one batch as for eight, and a
-    // draining agent keeps its whole window in flight. The first batch waits up to GATHER_MS
-    // for the rest of the window to be read, or less once GROUP_RESULTS results wait; batches
-    // verified while a commit is in flight (an asynchronous store) join the next. One commit
-    // at a time per session, in order.
-    if (this.#commit === undefined) {
-      this.#commit = new Promise<void>((resolve) => {
-        this.#releaseCommit = resolve;
-        this.#gatherTimer = setTimeout(resolve, GATHER_MS);
-      }).then(() => this.#commitPending());
-    }
-    if (this.#releaseCommit && this.#pendingResults >= GROUP_RESULTS) {
-      clearTimeout(this.#gatherTimer);
-      // setImmediate: frames already read in this turn of the event loop still join.
-      setImmediate(this.#releaseCommit);
-      this.#releaseCommit = undefined;
-    }
-  }
-
-  async #commitPending(): Promise<void> {
-    try {
-      while (this.#pendingBatches.length > 0 && !this.#closed) {
-        const batches = this.#pendingBatches;
-        this.#pendingBatches = [];
-        this.#pendingResults = 0;
-        this.#releaseCommit = undefined;
-        let outcomes: IngestOutcome[];
-        try {
-          outcomes = await this.#ctx.store.ingestBatches(this.#agent!.id, batches, Date.now());
-        } catch (err: unknown) {
-          this.#fail(err);
-          return;
-        }
-        this.#ctx.counters.add('ingest.batches', batches.length);
-        this.#ctx.counters.add('ingest.commits');
-        batches.forEach((body, i) => {
-          const outcome = outcomes[i]!;
-          this.#ctx.counters.add('ingest.results_stored', outcome.stored);
-          this.#ctx.counters.add('ingest.duplicates', outcome.duplicates);
-          if (outcome.future) this.#ctx.counters.add('ingest.future_results', outcome.future);
-          // Only after the commit: an Ack promises the rows are durable.
-          this.#send({ ack: { batchSeq: body.batchSeq, stored: outcome.stored, duplicates: outcome.duplicates } });
-        });
-        // Notifications and the console follow the acks, in commit order; they never hold
-        // the agent's window nor the next commit.
-        this.#observed = this.#observed.then(() => this.#observe(() => this.#ctx.state.afterIngest(this.#agent!, outcomes)));
-      }
-    } finally {
-      this.#commit = undefined;
-    }
+    this.#commits!.add(body);
   }
 
   /** The state engine's trouble is logged, never the agent's: its data is already stored and acked. */
