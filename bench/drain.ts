@@ -200,6 +200,8 @@ async function main(): Promise<void> {
     const counts = watcher.exactCounts();
     if (counts.collectorRows !== N || counts.outboxRows !== 0) throw new Error(`drain incomplete: collector ${counts.collectorRows} of ${N}, outbox ${counts.outboxRows} left`);
     watcher.close();
+    const counters = (await d.api<{ counters: Record<string, number> }>('/api/v1/status')).counters;
+    const batchesPerCommit = (counters['ingest.batches'] ?? 0) / Math.max(1, counters['ingest.commits'] ?? 0);
 
     await agent.stop('SIGTERM');
     await d.stopCollector('SIGTERM');
@@ -242,12 +244,12 @@ async function main(): Promise<void> {
       pollMs: POLL_MS,
     };
     const processes = {
-      collector: { cpuSecondsDuringDrain: collectorCpu, busyShare: collectorCpu === undefined ? undefined : collectorCpu / totalSec, rssMiB: collectorAfter?.rssMiB, peakRssMiB: collectorAfter?.peakRssMiB, sampledPeakRssMiB: collectorPeak },
+      collector: { batchesPerCommit, cpuSecondsDuringDrain: collectorCpu, busyShare: collectorCpu === undefined ? undefined : collectorCpu / totalSec, rssMiB: collectorAfter?.rssMiB, peakRssMiB: collectorAfter?.peakRssMiB, sampledPeakRssMiB: collectorPeak },
       agent: { cpuSeconds: agentCpu, busyShare: agentCpu === undefined ? undefined : agentCpu / totalSec, rssMiB: agentAfter?.rssMiB, peakRssMiB: agentAfter?.peakRssMiB, sampledPeakRssMiB: agentPeak },
     };
     console.log(`phases: spawn→connected ${connectedSec?.toFixed(2) ?? '?'} s, connected→last ack ${phases.connectedToLastAckSec?.toFixed(2) ?? '?'} s, last ack at ${lastAckSec?.toFixed(2) ?? '?'} s, seen done at ${totalSec.toFixed(2)} s`);
     console.log(
-      `collector: ${collectorCpu?.toFixed(1) ?? '?'} CPU s during the drain (${((processes.collector.busyShare ?? 0) * 100).toFixed(0)} % of one core), RSS ${processes.collector.rssMiB?.toFixed(0)} MiB, peak ${processes.collector.peakRssMiB?.toFixed(0)} MiB`,
+      `collector: ${collectorCpu?.toFixed(1) ?? '?'} CPU s during the drain (${((processes.collector.busyShare ?? 0) * 100).toFixed(0)} % of one core), RSS ${processes.collector.rssMiB?.toFixed(0)} MiB, peak ${processes.collector.peakRssMiB?.toFixed(0)} MiB, ${batchesPerCommit.toFixed(1)} batches per commit`,
     );
     console.log(`agent:     ${agentCpu?.toFixed(1) ?? '?'} CPU s (${((processes.agent.busyShare ?? 0) * 100).toFixed(0)} % of one core), RSS ${processes.agent.rssMiB?.toFixed(0)} MiB, peak ${processes.agent.peakRssMiB?.toFixed(0)} MiB`);
     console.log(`counts: collector ${fmt(counts.collectorRows)} rows, ${counts.duplicates} duplicates; outbox ${counts.outboxRows} left`);
