@@ -20,10 +20,10 @@ import {
   type GapInit,
   type ManifestFile,
 } from '@outpost/protocol';
+import { writeMediaFile } from '@outpost/protocol/media-file';
 import { outboxPath } from './agent.js';
 import type { AgentConfig } from './config.js';
 import { loadKeyFile } from './key-file.js';
-import { writeMediaFile } from './media-file.js';
 import { Outbox, type StoredGap } from './outbox.js';
 import { SOFTWARE } from './version.js';
 

@@ -9,10 +9,10 @@ import {
   verifyDocument,
   type ImportReceipt,
 } from '@outpost/protocol';
+import { readMediaFile } from '@outpost/protocol/media-file';
 import { outboxPath } from './agent.js';
 import type { AgentConfig } from './config.js';
 import { loadKeyFile } from './key-file.js';
-import { readMediaFile } from './media-file.js';
 import { Outbox } from './outbox.js';
 
 /** A receipt lists ranges per file; a few MiB covers millions of files. */

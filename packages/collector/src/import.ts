@@ -27,8 +27,8 @@ import {
   type ProtocolLimits,
   type ReceiptFile,
 } from '@outpost/protocol';
+import { readMediaFile, writeMediaFile } from '@outpost/protocol/media-file';
 import { MAX_PENDING_AGENTS } from './enrollment.js';
-import { readMediaFile, writeMediaFile } from './media-file.js';
 import type { AgentRecord, CollectorStore } from './store.js';
 
 export const MANIFEST_FILE = 'manifest.json';

@@ -1,9 +1,10 @@
 import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename } from 'node:path';
-import { ErrorCode, OutpostError } from '@outpost/protocol';
+import { ErrorCode, OutpostError } from './errors.js';
 
-// The same file is in packages/collector/src/media-file.ts: agent and collector never import
-// each other, and @outpost/protocol touches no files. Change both together.
+// Node-only: reached as `@outpost/protocol/media-file`, never from the package's main entry,
+// which does no I/O. The agent writes export media with it, the collector reads and writes
+// import media and receipts with it.
 
 /** What sits at `path` without following a symlink; undefined when nothing does. */
 function lstatOrUndefined(path: string): Stats | undefined {
