@@ -1,20 +1,18 @@
 import type { OpenedBatch } from '@outpost/protocol';
 import pg from 'pg';
+import { PgAgents } from './pg-agents.js';
 import { ingestBatchesPg } from './pg-ingest.js';
 import { migrate } from './pg-migrations.js';
 import { ResultPartitions } from './pg-partitions.js';
 import { PgSegmentation } from './pg-segmentation.js';
+import { inTransaction, queryAll, queryOne } from './pg-queries.js';
 import { PgTimeline } from './pg-timeline.js';
 import { DEFAULT_STATE_SETTINGS } from './sqlite-store.js';
-import { EVENT_COLUMNS, toAgent, toEvent, type AgentRow, type EventRow } from './store-rows.js';
+import { EVENT_COLUMNS, toEvent, type EventRow } from './store-rows.js';
 import type {
-  AgentConfigRecord,
-  AgentRecord,
-  AgentStatus,
   CellColour,
   CheckStateRecord,
   CollectorStore,
-  EnrollOutcome,
   EventKind,
   EventQuery,
   EventRecord,
@@ -56,6 +54,7 @@ export class PgStore implements CollectorStore {
   readonly #partitions: ResultPartitions;
   readonly #timeline: PgTimeline;
   readonly #segmentation: PgSegmentation;
+  readonly #agents: PgAgents;
   /** The last ingest queued per agent: one agent's calls run one at a time, in call order. */
   readonly #ingests = new Map<number, Promise<unknown>>();
   #closed = false;
@@ -65,6 +64,7 @@ export class PgStore implements CollectorStore {
     this.#partitions = new ResultPartitions(pool);
     this.#timeline = new PgTimeline(settings);
     this.#segmentation = new PgSegmentation(pool);
+    this.#agents = new PgAgents(pool);
   }
 
   /** Connect and run pending migrations (under an advisory lock: collectors may start together). */
@@ -123,159 +123,34 @@ export class PgStore implements CollectorStore {
     return this.#partitions.dropBefore(cutoffMs);
   }
 
-  async #one<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T | undefined> {
-    return (await this.#pool.query<T>(sql, params)).rows[0];
+  #one<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T | undefined> {
+    return queryOne<T>(this.#pool, sql, params);
   }
 
-  async #all<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.#pool.query<T>(sql, params)).rows;
+  #all<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return queryAll<T>(this.#pool, sql, params);
   }
 
-  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
-      const out = await work(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err: unknown) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+  #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.#pool, work);
   }
 
-  async findAgentByKey(publicKey: Uint8Array): Promise<AgentRecord | undefined> {
-    const row = await this.#one<AgentRow>('SELECT * FROM agents WHERE public_key = $1', [Buffer.from(publicKey)]);
-    return row && toAgent(row);
-  }
-
-  async findAgentByName(name: string): Promise<AgentRecord | undefined> {
-    const row = await this.#one<AgentRow>('SELECT * FROM agents WHERE name = $1', [name]);
-    return row && toAgent(row);
-  }
-
-  async findAgentByPreviousKey(publicKey: Uint8Array): Promise<AgentRecord | undefined> {
-    const row = await this.#one<AgentRow>('SELECT * FROM agents WHERE previous_public_key = $1', [Buffer.from(publicKey)]);
-    return row && toAgent(row);
-  }
-
-  async rotateAgentKey(agentId: number, newKey: Uint8Array): Promise<'rotated' | 'key_in_use'> {
-    return this.#transaction(async (c) => {
-      const holder = (await c.query<{ id: number }>('SELECT id FROM agents WHERE public_key = $1', [Buffer.from(newKey)])).rows[0];
-      if (holder) return holder.id === agentId ? 'rotated' : 'key_in_use';
-      await c.query('UPDATE agents SET previous_public_key = public_key, public_key = $1 WHERE id = $2', [Buffer.from(newKey), agentId]);
-      return 'rotated';
-    });
-  }
-
-  async listAgents(): Promise<AgentRecord[]> {
-    return (await this.#all<AgentRow>('SELECT * FROM agents ORDER BY name')).map(toAgent);
-  }
-
-  async createPendingAgent(name: string, publicKey: Uint8Array, at: number, maxPending: number): Promise<'created' | 'name_taken' | 'limit'> {
-    return this.#transaction(async (c) => {
-      // Serialise the count-then-insert across collectors, as SQLite's single writer does.
-      await c.query('LOCK TABLE agents IN SHARE ROW EXCLUSIVE MODE');
-      const { n } = (await c.query<{ n: number }>("SELECT count(*) AS n FROM agents WHERE status = 'pending'")).rows[0]!;
-      if (n >= maxPending) return 'limit';
-      const info = await c.query("INSERT INTO agents (name, public_key, status, created_at) VALUES ($1, $2, 'pending', $3) ON CONFLICT DO NOTHING", [name, Buffer.from(publicKey), at]);
-      return info.rowCount === 1 ? 'created' : 'name_taken';
-    });
-  }
-
-  async setAgentStatus(name: string, status: AgentStatus, at: number): Promise<boolean> {
-    const approved = status === 'active' ? at : null;
-    const info = await this.#pool.query('UPDATE agents SET status = $1, approved_at = coalesce($2, approved_at) WHERE name = $3', [status, approved, name]);
-    return info.rowCount === 1;
-  }
-
-  async createToken(tokenHash: string, agentName: string | null, expiresAt: number, at: number): Promise<void> {
-    await this.#pool.query('INSERT INTO enrollment_tokens (token_hash, agent_name, created_at, expires_at) VALUES ($1, $2, $3, $4)', [tokenHash, agentName, at, expiresAt]);
-  }
-
-  async enrollWithToken(tokenHash: string, name: string, publicKey: Uint8Array, at: number): Promise<EnrollOutcome> {
-    const key = Buffer.from(publicKey);
-    return this.#transaction(async (c): Promise<EnrollOutcome> => {
-      const taken = (await c.query<{ public_key: Buffer; status: AgentStatus }>('SELECT public_key, status FROM agents WHERE name = $1 FOR UPDATE', [name])).rows[0];
-      if (taken && taken.status !== 'pending' && !key.equals(taken.public_key)) return 'name_taken';
-      const used = await c.query(
-        `UPDATE enrollment_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
-           AND (agent_name IS NULL OR agent_name = $3)`,
-        [at, tokenHash, name],
-      );
-      if (used.rowCount !== 1) return 'bad_token';
-      const { id } = (
-        await c.query<{ id: number }>(
-          `INSERT INTO agents (name, public_key, status, created_at, approved_at) VALUES ($1, $2, 'active', $3, $3)
-           ON CONFLICT (name) DO UPDATE SET public_key = excluded.public_key, status = 'active', approved_at = excluded.approved_at
-           RETURNING id`,
-          [name, key, at],
-        )
-      ).rows[0]!;
-      await c.query('UPDATE enrollment_tokens SET used_by = $1 WHERE token_hash = $2', [id, tokenHash]);
-      return 'enrolled';
-    });
-  }
-
-  async recordHello(
-    agentId: number,
-    hello: {
-      software: string; configHash: string; configVersion: number; clockOffsetMs: number; remoteAddress: string; heartbeatIntervalMs: number; at: number;
-    },
-  ): Promise<void> {
-    await this.#pool.query(
-      `UPDATE agents SET software = $1, config_hash = $2, config_version = $3, clock_offset_ms = $4, remote_address = $5, last_seen_at = $6,
-         heartbeat_interval_ms = coalesce($7, heartbeat_interval_ms) WHERE id = $8`,
-      [hello.software, hello.configHash, hello.configVersion, hello.clockOffsetMs, hello.remoteAddress, hello.at, hello.heartbeatIntervalMs || null, agentId],
-    );
-  }
-
-  async recordHeartbeat(
-    agentId: number,
-    heartbeat: { backlog: number; oldestUnsentMs: number; dropped: number; configHash: string; configVersion: number; configError: string; at: number },
-  ): Promise<void> {
-    // An agent that does not report its config (older software) leaves what its Hello said.
-    await this.#pool.query(
-      `UPDATE agents SET backlog = $1, oldest_unsent_ms = $2, dropped = $3, last_seen_at = $4,
-         config_hash = coalesce(nullif($5, ''), config_hash), config_version = CASE WHEN $5 = '' THEN config_version ELSE $6 END,
-         config_error = CASE WHEN $5 = '' THEN config_error ELSE nullif($7, '') END
-       WHERE id = $8`,
-      [heartbeat.backlog, heartbeat.oldestUnsentMs || null, heartbeat.dropped, heartbeat.at, heartbeat.configHash, heartbeat.configVersion, heartbeat.configError, agentId],
-    );
-  }
-
-  async recordRelayPath(agentId: number, path: readonly string[] | null, at: number): Promise<void> {
-    await this.#pool.query('UPDATE agents SET relay_path = $1, last_seen_at = greatest(coalesce(last_seen_at, 0), $2) WHERE id = $3', [
-      path ? JSON.stringify(path) : null, at, agentId,
-    ]);
-  }
-
-  async recordRelayHealth(agentId: number, health: { agents: number; backlog: number }): Promise<void> {
-    await this.#pool.query('UPDATE agents SET relay_agents = $1, relay_backlog = $2 WHERE id = $3', [health.agents, health.backlog, agentId]);
-  }
-
-  async putAgentConfig(agentId: number, config: Uint8Array, sign: (version: number) => Uint8Array, at: number): Promise<number> {
-    return this.#transaction(async (c) => {
-      // Two collectors pushing a config for one agent at once take turns on its row.
-      await c.query('SELECT id FROM agents WHERE id = $1 FOR UPDATE', [agentId]);
-      const { v } = (await c.query<{ v: number }>('SELECT coalesce(max(version), 0) AS v FROM agent_configs WHERE agent_id = $1', [agentId])).rows[0]!;
-      const version = v + 1;
-      await c.query('INSERT INTO agent_configs (agent_id, version, config, signature, created_at) VALUES ($1, $2, $3, $4, $5)', [
-        agentId, version, Buffer.from(config), Buffer.from(sign(version)), at,
-      ]);
-      return version;
-    });
-  }
-
-  async latestAgentConfig(agentId: number): Promise<AgentConfigRecord | undefined> {
-    const row = await this.#one<{ version: number; config: Buffer; signature: Buffer; createdAt: number }>(
-      'SELECT version, config, signature, created_at AS "createdAt" FROM agent_configs WHERE agent_id = $1 ORDER BY version DESC LIMIT 1',
-      [agentId],
-    );
-    return row && { version: row.version, config: new Uint8Array(row.config), signature: new Uint8Array(row.signature), createdAt: row.createdAt };
-  }
+  // The agents table: see pg-agents.ts.
+  findAgentByKey = (publicKey: Uint8Array) => this.#agents.findAgentByKey(publicKey);
+  findAgentByName = (name: string) => this.#agents.findAgentByName(name);
+  findAgentByPreviousKey = (publicKey: Uint8Array) => this.#agents.findAgentByPreviousKey(publicKey);
+  rotateAgentKey = (agentId: number, newKey: Uint8Array) => this.#agents.rotateAgentKey(agentId, newKey);
+  listAgents = () => this.#agents.listAgents();
+  createPendingAgent: CollectorStore['createPendingAgent'] = (...args) => this.#agents.createPendingAgent(...args);
+  setAgentStatus: CollectorStore['setAgentStatus'] = (...args) => this.#agents.setAgentStatus(...args);
+  createToken: CollectorStore['createToken'] = (...args) => this.#agents.createToken(...args);
+  enrollWithToken: CollectorStore['enrollWithToken'] = (...args) => this.#agents.enrollWithToken(...args);
+  recordHello: CollectorStore['recordHello'] = (...args) => this.#agents.recordHello(...args);
+  recordRelayPath: CollectorStore['recordRelayPath'] = (...args) => this.#agents.recordRelayPath(...args);
+  recordRelayHealth: CollectorStore['recordRelayHealth'] = (...args) => this.#agents.recordRelayHealth(...args);
+  recordHeartbeat: CollectorStore['recordHeartbeat'] = (...args) => this.#agents.recordHeartbeat(...args);
+  putAgentConfig: CollectorStore['putAgentConfig'] = (...args) => this.#agents.putAgentConfig(...args);
+  latestAgentConfig = (agentId: number) => this.#agents.latestAgentConfig(agentId);
 
   async listGaps(agent?: string, limit = 1_000): Promise<GapRecord[]> {
     const rows = await this.#all<Omit<GapRecord, 'perCheck'> & { perCheck: string }>(
