@@ -41,10 +41,12 @@ const storeOption = {
 
 /**
  * Run `work` on the store `--store` names: the data directory's SQLite file, or a PostgreSQL
- * database (migrated first, as a collector would). Closed afterwards either way.
+ * database (migrated first, as a collector would; a SQLite file only by `run`, see
+ * SqliteStore.open). Closed afterwards either way.
  */
 async function withStore<T>(dataDir: string, store: string, work: (store: CollectorStore) => Promise<T>): Promise<T> {
-  const opened: CollectorStore = storeKind(store) === 'postgres' ? await openPostgres(store) : SqliteStore.open(dataFiles(dataDir).database);
+  const opened: CollectorStore =
+    storeKind(store) === 'postgres' ? await openPostgres(store) : SqliteStore.open(dataFiles(dataDir).database, undefined, { migrate: false });
   try {
     return await work(opened);
   } finally {

@@ -137,7 +137,8 @@ export async function initDataDir(dir: string): Promise<CollectorIdentity & { cr
     writeFileSync(files.tlsKey, keyPem, { mode: 0o600 });
     writeFileSync(files.tlsCert, certPem, { mode: 0o644 });
   }
-  const store = SqliteStore.open(files.database);
+  // Creates the file; an existing older one is left for `run` to migrate (SqliteStore.open).
+  const store = SqliteStore.open(files.database, undefined, { migrate: false });
   await store.close();
   loadApiToken(dir);
   return { ...loadIdentity(dir), created };

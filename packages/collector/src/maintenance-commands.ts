@@ -34,7 +34,7 @@ export async function backupCommand(options: { dataDir: string; out: string; jso
 
 /** `outpost-collector vacuum`: the one-time switch to incremental auto-vacuum (see retention.ts). */
 export async function vacuumCommand(options: { dataDir: string }): Promise<void> {
-  const store = SqliteStore.open(dataFiles(options.dataDir).database);
+  const store = SqliteStore.open(dataFiles(options.dataDir).database, undefined, { migrate: false });
   try {
     const before = store.databasePages();
     store.enableIncrementalVacuum();

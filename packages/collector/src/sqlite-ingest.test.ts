@@ -144,3 +144,48 @@ describe('migration 9 (interned check ids)', () => {
     }
   });
 });
+
+describe('schema versions between processes', () => {
+  /** A collector file as version 8 left it. */
+  function versionEight(): string {
+    const path = join(root, `v8-${++opened}.db`);
+    const old = new Database(path);
+    for (let v = 0; v < 8; v++) old.exec(MIGRATIONS[v]!);
+    old.pragma('user_version = 8');
+    old.close();
+    return path;
+  }
+
+  it('leaves an older file alone when a command opens it (a running old collector keeps working), and run migrates it', async () => {
+    const path = versionEight();
+    expect(() => SqliteStore.open(path, undefined, { migrate: false })).toThrow(
+      `${path}: schema version 8, this outpost-collector needs ${MIGRATIONS.length}: stop the old collector, start this version's \`outpost-collector run\` once`,
+    );
+    const peek = new Database(path, { readonly: true });
+    expect(peek.pragma('user_version', { simple: true })).toBe(8);
+    expect(peek.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'checks'").get()).toEqual({ n: 0 });
+    peek.close();
+    const store = SqliteStore.open(path);
+    expect(store.database.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    await store.close();
+    // Now current: commands open it.
+    await SqliteStore.open(path, undefined, { migrate: false }).close();
+  });
+
+  it('refuses a file written by a newer collector, whatever the command', () => {
+    const path = join(root, `newer-${++opened}.db`);
+    void SqliteStore.open(path).close();
+    const db = new Database(path);
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    expect(() => SqliteStore.open(path)).toThrow(`schema version ${MIGRATIONS.length + 1} was written by a newer outpost-collector`);
+  });
+
+  it('creates a new file even for a command (nothing to migrate under anyone)', async () => {
+    const path = join(root, `fresh-${++opened}.db`);
+    const store = SqliteStore.open(path, undefined, { migrate: false });
+    expect(store.database.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    await store.close();
+  });
+});
+

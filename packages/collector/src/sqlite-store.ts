@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { OpenedBatch } from '@outpost/protocol';
+import { ErrorCode, OutpostError, type OpenedBatch } from '@outpost/protocol';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteAgents } from './sqlite-agents.js';
@@ -71,8 +71,12 @@ export class SqliteStore implements CollectorStore {
     return this.#db;
   }
 
-  /** Open or create the database file (mode 0600) and run pending migrations. */
-  static open(path: string, settings: StateEngineSettings = DEFAULT_STATE_SETTINGS): SqliteStore {
+  /**
+   * Open or create the database file (mode 0600). `migrate` (the default; `run` and `init`)
+   * brings an older schema up to date; commands pass `migrate: false`, so a new command run
+   * beside a still running old collector refuses instead of changing the tables under it.
+   */
+  static open(path: string, settings: StateEngineSettings = DEFAULT_STATE_SETTINGS, options: { migrate?: boolean } = {}): SqliteStore {
     const fresh = !existsSync(path);
     if (fresh) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const db = new Database(path);
@@ -88,12 +92,11 @@ export class SqliteStore implements CollectorStore {
     // backup) share the file: a command waits for a commit in flight rather than failing.
     db.pragma('busy_timeout = 15000');
     db.pragma('foreign_keys = ON');
-    const version = db.pragma('user_version', { simple: true }) as number;
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      db.transaction(() => {
-        db.exec(MIGRATIONS[v]!);
-        db.pragma(`user_version = ${v + 1}`);
-      })();
+    try {
+      migrateSchema(db, path, options.migrate ?? true);
+    } catch (err: unknown) {
+      db.close();
+      throw err;
     }
     return new SqliteStore(db, settings);
   }
@@ -314,4 +317,34 @@ export class SqliteStore implements CollectorStore {
     if (free > 0) this.#db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`);
     return free;
   }
+}
+
+/**
+ * Bring the schema to the newest version, one step per IMMEDIATE transaction that re-reads
+ * the version first: two processes starting together take turns, and the second finds the
+ * work done. A schema newer than this code, or an older one when `allowed` is false, is
+ * refused with what to do.
+ */
+function migrateSchema(db: Database.Database, path: string, allowed: boolean): void {
+  const latest = MIGRATIONS.length;
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  const current = version();
+  if (current > latest) {
+    throw new OutpostError(ErrorCode.CONFIG, `${path}: schema version ${current} was written by a newer outpost-collector (this one knows ${latest}): use that version`);
+  }
+  if (current === latest) return;
+  if (!allowed && current > 0) {
+    throw new OutpostError(
+      ErrorCode.CONFIG,
+      `${path}: schema version ${current}, this outpost-collector needs ${latest}: stop the old collector, start this version's \`outpost-collector run\` once (it migrates the file), then run this command again`,
+    );
+  }
+  const step = db.transaction((): boolean => {
+    const v = version();
+    if (v >= latest) return false;
+    db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${v + 1}`);
+    return true;
+  });
+  for (let more = true; more; ) more = step.immediate();
 }
