@@ -17,7 +17,7 @@ export interface BatchCommitsOptions {
   ack(batch: OpenedBatch, outcome: IngestOutcome): void;
   /** After the acks of one commit. */
   committed(outcomes: IngestOutcome[]): void;
-  /** The store failed: nothing of that commit is stored or acked. */
+  /** The store failed (nothing of that commit is stored or acked), or `ack` or `committed` threw. */
   failed(err: unknown): void;
   isClosed(): boolean;
 }
@@ -72,13 +72,7 @@ export class BatchCommits {
         this.#pending = [];
         this.#pendingResults = 0;
         this.#release = undefined;
-        let outcomes: IngestOutcome[];
-        try {
-          outcomes = await store.ingestBatches(agentId, batches, Date.now());
-        } catch (err: unknown) {
-          this.#o.failed(err);
-          return;
-        }
+        const outcomes = await store.ingestBatches(agentId, batches, Date.now());
         counters.add('ingest.batches', batches.length);
         counters.add('ingest.commits');
         batches.forEach((batch, i) => {
@@ -90,6 +84,10 @@ export class BatchCommits {
         });
         this.#o.committed(outcomes);
       }
+    } catch (err: unknown) {
+      // The store's failure (nothing of that commit stored or acked), or a send that threw:
+      // either way the session ends; no rejection is left unhandled.
+      this.#o.failed(err);
     } finally {
       this.#commit = undefined;
     }

@@ -21,12 +21,14 @@ function hasKeys(value: object): boolean {
 
 const RESULT_COLUMNS = 'agent_id, result_id, check_key, started_at, duration_us, status, observation, message, metrics, transcript, config_hash, batch_seq, received_at';
 const RESULT_PARAMS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** A result already stored is a duplicate; any other constraint failing is an error (OR IGNORE would count it a duplicate). */
+const ONLY_NEW = 'ON CONFLICT (agent_id, result_id) DO NOTHING';
 /** Rows per multi-row INSERT: one statement step for many rows, well below SQLite's 32,766 parameters. */
 const ROWS_PER_INSERT = 32;
 
 /**
- * The SQLite ingest path, run inside the store's transaction: results with INSERT OR
- * IGNORE on (agent_id, result_id), gap records, each check's timeline moved once per
+ * The SQLite ingest path, run inside the store's transaction: results inserted unless
+ * (agent_id, result_id) is stored, gap records, each check's timeline moved once per
  * commit, the agent's counters.
  */
 export class SqliteIngest {
@@ -47,7 +49,7 @@ export class SqliteIngest {
     this.#keys = keys;
     this.#agentName = db.prepare('SELECT name FROM agents WHERE id = ?');
     this.#anyStored = db.prepare('SELECT 1 AS one FROM results WHERE agent_id = ? AND result_id BETWEEN ? AND ? LIMIT 1');
-    this.#insertResult = db.prepare(`INSERT OR IGNORE INTO results (${RESULT_COLUMNS}) VALUES ${RESULT_PARAMS}`);
+    this.#insertResult = db.prepare(`INSERT INTO results (${RESULT_COLUMNS}) VALUES ${RESULT_PARAMS} ${ONLY_NEW}`);
     this.#insertGap = db.prepare(
       `INSERT OR IGNORE INTO gaps (agent_id, from_result_id, to_result_id, count, reason, first_ms, last_ms, per_check, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -130,7 +132,7 @@ export class SqliteIngest {
   }
 
   /**
-   * Insert a batch's results with INSERT OR IGNORE on (agent_id, result_id); `rows[k]` is 1
+   * Insert a batch's results, skipping stored (agent_id, result_id); `rows[k]` is 1
    * where result k was stored. A run of results with rising ids none of which is stored yet
    * (one probe of the primary key over its id range) cannot hold a duplicate, so it goes in
    * as one multi-row insert; a run the probe finds stored rows in goes row by row.
@@ -170,7 +172,7 @@ export class SqliteIngest {
   #insertRowsStatement(count: number): Database.Statement {
     let statement = this.#insertRows.get(count);
     if (!statement) {
-      statement = this.#db.prepare(`INSERT OR IGNORE INTO results (${RESULT_COLUMNS}) VALUES ${Array(count).fill(RESULT_PARAMS).join(', ')}`);
+      statement = this.#db.prepare(`INSERT INTO results (${RESULT_COLUMNS}) VALUES ${Array(count).fill(RESULT_PARAMS).join(', ')} ${ONLY_NEW}`);
       this.#insertRows.set(count, statement);
     }
     return statement;
