@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from './pg-queries.js';
 import type { CellColour, SegmentationCellRecord, SegmentationHistoryRecord } from './store.js';
 
 const CELL_COLUMNS = 'from_segment AS "from", to_target AS "to", colour, since, evaluated_at AS "evaluatedAt", evidence';
@@ -16,33 +17,22 @@ export class PgSegmentation {
   }
 
   async put(cell: { from: string; to: string; colour: CellColour; evidence: string }, at: number): Promise<CellColour | null | undefined> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.#pool, async (client) => {
       // Several collectors may evaluate at once: the row lock makes one of them see the change.
       const { rows } = await client.query<{ colour: CellColour }>('SELECT colour FROM segmentation_cells WHERE from_segment = $1 AND to_target = $2 FOR UPDATE', [cell.from, cell.to]);
       const previous = rows[0]?.colour;
-      let outcome: CellColour | null | undefined;
       if (previous === cell.colour) {
         await client.query('UPDATE segmentation_cells SET evaluated_at = $1, evidence = $2 WHERE from_segment = $3 AND to_target = $4', [at, cell.evidence, cell.from, cell.to]);
-        outcome = undefined;
-      } else {
-        await client.query(
-          `INSERT INTO segmentation_cells (from_segment, to_target, colour, since, evaluated_at, evidence) VALUES ($1, $2, $3, $4, $4, $5)
-           ON CONFLICT (from_segment, to_target) DO UPDATE SET colour = $3, since = $4, evaluated_at = $4, evidence = $5`,
-          [cell.from, cell.to, cell.colour, at, cell.evidence],
-        );
-        await client.query('INSERT INTO segmentation_history (from_segment, to_target, at, colour, evidence) VALUES ($1, $2, $3, $4, $5)', [cell.from, cell.to, at, cell.colour, cell.evidence]);
-        outcome = previous ?? null;
+        return undefined;
       }
-      await client.query('COMMIT');
-      return outcome;
-    } catch (err: unknown) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+      await client.query(
+        `INSERT INTO segmentation_cells (from_segment, to_target, colour, since, evaluated_at, evidence) VALUES ($1, $2, $3, $4, $4, $5)
+         ON CONFLICT (from_segment, to_target) DO UPDATE SET colour = $3, since = $4, evaluated_at = $4, evidence = $5`,
+        [cell.from, cell.to, cell.colour, at, cell.evidence],
+      );
+      await client.query('INSERT INTO segmentation_history (from_segment, to_target, at, colour, evidence) VALUES ($1, $2, $3, $4, $5)', [cell.from, cell.to, at, cell.colour, cell.evidence]);
+      return previous ?? null;
+    });
   }
 
   async history(from: string, to: string, limit: number): Promise<SegmentationHistoryRecord[]> {
