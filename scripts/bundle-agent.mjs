@@ -208,6 +208,8 @@ checks (SIGHUP); \`systemctl stop\` finishes the current outbox write and closes
 if (!args['skip-build']) {
   log('building @outpost/protocol and @outpost/agent');
   run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/agent']);
+  // The one-file agent the launcher prefers: a smaller resident set on the segment host.
+  run(process.execPath, [join(ROOT, 'scripts/build-agent-bundle.mjs')]);
 }
 
 // 2. Assemble
@@ -217,6 +219,14 @@ try {
   const modules = join(top, 'node_modules');
   log(`assembling ${name}`);
   const agent = copyWorkspacePackage('packages/agent', join(modules, '@outpost/agent'));
+  // The archive has no .tsbuildinfo for the launcher to compare with: a one-file agent older
+  // than the compiled one (--skip-build after a tsc -b) stays out rather than run stale code.
+  const oneFile = join(ROOT, 'packages/agent/dist/bundle/outpost-agent.mjs');
+  const compiledAt = Math.max(0, ...['packages/agent', 'packages/protocol'].map((dir) => join(ROOT, dir, 'dist/.tsbuildinfo')).filter(existsSync).map((file) => statSync(file).mtimeMs));
+  if (existsSync(oneFile) && statSync(oneFile).mtimeMs < compiledAt) {
+    log('  dist/bundle left out: older than the compiled agent (node scripts/build-agent-bundle.mjs makes a new one)');
+    rmSync(join(modules, '@outpost/agent/dist/bundle'), { recursive: true, force: true });
+  }
   const protocol = copyWorkspacePackage('packages/protocol', join(modules, '@outpost/protocol'));
   const placed = new Map([['@outpost/agent', agent.version], ['@outpost/protocol', protocol.version]]);
   for (const [pkg, dir] of [[agent, 'packages/agent'], [protocol, 'packages/protocol']]) {

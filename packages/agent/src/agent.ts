@@ -87,6 +87,11 @@ export class Agent {
     return this.#metrics;
   }
 
+  /** Results waiting in the outbox, sent but not yet acknowledged included. */
+  get backlog(): number {
+    return this.#outbox.depth().count;
+  }
+
   start(): void {
     if (this.#insecure) {
       this.#log.warn('INSECURE: collector.insecure is set; results travel unencrypted over ws:// and anyone on the path can read them');

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, DEFAULT_PORT, ErrorCode, OutpostError, parseFingerprint, PublicKey, WS_PATH } from '@outpost/protocol';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHECK_TYPES, metricThresholds, type CheckType, type MetricThresholds } from './checks/index.js';
 import { durationMs } from './duration.js';
 import { relaySection, resolveRelaySettings, type RelaySettings } from './relay-config.js';

@@ -1,5 +1,5 @@
 import { formatDuration, parseDurationMs } from '@outpost/protocol';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export { formatDuration, parseDurationMs };
 

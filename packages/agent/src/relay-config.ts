@@ -1,5 +1,5 @@
 import { ConfigError, DEFAULT_PORT, PublicKey } from '@outpost/protocol';
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationMs } from './duration.js';
 
 /** A downstream agent a relay admits: its name and its Ed25519 key, both must match. */

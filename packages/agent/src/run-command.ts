@@ -1,5 +1,6 @@
-import type { Agent } from './agent.js';
+import type { Agent, AgentReload } from './agent.js';
 import { EXIT, fail } from './cli-exit.js';
+import type { AgentConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { MetricsServer } from './metrics-server.js';
 import type { Relay } from './relay.js';
@@ -12,14 +13,14 @@ import type { RemoteConfig } from './remote-config.js';
  * SIGHUP: re-read the config file (with the remote config laid over it again); an invalid
  * one is logged and the running config stays.
  */
-function reloadAgentConfig(agent: Agent, remote: RemoteConfig, file: string, log: Logger): void {
+function reloadAgentConfig(apply: (config: AgentConfig) => AgentReload, remote: RemoteConfig, file: string, log: Logger): void {
   try {
-    let outcome: ReturnType<Agent['reload']> | undefined;
+    let outcome: AgentReload | undefined;
     remote.setApply((config) => {
-      outcome = agent.reload(config);
+      outcome = apply(config);
     });
     remote.reloadLocal();
-    remote.setApply((config) => agent.reload(config));
+    remote.setApply(apply);
     const { added, removed, changed, restartNeeded } = outcome!;
     log.info({ file, added, removed, changed }, `config reloaded: ${added.length} checks added, ${removed.length} removed, ${changed.length} changed`);
     if (restartNeeded.length > 0) log.warn({ file, keys: restartNeeded }, `config reload: ${restartNeeded.join(', ')} changed; restart the agent to apply`);
@@ -54,7 +55,7 @@ export function plainRunArgs(args: readonly string[]): RunOptions | undefined {
 
 /** `run`: the agent until SIGTERM or SIGINT; SIGHUP re-reads the config. */
 export async function runAgent(argv: RunOptions): Promise<void> {
-  const [{ Agent }, { RemoteConfig }] = await Promise.all([import('./agent.js'), import('./remote-config.js')]);
+  const [{ Agent }, { RemoteConfig }, { V8Profile }] = await Promise.all([import('./agent.js'), import('./remote-config.js'), import('./v8-profile.js')]);
   const metricsModule = argv.metrics === undefined ? undefined : await import('./metrics-server.js');
   const log = createLogger('outpost-agent');
   let agent: Agent;
@@ -62,6 +63,14 @@ export async function runAgent(argv: RunOptions): Promise<void> {
   let metricsServer: MetricsServer | undefined;
   // Relay mode when the config has a relay: section (docs/relay.md).
   let relay: Relay | undefined;
+  // Before the config file's parse: the lean presets first trim what loading the modules left.
+  const profile = await V8Profile.create({ preset: process.env['OUTPOST_AGENT_V8_FLAGS'], logger: log, backlog: () => agent.backlog });
+  // A reloaded or pushed config may ask for more checks a second than the lean V8 preset is for.
+  const apply = (config: AgentConfig): AgentReload => {
+    const outcome = agent.reload(config);
+    profile.fit(config);
+    return outcome;
+  };
   try {
     const metricsAt = argv.metrics === undefined ? undefined : metricsModule!.parseMetricsListen(argv.metrics);
     // The local file with the collector's last accepted remote config over it.
@@ -72,7 +81,7 @@ export async function runAgent(argv: RunOptions): Promise<void> {
       relay = new Relay({ config: { ...remote.config, relay: relaySettings }, keyPair: loadKeyFile(remote.config.keyFile), logger: log });
     }
     agent = new Agent(remote.config, log, { remoteConfig: remote, ...(relay ? { relay } : {}) });
-    remote.setApply((config) => agent.reload(config));
+    remote.setApply(apply);
     if (metricsAt) metricsServer = new metricsModule!.MetricsServer({ ...metricsAt, render: () => agent.metrics.render(), logger: log });
   } catch (err: unknown) {
     return fail(err);
@@ -86,8 +95,9 @@ export async function runAgent(argv: RunOptions): Promise<void> {
     await relay?.stop();
     return fail(err, EXIT.failure);
   }
-  const reload = () => reloadAgentConfig(agent, remote, argv.config, log);
+  const reload = () => reloadAgentConfig(apply, remote, argv.config, log);
   process.on('SIGHUP', reload);
+  await profile.start(remote.config);
   agent.start();
   remote.armRollback();
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -98,6 +108,7 @@ export async function runAgent(argv: RunOptions): Promise<void> {
   // was made is written, then the uplink closes its socket and the outbox its file.
   log.info({ signal }, 'stopping');
   process.off('SIGHUP', reload);
+  profile.stop();
   remote.stop();
   await metricsServer?.stop();
   await agent.stop();

@@ -1,6 +1,6 @@
 import { parseDurationMs } from '@outpost/protocol';
 import { parsePortList, parseTargetList } from './checks/port-list.js';
-import { scanPorts, type ScanProgress } from './checks/port-scanner.js';
+import type { ScanProgress } from './checks/port-scanner.js';
 import { renderScanReport, scanReportJson, type ServiceGuesses } from './checks/scan-report.js';
 import { identifyServices } from './checks/service-id.js';
 
@@ -40,6 +40,10 @@ export async function scanCommand(options: ScanCommandOptions, signal: AbortSign
     const eta = p.ratePerSec > 0 ? Math.ceil((p.total - p.done) / p.ratePerSec) : 0;
     process.stderr.write(`${tty ? '\r' : ''}Progress: ${pct}% (${p.done}/${p.total}), ${p.open} open, ${Math.round(p.ratePerSec)} ports/s, ETC ${eta}s${tty ? '   ' : '\n'}`);
   };
+  // Imported here, not at the top: the one-file agent (scripts/build-agent-bundle.mjs) keeps
+  // the scanner in its own file for its worker threads, and a static import would load it
+  // into every `outpost-agent run`.
+  const { scanPorts } = await import('./checks/port-scanner.js');
   const result = await scanPorts(
     targets.value,
     ports.value,

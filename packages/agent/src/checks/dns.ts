@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Answer, DecodedPacket, Question, RecordType } from 'dns-packet';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CheckContext, CheckType, Observation, StatusName } from './check.js';
 import { formatHostPort, parseHostPort } from './target.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationMs } from '../duration.js';
 import type { CheckContext, CheckMemory, CheckType, Observation, StatusName } from './check.js';
 import { formatPortList, parsePortList, parseTargetList } from './port-list.js';

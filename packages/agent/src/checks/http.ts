@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CheckContext, CheckType, Observation, StatusName } from './check.js';
 import { exchangeHttp, type HttpExchange, type HttpResponseSeen } from './http-exchange.js';
 import { readCaFile, regexField } from './tls.js';

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 
@@ -144,6 +143,8 @@ export async function sweepIcmp(hosts: readonly string[], options: IcmpSweepOpti
     '-B1', '-r0',
   ];
 
+  // Loaded with the first sweep: an agent without ICMP checks keeps child_process out of its memory.
+  const { spawn } = await import('node:child_process');
   return new Promise<IcmpSweep>((resolve) => {
     const child = spawn(fpingPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationMs } from '../duration.js';
 import type { CheckContext, CheckType, Observation, StatusName } from './check.js';
 import { sweepIcmp, type IcmpHostResult } from './icmp-fping.js';

@@ -27,7 +27,11 @@ interface NetSnmp {
   createV3Session(target: string, user: object, options: object): RawSession;
   isVarbindError(varbind: RawVarbind): boolean;
 }
-const netSnmp = createRequire(import.meta.url)('net-snmp') as NetSnmp;
+let loaded: NetSnmp | undefined;
+/** net-snmp (~200 KB of source the heap keeps) loads with the first SNMP check, not with every agent. */
+function netSnmp(): NetSnmp {
+  return (loaded ??= createRequire(import.meta.url)('net-snmp') as NetSnmp);
+}
 
 export type SnmpVersion = '1' | '2c' | '3';
 export type SnmpLevel = 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';
@@ -62,20 +66,18 @@ export type SnmpGetOutcome =
   | { outcome: 'auth_failed' | 'error'; detail: string; elapsedMs: number }
   | { outcome: 'timeout'; elapsedMs: number };
 
-const { ObjectType } = netSnmp;
-const NUMERIC_TYPES = new Set(
-  ['Integer', 'Counter', 'Gauge', 'TimeTicks', 'Integer32', 'Counter32', 'Gauge32', 'Unsigned32'].map((name) => ObjectType[name]),
-);
+const NUMERIC_TYPE_NAMES = ['Integer', 'Counter', 'Gauge', 'TimeTicks', 'Integer32', 'Counter32', 'Gauge32', 'Unsigned32'];
 // Text limit per value: enough for any sysDescr, bounded against a hostile agent.
 const MAX_TEXT_CHARS = 1024;
 
 function valueOf(varbind: RawVarbind): SnmpValue {
-  if (netSnmp.isVarbindError(varbind)) {
+  const { ObjectType, isVarbindError } = netSnmp();
+  if (isVarbindError(varbind)) {
     const reason = Object.keys(ObjectType).find((name) => ObjectType[name] === varbind.type) ?? 'error';
     return { kind: 'missing', reason };
   }
   const { type, value } = varbind;
-  if (NUMERIC_TYPES.has(type) && typeof value === 'number') return { kind: 'number', value };
+  if (NUMERIC_TYPE_NAMES.some((name) => ObjectType[name] === type) && typeof value === 'number') return { kind: 'number', value };
   // Counter64 arrives as a big-endian Buffer; beyond 2^53 the metric loses precision only.
   if (type === ObjectType.Counter64 && Buffer.isBuffer(value)) {
     return { kind: 'number', value: Number(value.length === 0 ? 0n : BigInt(`0x${value.toString('hex')}`)) };
@@ -88,6 +90,7 @@ function valueOf(varbind: RawVarbind): SnmpValue {
 }
 
 function openSession(options: SnmpSessionOptions, attemptMs: number): RawSession {
+  const snmp = netSnmp();
   const common = {
     port: options.target.port,
     retries: options.retries,
@@ -95,16 +98,16 @@ function openSession(options: SnmpSessionOptions, attemptMs: number): RawSession
     transport: isIP(options.target.host) === 6 ? 'udp6' : 'udp4',
   };
   if (options.version !== '3') {
-    const version = options.version === '1' ? netSnmp.Version1 : netSnmp.Version2c;
-    return netSnmp.createSession(options.target.host, options.community, { ...common, version });
+    const version = options.version === '1' ? snmp.Version1 : snmp.Version2c;
+    return snmp.createSession(options.target.host, options.community, { ...common, version });
   }
   const user = {
     name: options.user,
-    level: netSnmp.SecurityLevel[options.level],
-    ...(options.level !== 'noAuthNoPriv' && { authProtocol: netSnmp.AuthProtocols[options.authProtocol!], authKey: options.authKey }),
-    ...(options.level === 'authPriv' && { privProtocol: netSnmp.PrivProtocols[options.privProtocol!], privKey: options.privKey }),
+    level: snmp.SecurityLevel[options.level],
+    ...(options.level !== 'noAuthNoPriv' && { authProtocol: snmp.AuthProtocols[options.authProtocol!], authKey: options.authKey }),
+    ...(options.level === 'authPriv' && { privProtocol: snmp.PrivProtocols[options.privProtocol!], privKey: options.privKey }),
   };
-  return netSnmp.createV3Session(options.target.host, user, { ...common, context: options.context ?? '' });
+  return snmp.createV3Session(options.target.host, user, { ...common, context: options.context ?? '' });
 }
 
 // net-snmp's own texts may quote the community or digests, so failures are described from
@@ -112,7 +115,7 @@ function openSession(options: SnmpSessionOptions, attemptMs: number): RawSession
 const USM_REPORTS = ['Unsupported Security Level', 'Not In Time Window', 'Unknown User Name', 'Unknown Engine ID', 'Wrong Digest', 'Decryption Error'];
 
 function failureOf(error: Error & { code?: unknown; status?: unknown }, oids: string[], elapsedMs: number): SnmpGetOutcome {
-  const codes = netSnmp.ResponseInvalidCode;
+  const { ResponseInvalidCode: codes, ErrorStatus } = netSnmp();
   if (error.name === 'RequestTimedOutError') return { outcome: 'timeout', elapsedMs };
   if (error.name === 'ResponseInvalidError' && (error.code === codes.EAuthFailure || error.code === codes.ECouldNotDecrypt)) {
     const report = USM_REPORTS.find((phrase) => error.message.startsWith(phrase));
@@ -122,8 +125,8 @@ function failureOf(error: Error & { code?: unknown; status?: unknown }, oids: st
   if (error.name === 'RequestFailedError') {
     // SNMPv1 fails the whole request, naming the OID after the status word.
     const oid = oids.find((candidate) => error.message.endsWith(`: ${candidate}`)) ?? oids[0]!;
-    if (error.status === netSnmp.ErrorStatus.NoSuchName) return { outcome: 'no_such_object', oid, elapsedMs };
-    const statusName = Object.keys(netSnmp.ErrorStatus).find((name) => netSnmp.ErrorStatus[name] === error.status) ?? 'GeneralError';
+    if (error.status === ErrorStatus.NoSuchName) return { outcome: 'no_such_object', oid, elapsedMs };
+    const statusName = Object.keys(ErrorStatus).find((name) => ErrorStatus[name] === error.status) ?? 'GeneralError';
     // VACM refusals: the credentials work but do not grant this view or security level.
     if (statusName === 'AuthorizationError' || statusName === 'NoAccess') return { outcome: 'auth_failed', detail: `agent refused access (${statusName}) for ${oid}`, elapsedMs };
     return { outcome: 'error', detail: `agent answered ${statusName} for ${oid}`, elapsedMs };

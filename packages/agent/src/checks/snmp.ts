@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CheckContext, CheckType, Observation, StatusName } from './check.js';
 import { AUTH_PROTOCOLS, PRIV_PROTOCOLS, snmpGet, type SnmpLevel, type SnmpValue, type SnmpVersion } from './snmp-session.js';
 import { formatHostPort, hostPortField } from './target.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseEscapedText, parseHexBytes } from './bytes-text.js';
 import { durationMs, formatDuration } from '../duration.js';
 

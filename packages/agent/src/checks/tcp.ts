@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CheckContext, CheckType, Observation, StatusName } from './check.js';
 import { PandoraImportError, pandoraToSteps, type PandoraTcpFields } from './pandora.js';
 import { formatHostPort, hostPortField, type HostPort } from './target.js';

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { checkServerIdentity, connect, type DetailedPeerCertificate, type PeerCertificate, type SecureVersion } from 'node:tls';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CheckContext, CheckType, Observation, StatusName } from './check.js';
 import { formatHostPort, hostPortField } from './target.js';
 

@@ -1,5 +1,4 @@
-import { createSocket, type Socket } from 'node:dgram';
-import { lookup } from 'node:dns/promises';
+import type { Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { HostPort } from './target.js';
 
@@ -74,6 +73,8 @@ export class ConnectedUdpSocket {
 
   /** Resolve the host unless it is an address, then connect. Never rejects for network outcomes. */
   static async open(target: HostPort, signal: AbortSignal, options: ConnectedUdpSocketOptions): Promise<ConnectedUdpSocket | UdpFailure> {
+    // Loaded with the first UDP or DNS check: other agents keep dgram out of their memory.
+    const [{ createSocket }, { lookup }] = await Promise.all([import('node:dgram'), import('node:dns/promises')]);
     let address = target.host;
     let family = isIP(address);
     if (family === 0) {

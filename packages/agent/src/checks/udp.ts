@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationMs } from '../duration.js';
 import type { CheckContext, CheckType, Observation, StatusName } from './check.js';
 import { escapeBytes, parseEscapedText, parseHexBytes, type BytesParse } from './bytes-text.js';
