@@ -91,19 +91,25 @@ async function main(): Promise<void> {
     rmSync(join(scratch, 'ceiling.db-wal'), { force: true });
     console.error(`raw insert: ${rawSec.toFixed(2)} s (${fmt(N / rawSec)} rows/s), synchronous=FULL, ${BATCH}-row transactions`);
     // The best batching the collector can get from one agent: its whole window in one commit;
-    // and the same without the per-check index, to show what that index costs.
+    // the same without the per-check index, to show what that index costs; and into the bare
+    // table (no secondary index at all): what storing one row per result costs by itself.
     const windowRows = BATCH * WINDOW;
-    const windowSec = collectorCeiling({ path: join(scratch, 'ceiling-window.db'), results: N, rowsPerTxn: windowRows, make });
-    const noIndexPath = join(scratch, 'ceiling-no-check-index.db');
-    void SqliteStore.open(noIndexPath).close();
-    const noIndexDb = new Database(noIndexPath);
-    noIndexDb.exec('DROP INDEX results_by_check_time');
-    noIndexDb.close();
-    const noIndexSec = collectorCeiling({ path: noIndexPath, results: N, rowsPerTxn: windowRows, make });
-    for (const name of ['ceiling-window.db', 'ceiling-no-check-index.db']) for (const suffix of ['', '-wal', '-shm']) rmSync(join(scratch, name + suffix), { force: true });
+    const ceilingWithout = (name: string, indexes: string[]) => {
+      const path = join(scratch, `${name}.db`);
+      void SqliteStore.open(path).close();
+      const indexed = new Database(path);
+      for (const index of indexes) indexed.exec(`DROP INDEX ${index}`);
+      indexed.close();
+      const sec = collectorCeiling({ path, results: N, rowsPerTxn: windowRows, make });
+      for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+      return sec;
+    };
+    const windowSec = ceilingWithout('ceiling-window', []);
+    const noIndexSec = ceilingWithout('ceiling-no-check-index', ['results_by_check_time']);
+    const bareSec = ceilingWithout('ceiling-bare', ['results_by_check_time', 'results_by_time']);
     console.error(
       `raw insert, ${windowRows}-row transactions (one window per commit): ${fmt(N / windowSec)} rows/s; ` +
-        `same without results_by_check_time: ${fmt(N / noIndexSec)} rows/s`,
+        `same without results_by_check_time: ${fmt(N / noIndexSec)} rows/s; bare table (no secondary index): ${fmt(N / bareSec)} rows/s`,
     );
 
     // 4. The real thing: a collector process, one enrolled agent, `WINDOW` batches in flight.
@@ -179,7 +185,8 @@ async function main(): Promise<void> {
     console.log(`\n${formatTable(rows)}\n`);
     console.log(
       `raw better-sqlite3 ceilings (same rows, collector schema, WAL + synchronous=FULL): ${BATCH}-row transactions ${fmt(N / rawSec)} rows/s; ` +
-        `${windowRows}-row transactions ${fmt(N / windowSec)} rows/s; ${windowRows}-row transactions without results_by_check_time ${fmt(N / noIndexSec)} rows/s\n`,
+        `${windowRows}-row transactions ${fmt(N / windowSec)} rows/s; ${windowRows}-row transactions without results_by_check_time ${fmt(N / noIndexSec)} rows/s; ` +
+        `${windowRows}-row transactions into the bare table (no secondary index) ${fmt(N / bareSec)} rows/s\n`,
     );
     const pgRow = (run: PostgresIngestRun): BenchRow => ({
       scenario: `PostgreSQL ingest, ${run.collectors} collector process${run.collectors === 1 ? '' : 'es'} on one database`,
@@ -202,7 +209,7 @@ async function main(): Promise<void> {
         details: {
           results: N, batchResults: BATCH, window: WINDOW, batches: frames.length, wireBytes, loadAverage: loadavg(),
           ingestSec: outcome.seconds, openBatchSec: openSamples, rawInsertSec: rawSec,
-          rawWindowInsertSec: windowSec, rawWindowInsertNoCheckIndexSec: noIndexSec, rawWindowRowsPerTxn: windowRows,
+          rawWindowInsertSec: windowSec, rawWindowInsertNoCheckIndexSec: noIndexSec, rawWindowInsertBareTableSec: bareSec, rawWindowRowsPerTxn: windowRows,
           collector: { cpuSeconds: cpuSec, busyShare: cpuSec === undefined ? undefined : cpuSec / outcome.seconds, rssMiB: after?.rssMiB, peakRssMiB: after?.peakRssMiB },
           acks: { stored: outcome.stored, duplicates: outcome.duplicates, p50Ms: quantile(0.5), p99Ms: quantile(0.99), batchesPerCommit },
           collectorRows: counted?.rows,
