@@ -20,8 +20,9 @@ import type { Counters } from './counters.js';
 import { MAX_PENDING_AGENTS } from './enrollment.js';
 import type { Logger } from './logger.js';
 import { observeState } from './observe-state.js';
+import { RelayedCommits } from './relay-commits.js';
 import type { SessionObserver } from './session.js';
-import type { AgentRecord, CollectorStore } from './store.js';
+import type { AgentRecord, CollectorStore, IngestOutcome } from './store.js';
 import type { ThrottledLog } from './throttled-log.js';
 
 export interface RelayTrafficContext {
@@ -33,6 +34,20 @@ export interface RelayTrafficContext {
   state: SessionObserver;
   /** This relay session carries `agentId`'s traffic now: its config pushes go this way. */
   onRoute(agentId: number): void;
+  /** Verified batches of one agent that may wait for a commit. */
+  maxPendingBatches: number;
+  /** A commit or the work after it failed: the relay session ends (nothing of that commit acked). */
+  failed(err: unknown): void;
+  isClosed(): boolean;
+}
+
+/** What a relayed batch carries to its ack and its commit's aftermath. */
+interface Route {
+  /** The agent's record when its batch was verified, and when (see `#before`). */
+  agent: AgentRecord;
+  tick: number;
+  agentKey: Uint8Array;
+  path: string[];
 }
 
 type Resolved = { agent: AgentRecord } | { refused: ErrorCodeValue; message: string };
@@ -52,32 +67,61 @@ export function relayedRejectionCounter(code: string): string {
  * closes its session. Heartbeats are not signed by the agent, so a relayed one counts only
  * for an agent whose verified batch with new results came through this session, and only
  * while its newest traffic came through this relay (not directly, not through another):
- * otherwise any relay could keep a dead agent from going silent.
+ * otherwise any relay could keep a dead agent from going silent. Verified batches of one
+ * agent are committed together (RelayedCommits), each acked after the commit that stored it.
  *
  * @example
  * const relayed = new RelayedTraffic(relayAgent, ctx, (frame) => ws.send(encodeFrame(frame)));
- * await relayed.onBatch(frame.body); // RelayedAck sent after the commit
+ * await relayed.onBatch(frame.body); // verified and queued: RelayedAck sent after its commit
  */
 export class RelayedTraffic {
   readonly #relay: AgentRecord;
   readonly #ctx: RelayTrafficContext;
   readonly #send: (frame: FrameInit) => void;
-  /** Per agent: the path last seen on this session, and the newest config version pushed this way. */
-  readonly #paths = new Map<number, string>();
+  /** Per agent: the path last recorded by this session and when (`#tick`), and the newest config version pushed this way. */
+  readonly #paths = new Map<number, { path: string[]; tick: number }>();
   /** Agents a verified batch with new results came through this session for: their heartbeats count. */
   readonly #verified = new Set<number>();
   readonly #pushed = new Map<number, number>();
   readonly #keys = new Map<number, Uint8Array>();
+  readonly #commits: RelayedCommits<Route>;
+  /** Orders record reads against this session's own path recordings (see `#before`). */
+  #tick = 0;
 
   constructor(relay: AgentRecord, ctx: RelayTrafficContext, send: (frame: FrameInit) => void) {
     this.#relay = relay;
     this.#ctx = ctx;
     this.#send = send;
+    this.#commits = new RelayedCommits<Route>({
+      store: ctx.store,
+      counters: ctx.counters,
+      maxPendingPerAgent: ctx.maxPendingBatches,
+      ack: (body, outcome, route) => {
+        ctx.counters.add('relayed.batches');
+        // A replayed old batch (all duplicates) verifies too, but proves nothing about now.
+        if (outcome.stored > 0) this.#verified.add(route.agent.id);
+        // Only after the commit: the relay deletes its copy and acks downstream on this.
+        this.#send({ relayedAck: { agentKey: route.agentKey, batchSeq: body.batchSeq, stored: outcome.stored, duplicates: outcome.duplicates } });
+      },
+      afterCommit: (outcomes, routes) => this.#afterCommit(outcomes, routes),
+      failed: ctx.failed,
+      isClosed: ctx.isClosed,
+    });
   }
 
   /** True once this session has carried traffic of another agent (it is a relay). */
   get carried(): boolean {
     return this.#paths.size > 0;
+  }
+
+  /** Verified batches waiting for their commit and ack: they count against the session's queue limit. */
+  get pending(): number {
+    return this.#commits.pending;
+  }
+
+  /** Resolves once every verified batch is committed and acked, and the work after it done. */
+  async settled(): Promise<void> {
+    await this.#commits.settled();
   }
 
   async onBatch(frame: RelayedBatch): Promise<void> {
@@ -89,6 +133,7 @@ export class RelayedTraffic {
       this.#refuse(code, message, frame.agentName);
       this.#send({ relayedAck: { agentKey: frame.agentKey, batchSeq: header.batchSeq, error: code } });
     };
+    const tick = ++this.#tick;
     const resolved = await this.#resolve(frame.agentKey, frame.agentName);
     if ('refused' in resolved) return refuse(resolved.refused, resolved.message);
     const { agent } = resolved;
@@ -99,26 +144,20 @@ export class RelayedTraffic {
       if (!isOutpostError(err)) throw err;
       return refuse(err.code, `batch ${header.batchSeq} of "${agent.name}" via ${path.join(' > ')}: ${err.message}`);
     }
-    const now = Date.now();
-    const [outcome] = await this.#ctx.store.ingestBatches(agent.id, [body], now);
-    this.#ctx.counters.add('ingest.batches');
-    this.#ctx.counters.add('ingest.commits');
-    this.#ctx.counters.add('relayed.batches');
-    this.#ctx.counters.add('ingest.results_stored', outcome!.stored);
-    this.#ctx.counters.add('ingest.duplicates', outcome!.duplicates);
-    // A replayed old batch (all duplicates) verifies too, but proves nothing about now.
-    if (outcome!.stored > 0) this.#verified.add(agent.id);
-    // Only after the commit: the relay deletes its copy and acks downstream on this.
-    this.#send({ relayedAck: { agentKey: frame.agentKey, batchSeq: body.batchSeq, stored: outcome!.stored, duplicates: outcome!.duplicates } });
-    await this.#arrived(agent, path, now);
-    await this.#observe(agent, () => this.#ctx.state.afterIngest(agent, [outcome!]));
+    this.#commits.add(agent.id, body, { agent, tick, agentKey: frame.agentKey, path });
   }
 
   async onHeartbeat(frame: RelayedHeartbeat): Promise<void> {
     const path = checkRelayPath(frame.path, this.#relay.name, this.#ctx.limits.maxNameLength);
     const hb = frame.heartbeat as Heartbeat | null;
     if (!hb) throw new OutpostError(ErrorCode.BAD_FRAME, 'relayed heartbeat carries no heartbeat');
-    const resolved = await this.#resolve(frame.agentKey, frame.agentName);
+    let resolved = await this.#resolve(frame.agentKey, frame.agentName);
+    // A batch of this agent that came before may still wait for its commit: judge this
+    // heartbeat after it (and its path recording), on the record as it is then.
+    if ('agent' in resolved && (await this.#commits.settled(resolved.agent.id))) {
+      if (this.#ctx.isClosed()) return;
+      resolved = await this.#resolve(frame.agentKey, frame.agentName);
+    }
     if ('refused' in resolved) return this.#refuse(resolved.refused, resolved.message, frame.agentName);
     const { agent } = resolved;
     const counts = [hb.backlog, hb.dropped, hb.configVersion, hb.relayBacklog];
@@ -200,6 +239,26 @@ export class RelayedTraffic {
     this.#ctx.rejections.warn(counter, { relay: this.#relay.name, agent: agent.name }, message);
   }
 
+  /** After the acks of one commit of an agent's relayed batches: its path, then the state engine. */
+  async #afterCommit(outcomes: IngestOutcome[], routes: Route[]): Promise<void> {
+    const agent = this.#before(routes[0]!);
+    await this.#arrived(agent, routes[routes.length - 1]!.path, Date.now());
+    await this.#observe(agent, () => this.#ctx.state.afterIngest(agent, outcomes));
+  }
+
+  /**
+   * The agent's record from before a commit: the one read when its first batch was
+   * verified, with what this session itself recorded since (path, back from silence).
+   * Batches of a draining relay are verified while earlier ones wait for their commit, so
+   * that read may predate the previous commit's `#arrived`; without this each commit
+   * would record the path and bring the agent back again.
+   */
+  #before(route: Route): AgentRecord {
+    const recorded = this.#paths.get(route.agent.id);
+    if (!recorded || recorded.tick < route.tick) return route.agent;
+    return { ...route.agent, relayPath: recorded.path, silentSince: null };
+  }
+
   /**
    * Record the path when it differs from the stored one (new, through another relay, or
    * after a direct session); the first frame of an agent on this session routes its config
@@ -210,7 +269,6 @@ export class RelayedTraffic {
     const text = JSON.stringify(path);
     const first = !this.#paths.has(agent.id);
     const moved = JSON.stringify(agent.relayPath) !== text;
-    this.#paths.set(agent.id, text);
     this.#keys.set(agent.id, agent.publicKey);
     if (moved) await this.#ctx.store.recordRelayPath(agent.id, path, now);
     if (first) this.#ctx.logger.info({ agent: agent.name, path }, 'agent heard through a relay');
@@ -219,6 +277,8 @@ export class RelayedTraffic {
       this.#ctx.onRoute(agent.id);
       await this.syncConfig(agent.id);
     }
+    // Records read from here on see all of the above.
+    this.#paths.set(agent.id, { path, tick: ++this.#tick });
   }
 
   #observe(agent: AgentRecord, work: () => Promise<void>): Promise<void> {

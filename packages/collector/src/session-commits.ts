@@ -7,16 +7,16 @@ const GATHER_MS = 4;
 /** Results that start a commit at once (an agent's default window of 1000-result batches). */
 const GROUP_RESULTS = 8_000;
 
-export interface BatchCommitsOptions {
+export interface BatchCommitsOptions<Meta = void> {
   store: CollectorStore;
   counters: Counters;
   agentId: number;
   /** Verified batches that may wait for a commit; past this the agent ignores its window. */
   maxPending: number;
   /** After the commit, in arrival order: the Ack that promises the batch is durable. */
-  ack(batch: OpenedBatch, outcome: IngestOutcome): void;
-  /** After the acks of one commit. */
-  committed(outcomes: IngestOutcome[]): void;
+  ack(batch: OpenedBatch, outcome: IngestOutcome, meta: Meta): void;
+  /** After the acks of one commit: its outcomes and what `add` was given, in arrival order. */
+  committed(outcomes: IngestOutcome[], metas: Meta[]): void;
   /** The store failed (nothing of that commit is stored or acked), or `ack` or `committed` threw. */
   failed(err: unknown): void;
   isClosed(): boolean;
@@ -27,30 +27,33 @@ export interface BatchCommitsOptions {
  * for eight, and a draining agent keeps its whole window in flight, so the first batch waits
  * up to GATHER_MS for the rest of the window to be read (less once GROUP_RESULTS results
  * wait); batches verified while a commit is in flight (an asynchronous store such as
- * PostgreSQL) join the next. One commit at a time, in order; acks only after it.
+ * PostgreSQL) join the next. One commit at a time, in order; acks only after it. `Meta`
+ * is what the caller keeps beside each batch until its ack (a relayed batch's route).
  *
  * @example
  * const commits = new BatchCommits({ store, counters, agentId, maxPending: 64, ack, committed, failed, isClosed });
  * commits.add(openBatch(frame.body, agentKey)); // acked once stored
  */
-export class BatchCommits {
-  readonly #o: BatchCommitsOptions;
+export class BatchCommits<Meta = void> {
+  readonly #o: BatchCommitsOptions<Meta>;
   #pending: OpenedBatch[] = [];
+  #metas: Meta[] = [];
   #pendingResults = 0;
   #commit: Promise<void> | undefined;
   #release: (() => void) | undefined;
   #gatherTimer: NodeJS.Timeout | undefined;
 
-  constructor(options: BatchCommitsOptions) {
+  constructor(options: BatchCommitsOptions<Meta>) {
     this.#o = options;
   }
 
   /** Queue a verified batch for the next commit. Throws OUTPOST_ERR_LIMIT past maxPending. */
-  add(batch: OpenedBatch): void {
+  add(batch: OpenedBatch, meta: Meta): void {
     if (this.#pending.length >= this.#o.maxPending) {
       throw new OutpostError(ErrorCode.LIMIT, `more than ${this.#o.maxPending} batches waiting for a commit`);
     }
     this.#pending.push(batch);
+    this.#metas.push(meta);
     this.#pendingResults += batch.results.length;
     this.#commit ??= new Promise<void>((resolve) => {
       this.#release = resolve;
@@ -64,12 +67,19 @@ export class BatchCommits {
     }
   }
 
+  /** Resolves once no batch waits for a commit or is in one (its acks and `committed` done). */
+  async settled(): Promise<void> {
+    while (this.#commit) await this.#commit;
+  }
+
   async #commitPending(): Promise<void> {
     const { store, counters, agentId } = this.#o;
     try {
       while (this.#pending.length > 0 && !this.#o.isClosed()) {
         const batches = this.#pending;
+        const metas = this.#metas;
         this.#pending = [];
+        this.#metas = [];
         this.#pendingResults = 0;
         this.#release = undefined;
         const outcomes = await store.ingestBatches(agentId, batches, Date.now());
@@ -80,9 +90,9 @@ export class BatchCommits {
           counters.add('ingest.results_stored', outcome.stored);
           counters.add('ingest.duplicates', outcome.duplicates);
           if (outcome.future) counters.add('ingest.future_results', outcome.future);
-          this.#o.ack(batch, outcome);
+          this.#o.ack(batch, outcome, metas[i]!);
         });
-        this.#o.committed(outcomes);
+        this.#o.committed(outcomes, metas);
       }
     } catch (err: unknown) {
       // The store's failure (nothing of that commit stored or acked), or a send that threw:

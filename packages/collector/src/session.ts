@@ -163,7 +163,8 @@ export class AgentSession {
 
   #onMessage(data: Buffer, isBinary: boolean): void {
     if (this.#closed) return;
-    if (this.#queued >= this.#ctx.maxQueuedMessages) {
+    // Relayed batches waiting for their group commit hold memory as queued messages did.
+    if (this.#queued + (this.#relayed?.pending ?? 0) >= this.#ctx.maxQueuedMessages) {
       this.#reject(ErrorCode.LIMIT, `more than ${this.#ctx.maxQueuedMessages} messages queued; the agent ignores its window`);
       return;
     }
@@ -264,7 +265,8 @@ export class AgentSession {
       failed: (err) => this.#fail(err),
       isClosed: () => this.#closed,
     });
-    this.#relayed = new RelayedTraffic(agent, { ...this.#ctx, onRoute: (agentId) => this.#ctx.onRelayRoute?.(this, agentId) }, (frame) => this.#send(frame));
+    const relayed = { maxPendingBatches: this.#ctx.maxQueuedMessages, failed: (err: unknown) => this.#fail(err), isClosed: () => this.#closed };
+    this.#relayed = new RelayedTraffic(agent, { ...this.#ctx, ...relayed, onRoute: (agentId) => this.#ctx.onRelayRoute?.(this, agentId) }, (frame) => this.#send(frame));
     let keyRotated = false;
     if (verified.rotateTo) {
       if ((await this.#ctx.store.rotateAgentKey(agent.id, verified.rotateTo.raw)) === 'key_in_use') {
