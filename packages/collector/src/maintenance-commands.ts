@@ -1,10 +1,16 @@
 import { ErrorCode, OutpostError } from '@outpost/protocol';
+import type { Argv } from 'yargs';
 import { backupDatabase, type BackupReport } from './backup.js';
+import { EXIT, fail } from './cli-exit.js';
+import { dataDirOption, requireSqlite, storeOption } from './cli-store.js';
 import type { Collector } from './collector.js';
 import { loadCollectorConfig } from './collector-config.js';
 import { dataFiles } from './data-dir.js';
 import type { Logger } from './logger.js';
 import { SqliteStore } from './sqlite-store.js';
+
+// Keeping a collector's database and config in shape: `backup` and `vacuum` (their command
+// lines and what they do), and the SIGHUP config reload of a running collector.
 
 /**
  * `outpost-collector backup`: an online copy of the database, with progress every 10% on
@@ -62,4 +68,51 @@ export function reloadCollectorConfig(collector: Collector, file: string | undef
     const message = err instanceof Error ? err.message : String(err);
     log.error({ file, err: message }, `config reload failed, keeping the running config: ${message}`);
   }
+}
+
+/** Register `backup --out FILE`: SQLite only; a PostgreSQL store is refused with what to use instead. */
+export function addBackupCommand(y: Argv): Argv {
+  return y.command(
+    'backup',
+    'copy the database while the collector runs (SQLite online backup), checked and mode 0600',
+    (y) =>
+      y
+        .option('data-dir', dataDirOption)
+        .option('out', { type: 'string', demandOption: true, describe: 'new file to write (must not exist)' })
+        .option('store', storeOption)
+        .option('json', { type: 'boolean', default: false }),
+    async (argv) => {
+      try {
+        requireSqlite('backup', argv.store, 'back PostgreSQL up with pg_dump or the server\'s continuous archiving');
+      } catch (err: unknown) {
+        fail(err);
+      }
+      try {
+        await backupCommand({ dataDir: argv['data-dir'], out: argv.out, json: argv.json });
+      } catch (err: unknown) {
+        fail(err, EXIT.failure);
+      }
+    },
+  );
+}
+
+/** Register `vacuum`: SQLite only, with the collector stopped. */
+export function addVacuumCommand(y: Argv): Argv {
+  return y.command(
+    'vacuum',
+    'rebuild the database once in incremental auto-vacuum mode, so pruning shrinks the file (collector stopped)',
+    (y) => y.option('data-dir', dataDirOption).option('store', storeOption),
+    async (argv) => {
+      try {
+        requireSqlite('vacuum', argv.store, 'PostgreSQL reclaims space with its own (auto)vacuum, and retention drops whole partitions');
+      } catch (err: unknown) {
+        fail(err);
+      }
+      try {
+        await vacuumCommand({ dataDir: argv['data-dir'] });
+      } catch (err: unknown) {
+        fail(err, EXIT.failure);
+      }
+    },
+  );
 }

@@ -1,11 +1,20 @@
-import { Status, statusName } from '@outpost/protocol';
-import { agentView, checkView, eventView } from './api-views.js';
+import { statusName } from '@outpost/protocol';
+import { AgentLiveness } from './agent-liveness.js';
+import { eventView } from './api-views.js';
 import { labelsFor, type CollectorConfig } from './collector-config.js';
 import type { Counters } from './counters.js';
 import type { LiveFeed } from './live-feed.js';
 import type { Logger } from './logger.js';
-import type { AlertEvent, ProblemSnapshot, StatusName } from './notify/types.js';
+import type { AlertEvent, ProblemSnapshot } from './notify/types.js';
+import { problemSnapshots, toAlertEvents } from './state-alerts.js';
+import { listAgentViews, listCheckViews } from './state-views.js';
 import type { AgentRecord, CollectorStore, EventRecord, IngestOutcome } from './store.js';
+
+// The state engine's front: what sessions, the API and the segmentation monitor call, the
+// leader's sweep timer (silence, flapping ends, reminders), and the live feed. Liveness is in
+// agent-liveness.ts, the views in state-views.ts, the alert shapes in state-alerts.ts.
+
+export { humanDuration } from './agent-liveness.js';
 
 /** Where notifiable events go (the NotificationService). Must not block. */
 export interface AlertSink {
@@ -28,36 +37,10 @@ export interface StateEngineOptions {
   sweepMs?: number;
 }
 
-/** An agent back from silence, until its backlog has drained and the summary went out. */
-interface Return {
-  silentSince: number;
-  lastHeardAt: number;
-  backAt: number;
-  results: number;
-  incidents: number;
-  timer: NodeJS.Timeout;
-}
-
 /** Heartbeat interval assumed for agents that did not state theirs. */
 const DEFAULT_HEARTBEAT_MS = 10_000;
 /** Live messages per ingest before the console is told to reload instead. */
 const MAX_LIVE_MESSAGES = 200;
-
-/** "2 h 13 min", "45 s": durations in notification text. */
-export function humanDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const units: [string, number][] = [['d', 86_400], ['h', 3_600], ['min', 60]];
-  const parts: string[] = [];
-  let rest = s;
-  for (const [unit, size] of units) {
-    if (rest >= size && parts.length < 2) {
-      parts.push(`${Math.floor(rest / size)} ${unit}`);
-      rest %= size;
-    }
-  }
-  return parts.join(' ');
-}
 
 /**
  * The collector's state engine above the store: satellite liveness (silent after a grace
@@ -74,7 +57,7 @@ export function humanDuration(ms: number): string {
 export class StateEngine {
   #o: StateEngineOptions;
   readonly #now: () => number;
-  readonly #returns = new Map<number, Return>();
+  readonly #liveness: AgentLiveness;
   #timer: NodeJS.Timeout | undefined;
   #sweeps = 0;
   #sweeping = false;
@@ -85,6 +68,20 @@ export class StateEngine {
   constructor(options: StateEngineOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#liveness = new AgentLiveness({
+      store: options.store,
+      logger: options.logger,
+      counters: options.counters,
+      now: this.#now,
+      summaryAfterMs: () => this.#o.config.state.summaryAfterMs,
+      graceFor: (agent) => this.graceFor(agent),
+      judgedFrom: () => Math.max(this.#o.startedAt, this.#leaderSince),
+      notify: (events) => this.#notify(events),
+      publishEvent: (event) => this.#o.feed.publish('event', eventView(event)),
+      publishAgent: (name) => this.#publishAgent(name),
+      publishChecks: (agent) => this.#publishChecks(agent),
+      failed: (what, err) => this.#failed(what, err),
+    });
   }
 
   start(): void {
@@ -94,8 +91,7 @@ export class StateEngine {
 
   stop(): void {
     clearInterval(this.#timer);
-    for (const r of this.#returns.values()) clearTimeout(r.timer);
-    this.#returns.clear();
+    this.#liveness.stop();
   }
 
   /** A reloaded config: labels, grace and summary delay apply from the next event or sweep. */
@@ -123,44 +119,24 @@ export class StateEngine {
 
   /** Every agent as the API shows it. */
   async agentViews() {
-    const { store } = this.#o;
-    const [agents, gaps, states] = await Promise.all([store.listAgents(), store.gapTotals(), store.listCheckStates()]);
-    const silent = new Set(agents.filter((a) => a.silentSince !== null).map((a) => a.name));
-    const counts = new Map<string, Record<StatusName, number>>();
-    for (const s of states) {
-      const c = counts.get(s.agent) ?? { OK: 0, WARNING: 0, CRITICAL: 0, UNKNOWN: 0 };
-      c[(silent.has(s.agent) ? 'UNKNOWN' : statusName(s.status)) as StatusName] += 1;
-      counts.set(s.agent, c);
-    }
-    const connected = this.#o.connectedAgents();
-    return agents.map((a) =>
-      agentView(a, {
-        connected: connected.has(a.id),
-        graceMs: this.graceFor(a),
-        labels: this.labelsFor(a.name),
-        gaps: gaps.get(a.id),
-        checks: counts.get(a.name) ?? { OK: 0, WARNING: 0, CRITICAL: 0, UNKNOWN: 0 },
-      }),
-    );
+    return listAgentViews({
+      store: this.#o.store,
+      connectedAgents: this.#o.connectedAgents,
+      graceFor: (agent) => this.graceFor(agent),
+      labelsFor: (agent) => this.labelsFor(agent),
+    });
   }
 
   /** Checks as the API shows them: UNKNOWN while their satellite is silent. */
   async checkViews(agent?: string, checkId?: string) {
-    const { store } = this.#o;
-    const [agents, states] = await Promise.all([store.listAgents(), store.listCheckStates(agent, checkId)]);
-    const silent = new Set(agents.filter((a) => a.silentSince !== null).map((a) => a.name));
-    return states.map((s) => checkView(s, silent.has(s.agent)));
+    return listCheckViews(this.#o.store, agent, checkId);
   }
 
   /** After a commit: notify what is eligible, count incidents of a returning agent, tell the console. */
   async afterIngest(agent: AgentRecord, outcomes: readonly IngestOutcome[]): Promise<void> {
     const events = outcomes.flatMap((o) => o.events);
     const changed = [...new Set(outcomes.flatMap((o) => o.changedChecks))];
-    const back = this.#returns.get(agent.id);
-    if (back) {
-      back.results += outcomes.reduce((n, o) => n + o.stored, 0);
-      back.incidents += events.filter((e) => e.kind === 'check' && e.backfilled && e.to !== Status.OK && e.from !== null).length;
-    }
+    this.#liveness.countIngest(agent.id, outcomes, events);
     if (events.length > 0) {
       this.#o.counters.add('state.events', events.length);
       this.#notify(events.filter((e) => e.suppressed === null));
@@ -176,19 +152,7 @@ export class StateEngine {
 
   /** An admitted agent (its record from before this Hello). A silent one is back: start waiting for its backlog. */
   async agentConnected(before: AgentRecord): Promise<void> {
-    const now = this.#now();
-    if (before.silentSince !== null && (await this.#o.store.setAgentSilence(before.id, null))) {
-      const lastHeardAt = before.lastSeenAt ?? before.silentSince;
-      const event = await this.#o.store.appendAgentEvent(before.id, 'agent_back', now, `${before.name}: back after ${humanDuration(now - lastHeardAt)} of silence`);
-      // The recovery of the silent page; the summary of the outage follows once the backlog drained.
-      this.#notify([event]);
-      this.#o.feed.publish('event', eventView(event));
-      this.#o.logger.info({ agent: before.name, silentMs: now - lastHeardAt }, 'agent back');
-      const timer = setTimeout(() => this.#summarise(before.id, before.name, false).catch((err: unknown) => this.#failed('return summary', err)), this.#o.config.state.summaryAfterMs);
-      timer.unref();
-      this.#returns.set(before.id, { silentSince: before.silentSince, lastHeardAt, backAt: now, results: 0, incidents: 0, timer });
-      await this.#publishChecks(before.name);
-    }
+    await this.#liveness.connected(before);
     this.#publishAgent(before.name);
   }
 
@@ -198,20 +162,7 @@ export class StateEngine {
 
   /** The agent's heartbeat: an empty backlog after a return completes the summary. */
   async heartbeat(agentId: number, name: string, backlog: number): Promise<void> {
-    if (backlog === 0 && this.#returns.has(agentId)) await this.#summarise(agentId, name, true);
-  }
-
-  async #summarise(agentId: number, name: string, drained: boolean): Promise<void> {
-    const back = this.#returns.get(agentId);
-    if (!back) return;
-    this.#returns.delete(agentId);
-    clearTimeout(back.timer);
-    const incidents = `${back.incidents} incident${back.incidents === 1 ? '' : 's'} during outage`;
-    const tail = drained ? '' : ' (backlog still draining)';
-    const message = `${name} back after ${humanDuration(back.backAt - back.lastHeardAt)}: ${back.results.toLocaleString('en-US')} results, ${incidents}${tail}`;
-    const event = await this.#o.store.appendAgentEvent(agentId, 'summary', this.#now(), message);
-    this.#o.feed.publish('event', eventView(event));
-    this.#notify([event]);
+    await this.#liveness.heartbeat(agentId, name, backlog);
   }
 
   /**
@@ -227,21 +178,7 @@ export class StateEngine {
 
   #notify(events: readonly EventRecord[]): void {
     if (events.length === 0) return;
-    this.#o.alerts.submit(
-      events.map((e) => ({
-        id: e.id,
-        kind: e.kind,
-        agent: e.agent,
-        check: e.checkId,
-        at: e.at,
-        from: e.from === null ? null : (statusName(e.from) as StatusName),
-        to: e.to === null ? null : (statusName(e.to) as StatusName),
-        previousDurationMs: e.previousDurationMs,
-        backfilled: e.backfilled,
-        message: e.message,
-        labels: this.labelsFor(e.agent),
-      })),
-    );
+    this.#o.alerts.submit(toAlertEvents(events, (agent) => this.labelsFor(agent)));
   }
 
   async #sweep(): Promise<void> {
@@ -249,38 +186,13 @@ export class StateEngine {
     this.#sweeping = true;
     try {
       this.#sweeps += 1;
-      await this.#silence();
+      await this.#liveness.sweep();
       if (this.#sweeps % 5 === 0) await this.#flapping();
-      if (this.#sweeps % 30 === 0) this.#o.alerts.remind(await this.#problems());
+      if (this.#sweeps % 30 === 0) this.#o.alerts.remind(await problemSnapshots(this.#o.store, (agent) => this.labelsFor(agent)));
     } catch (err: unknown) {
       this.#o.logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'state sweep failed');
     } finally {
       this.#sweeping = false;
-    }
-  }
-
-  /** Agents past their grace period become silent: one event, one notification, checks UNKNOWN. */
-  async #silence(): Promise<void> {
-    const now = this.#now();
-    for (const agent of await this.#o.store.listAgents()) {
-      if (agent.status !== 'active' || agent.lastSeenAt === null || agent.silentSince !== null) continue;
-      const grace = this.graceFor(agent);
-      const heardAt = Math.max(agent.lastSeenAt, this.#o.startedAt, this.#leaderSince);
-      if (now - heardAt <= grace || !(await this.#o.store.setAgentSilence(agent.id, now))) continue;
-      const back = this.#returns.get(agent.id);
-      if (back) {
-        clearTimeout(back.timer);
-        this.#returns.delete(agent.id);
-      }
-      const checks = (await this.#o.store.listCheckStates(agent.name)).length;
-      const message = `${agent.name}: satellite silent for ${humanDuration(now - agent.lastSeenAt)} (grace ${humanDuration(grace)}); its ${checks} check${checks === 1 ? '' : 's'} are UNKNOWN`;
-      const event = await this.#o.store.appendAgentEvent(agent.id, 'agent_silent', now, message, Status.UNKNOWN);
-      this.#o.counters.add('state.agents_silenced');
-      this.#o.logger.warn({ agent: agent.name, lastSeen: agent.lastSeenAt, graceMs: grace }, 'agent silent');
-      this.#notify([event]);
-      this.#o.feed.publish('event', eventView(event));
-      this.#publishAgent(agent.name);
-      await this.#publishChecks(agent.name);
     }
   }
 
@@ -296,20 +208,6 @@ export class StateEngine {
       this.#o.feed.publish('event', eventView(event));
       for (const view of await this.checkViews(f.agent, f.checkId)) this.#o.feed.publish('check', view);
     }
-  }
-
-  async #problems(): Promise<ProblemSnapshot[]> {
-    const agents = await this.#o.store.listAgents();
-    const silent = agents.filter((a) => a.silentSince !== null);
-    const problems: ProblemSnapshot[] = silent.map((a) => ({
-      agent: a.name, check: null, status: 'UNKNOWN', since: a.silentSince!, labels: this.labelsFor(a.name), message: `${a.name}: satellite silent`,
-    }));
-    const silentNames = new Set(silent.map((a) => a.name));
-    for (const s of await this.#o.store.listCheckStates()) {
-      if (s.status === Status.OK || s.flapping || silentNames.has(s.agent)) continue;
-      problems.push({ agent: s.agent, check: s.checkId, status: statusName(s.status) as StatusName, since: s.since, labels: this.labelsFor(s.agent), message: s.message });
-    }
-    return problems;
   }
 
   async #publishChecks(agent: string): Promise<void> {
@@ -336,4 +234,3 @@ export class StateEngine {
     this.#o.logger.error({ err: err instanceof Error ? err.stack : String(err) }, `state engine: ${what} failed`);
   }
 }
-
