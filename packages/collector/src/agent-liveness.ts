@@ -1,11 +1,13 @@
 import { Status } from '@outpost/protocol';
 import type { Counters } from './counters.js';
 import type { Logger } from './logger.js';
-import type { AgentRecord, CollectorStore, EventRecord, IngestOutcome } from './store.js';
+import type { AgentRecord, AgentReturnRecord, AgentReturnSummary, CollectorStore, EventRecord } from './store.js';
 
 // Satellite liveness: an agent past its grace period goes silent (one event, one notification,
 // its checks UNKNOWN); when it comes back, one recovery event, then a summary of the outage
-// once its backlog drained (or the summary delay ran out).
+// once its backlog drained (or the summary delay ran out). The return waiting for its
+// summary is kept in the store (agent_returns), and the summary counts from the store, so a
+// restart or a new leader while the backlog drains still sends it, and sends it once.
 
 /** What liveness needs from the state engine around it. */
 export interface AgentLivenessOptions {
@@ -25,14 +27,11 @@ export interface AgentLivenessOptions {
   failed(what: string, err: unknown): void;
 }
 
-/** An agent back from silence, until its backlog has drained and the summary went out. */
-interface Return {
-  silentSince: number;
-  lastHeardAt: number;
-  backAt: number;
-  results: number;
-  incidents: number;
-  timer: NodeJS.Timeout;
+/** "lab-1 back after 2 h 13 min: 86,400 results, 3 incidents during outage". */
+function summaryMessage(s: AgentReturnSummary, drained: boolean): string {
+  const incidents = `${s.incidents} incident${s.incidents === 1 ? '' : 's'} during outage`;
+  const tail = drained ? '' : ' (backlog still draining)';
+  return `${s.agent} back after ${humanDuration(s.backAt - s.lastHeardAt)}: ${s.results.toLocaleString('en-US')} results, ${incidents}${tail}`;
 }
 
 /** "2 h 13 min", "45 s": durations in notification text. */
@@ -53,66 +52,87 @@ export function humanDuration(ms: number): string {
 
 /**
  * Silence and return of agents, for the StateEngine: `sweep()` on the leader's timer,
- * `connected()`, `countIngest()` and `heartbeat()` from the sessions.
+ * `resume()` when it becomes leader, `connected()` and `heartbeat()` from the sessions.
  *
  * @example
  * const liveness = new AgentLiveness({ store, logger, counters, now: Date.now, summaryAfterMs: () => 60_000, ... });
+ * await liveness.resume();
  * await liveness.sweep();
  */
 export class AgentLiveness {
   readonly #o: AgentLivenessOptions;
-  readonly #returns = new Map<number, Return>();
+  /** Summary timers of the returns this process waits on, by agent id (the returns themselves are in the store). */
+  readonly #returns = new Map<number, NodeJS.Timeout>();
+  #stopped = false;
 
   constructor(options: AgentLivenessOptions) {
     this.#o = options;
   }
 
-  /** Forget the agents waiting for their summary (none goes out). */
+  /** Stop waiting for summaries here; the returns stay in the store for the next start or leader. */
   stop(): void {
-    for (const r of this.#returns.values()) clearTimeout(r.timer);
+    this.#stopped = true;
+    for (const timer of this.#returns.values()) clearTimeout(timer);
     this.#returns.clear();
   }
 
-  /** Results and incidents stored for a returning agent count into its summary. */
-  countIngest(agentId: number, outcomes: readonly IngestOutcome[], events: readonly EventRecord[]): void {
-    const back = this.#returns.get(agentId);
-    if (back) {
-      back.results += outcomes.reduce((n, o) => n + o.stored, 0);
-      back.incidents += events.filter((e) => e.kind === 'check' && e.backfilled && e.to !== Status.OK && e.from !== null).length;
-    }
+  /**
+   * Wait again for the returns the store holds (after a restart, or on becoming leader):
+   * each summary goes out when the agent's backlog drained, or when what is left of the
+   * summary delay ran out (at once when it already has).
+   */
+  async resume(): Promise<void> {
+    const pending = await this.#o.store.listAgentReturns();
+    for (const back of pending) this.#wait(back);
+    if (pending.length > 0) this.#o.logger.info({ agents: pending.map((r) => r.agent) }, 'waiting again for return summaries');
   }
 
-  /** An admitted agent (its record from before this Hello). A silent one is back: start waiting for its backlog. */
+  /**
+   * An admitted agent (its record from before this Hello). A silent one is back: start
+   * waiting for its backlog. One back before this connection whose summary is still due
+   * (an earlier session, a collector since restarted, another collector) is waited for here
+   * too: this session's heartbeats tell when its backlog drained.
+   */
   async connected(before: AgentRecord): Promise<void> {
     const now = this.#o.now();
-    if (before.silentSince !== null && (await this.#o.store.setAgentSilence(before.id, null))) {
-      const lastHeardAt = before.lastSeenAt ?? before.silentSince;
-      const event = await this.#o.store.appendAgentEvent(before.id, 'agent_back', now, `${before.name}: back after ${humanDuration(now - lastHeardAt)} of silence`);
+    const back = before.silentSince === null ? undefined : await this.#o.store.beginAgentReturn(before.id, before.lastSeenAt ?? before.silentSince, now);
+    if (back) {
+      const event = await this.#o.store.appendAgentEvent(before.id, 'agent_back', now, `${before.name}: back after ${humanDuration(now - back.lastHeardAt)} of silence`);
       // The recovery of the silent page; the summary of the outage follows once the backlog drained.
       this.#o.notify([event]);
       this.#o.publishEvent(event);
-      this.#o.logger.info({ agent: before.name, silentMs: now - lastHeardAt }, 'agent back');
-      const timer = setTimeout(() => this.#summarise(before.id, before.name, false).catch((err: unknown) => this.#o.failed('return summary', err)), this.#o.summaryAfterMs());
-      timer.unref();
-      this.#returns.set(before.id, { silentSince: before.silentSince, lastHeardAt, backAt: now, results: 0, incidents: 0, timer });
+      this.#o.logger.info({ agent: before.name, silentMs: now - back.lastHeardAt }, 'agent back');
+      this.#wait(back);
       await this.#o.publishChecks(before.name);
+    } else if (!this.#returns.has(before.id)) {
+      for (const earlier of await this.#o.store.listAgentReturns(before.id)) this.#wait(earlier);
     }
   }
 
   /** The agent's heartbeat: an empty backlog after a return completes the summary. */
-  async heartbeat(agentId: number, name: string, backlog: number): Promise<void> {
-    if (backlog === 0 && this.#returns.has(agentId)) await this.#summarise(agentId, name, true);
+  async heartbeat(agentId: number, backlog: number): Promise<void> {
+    if (backlog === 0 && this.#returns.has(agentId)) await this.#summarise(agentId, true);
   }
 
-  async #summarise(agentId: number, name: string, drained: boolean): Promise<void> {
-    const back = this.#returns.get(agentId);
-    if (!back) return;
+  /** Arm the summary timer of a return, for what is left of the summary delay since it came back. */
+  #wait(back: AgentReturnRecord): void {
+    // A resume still reading the store when the collector stops arms nothing.
+    if (this.#stopped || this.#returns.has(back.agentId)) return;
+    const delayMs = Math.max(0, back.backAt + this.#o.summaryAfterMs() - this.#o.now());
+    const timer = setTimeout(() => this.#summarise(back.agentId, false).catch((err: unknown) => this.#o.failed('return summary', err)), delayMs);
+    timer.unref();
+    this.#returns.set(back.agentId, timer);
+  }
+
+  async #summarise(agentId: number, drained: boolean): Promise<void> {
+    const timer = this.#returns.get(agentId);
+    if (timer === undefined) return;
     this.#returns.delete(agentId);
-    clearTimeout(back.timer);
-    const incidents = `${back.incidents} incident${back.incidents === 1 ? '' : 's'} during outage`;
-    const tail = drained ? '' : ' (backlog still draining)';
-    const message = `${name} back after ${humanDuration(back.backAt - back.lastHeardAt)}: ${back.results.toLocaleString('en-US')} results, ${incidents}${tail}`;
-    const event = await this.#o.store.appendAgentEvent(agentId, 'summary', this.#o.now(), message);
+    clearTimeout(timer);
+    // The store takes the return in the same commit as the event: undefined when another
+    // collector (or an earlier run of this one) already summarised it, or it went silent again.
+    const event = await this.#o.store.finishAgentReturn(agentId, this.#o.now(), (summary) => summaryMessage(summary, drained));
+    if (!event) return;
     this.#o.publishEvent(event);
     this.#o.notify([event]);
   }
@@ -125,11 +145,9 @@ export class AgentLiveness {
       const grace = this.#o.graceFor(agent);
       const heardAt = Math.max(agent.lastSeenAt, this.#o.judgedFrom());
       if (now - heardAt <= grace || !(await this.#o.store.setAgentSilence(agent.id, now))) continue;
-      const back = this.#returns.get(agent.id);
-      if (back) {
-        clearTimeout(back.timer);
-        this.#returns.delete(agent.id);
-      }
+      // The store forgot its return with the silence: that outage did not end.
+      clearTimeout(this.#returns.get(agent.id));
+      this.#returns.delete(agent.id);
       const checks = (await this.#o.store.listCheckStates(agent.name)).length;
       const message = `${agent.name}: satellite silent for ${humanDuration(now - agent.lastSeenAt)} (grace ${humanDuration(grace)}); its ${checks} check${checks === 1 ? '' : 's'} are UNKNOWN`;
       const event = await this.#o.store.appendAgentEvent(agent.id, 'agent_silent', now, message, Status.UNKNOWN);

@@ -1,11 +1,17 @@
+import { Status } from '@outpost/protocol';
 import type pg from 'pg';
 import { inTransaction, queryAll, queryOne } from './pg-queries.js';
-import { toAgent, type AgentRow } from './store-rows.js';
-import type { AgentConfigRecord, AgentRecord, AgentStatus, EnrollOutcome } from './store.js';
+import { EVENT_COLUMNS, toAgent, toEvent, type AgentRow, type EventRow } from './store-rows.js';
+import type { AgentConfigRecord, AgentRecord, AgentReturnRecord, AgentReturnSummary, AgentStatus, EnrollOutcome, EventRecord } from './store.js';
+
+/** An agent_returns row as AgentReturnRecord (the same list in sqlite-agents.ts). */
+const RETURN_COLUMNS = `r.agent_id AS "agentId", a.name AS agent, r.silent_since AS "silentSince", r.last_heard_at AS "lastHeardAt",
+  r.back_at AS "backAt", r.results_at_back AS "resultsAtBack"`;
 
 /**
  * The agents table in PostgreSQL: enrollment (tokens, pending, approval), keys and their
- * rotation, what Hello and heartbeats report, relay paths, and remote config versions. The
+ * rotation, what Hello and heartbeats report, relay paths, remote config versions, and
+ * silence and return (agent_returns: a return waiting for its outage summary). The
  * PgStore hands these calls through. Where several collectors could race (pending count,
  * enrollment, config versions), a transaction locks the table or the agent's row.
  *
@@ -140,6 +146,76 @@ export class PgAgents {
         agentId, version, Buffer.from(config), Buffer.from(sign(version)), at,
       ]);
       return version;
+    });
+  }
+
+  async setAgentSilence(agentId: number, since: number | null): Promise<boolean> {
+    if (since === null) {
+      return (await this.#pool.query('UPDATE agents SET silent_since = NULL WHERE id = $1 AND silent_since IS NOT NULL', [agentId])).rowCount === 1;
+    }
+    // One statement: the return goes only with the silence that ended it.
+    const { rows } = await this.#pool.query<{ n: number }>(
+      `WITH silenced AS (UPDATE agents SET silent_since = $1 WHERE id = $2 AND silent_since IS NULL RETURNING id),
+            forgotten AS (DELETE FROM agent_returns WHERE agent_id IN (SELECT id FROM silenced))
+       SELECT count(*)::int AS n FROM silenced`,
+      [since, agentId],
+    );
+    return rows[0]!.n === 1;
+  }
+
+  async beginAgentReturn(agentId: number, lastHeardAt: number, backAt: number): Promise<AgentReturnRecord | undefined> {
+    return inTransaction(this.#pool, async (c) => {
+      // The row lock: two collectors seeing the agent back at once, one takes the return.
+      const agent = (
+        await c.query<{ name: string; silent_since: number; results_stored: number }>(
+          'SELECT name, silent_since, results_stored FROM agents WHERE id = $1 AND silent_since IS NOT NULL FOR UPDATE',
+          [agentId],
+        )
+      ).rows[0];
+      if (!agent) return undefined;
+      await c.query('UPDATE agents SET silent_since = NULL WHERE id = $1', [agentId]);
+      await c.query(
+        `INSERT INTO agent_returns (agent_id, silent_since, last_heard_at, back_at, results_at_back) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (agent_id) DO UPDATE SET silent_since = excluded.silent_since, last_heard_at = excluded.last_heard_at,
+           back_at = excluded.back_at, results_at_back = excluded.results_at_back`,
+        [agentId, agent.silent_since, lastHeardAt, backAt, agent.results_stored],
+      );
+      return { agentId, agent: agent.name, silentSince: agent.silent_since, lastHeardAt, backAt, resultsAtBack: agent.results_stored };
+    });
+  }
+
+  async listAgentReturns(agentId?: number): Promise<AgentReturnRecord[]> {
+    return queryAll<AgentReturnRecord>(
+      this.#pool,
+      `SELECT ${RETURN_COLUMNS} FROM agent_returns r JOIN agents a ON a.id = r.agent_id WHERE ($1::bigint IS NULL OR r.agent_id = $1) ORDER BY r.back_at, r.agent_id`,
+      [agentId ?? null],
+    );
+  }
+
+  async finishAgentReturn(agentId: number, at: number, compose: (summary: AgentReturnSummary) => string): Promise<EventRecord | undefined> {
+    return inTransaction(this.#pool, async (c) => {
+      // DELETE takes the return: a second collector finishing it at the same time waits, then finds nothing.
+      const taken = (
+        await c.query<AgentReturnRecord & { results: number }>(
+          `DELETE FROM agent_returns r USING agents a WHERE r.agent_id = $1 AND a.id = r.agent_id
+           RETURNING ${RETURN_COLUMNS}, a.results_stored - r.results_at_back AS results`,
+          [agentId],
+        )
+      ).rows[0];
+      if (!taken) return undefined;
+      const { incidents } = (
+        await c.query<{ incidents: number }>(
+          `SELECT count(*)::int AS incidents FROM events WHERE agent_id = $1 AND kind = 'check' AND backfilled = 1
+             AND from_status IS NOT NULL AND to_status <> $2 AND created_at >= $3`,
+          [agentId, Status.OK, taken.backAt],
+        )
+      ).rows[0]!;
+      const { id } = (
+        await c.query<{ id: number }>("INSERT INTO events (kind, agent_id, check_id, at, message, created_at) VALUES ('summary', $1, NULL, $2, $3, $2) RETURNING id", [
+          agentId, at, compose({ ...taken, incidents }),
+        ])
+      ).rows[0]!;
+      return toEvent((await c.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events e JOIN agents a ON a.id = e.agent_id WHERE e.id = $1`, [id])).rows[0]!);
     });
   }
 

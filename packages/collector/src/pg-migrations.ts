@@ -184,6 +184,17 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE check_state SET (fillfactor = 50);
   `,
+  // Agents back from silence whose outage summary is still to be sent: kept in the database,
+  // so a restart or a new leader while the backlog drains does not lose the summary.
+  `
+  CREATE TABLE agent_returns (
+    agent_id        bigint PRIMARY KEY,
+    silent_since    bigint NOT NULL,
+    last_heard_at   bigint NOT NULL,
+    back_at         bigint NOT NULL,
+    results_at_back bigint NOT NULL
+  );
+  `,
 ];
 
 /**

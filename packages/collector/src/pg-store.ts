@@ -151,6 +151,10 @@ export class PgStore implements CollectorStore {
   recordHeartbeat: CollectorStore['recordHeartbeat'] = (...args) => this.#agents.recordHeartbeat(...args);
   putAgentConfig: CollectorStore['putAgentConfig'] = (...args) => this.#agents.putAgentConfig(...args);
   latestAgentConfig = (agentId: number) => this.#agents.latestAgentConfig(agentId);
+  setAgentSilence: CollectorStore['setAgentSilence'] = (...args) => this.#agents.setAgentSilence(...args);
+  beginAgentReturn: CollectorStore['beginAgentReturn'] = (...args) => this.#agents.beginAgentReturn(...args);
+  listAgentReturns: CollectorStore['listAgentReturns'] = (...args) => this.#agents.listAgentReturns(...args);
+  finishAgentReturn: CollectorStore['finishAgentReturn'] = (...args) => this.#agents.finishAgentReturn(...args);
 
   async listGaps(agent?: string, limit = 1_000): Promise<GapRecord[]> {
     const rows = await this.#all<Omit<GapRecord, 'perCheck'> & { perCheck: string }>(
@@ -243,13 +247,6 @@ export class PgStore implements CollectorStore {
       [kind, agentId, at, to, message],
     ))!;
     return (await this.#eventById(id))!;
-  }
-
-  async setAgentSilence(agentId: number, since: number | null): Promise<boolean> {
-    const info = since === null
-      ? await this.#pool.query('UPDATE agents SET silent_since = NULL WHERE id = $1 AND silent_since IS NOT NULL', [agentId])
-      : await this.#pool.query('UPDATE agents SET silent_since = $1 WHERE id = $2 AND silent_since IS NULL', [since, agentId]);
-    return info.rowCount === 1;
   }
 
   async listFlapping(sinceMs: number): Promise<{ agentId: number; agent: string; checkId: string; changes: number; status: number }[]> {

@@ -1,10 +1,16 @@
+import { Status } from '@outpost/protocol';
 import type Database from 'better-sqlite3';
-import { toAgent, type AgentRow } from './store-rows.js';
-import type { AgentConfigRecord, AgentRecord, AgentStatus, EnrollOutcome } from './store.js';
+import { EVENT_COLUMNS, toAgent, toEvent, type AgentRow, type EventRow } from './store-rows.js';
+import type { AgentConfigRecord, AgentRecord, AgentReturnRecord, AgentReturnSummary, AgentStatus, EnrollOutcome, EventRecord } from './store.js';
+
+/** An agent_returns row as AgentReturnRecord (the same list in pg-agents.ts). */
+const RETURN_COLUMNS = `r.agent_id AS "agentId", a.name AS agent, r.silent_since AS "silentSince", r.last_heard_at AS "lastHeardAt",
+  r.back_at AS "backAt", r.results_at_back AS "resultsAtBack"`;
 
 /**
  * The agents table in SQLite: enrollment (tokens, pending, approval), keys and their
- * rotation, what Hello and heartbeats report, relay paths, and remote config versions.
+ * rotation, what Hello and heartbeats report, relay paths, remote config versions, and
+ * silence and return (agent_returns: a return waiting for its outage summary).
  * The SqliteStore hands these calls through; each is one statement or one transaction.
  * Transactions that read and then write begin IMMEDIATE: the running collector and the
  * operator's commands share the file, and a deferred one that another process wrote under
@@ -149,6 +155,54 @@ export class SqliteAgents {
         .prepare('INSERT INTO agent_configs (agent_id, version, config, signature, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(agentId, version, Buffer.from(config), Buffer.from(sign(version)), at);
       return version;
+    }).immediate();
+  }
+
+  async setAgentSilence(agentId: number, since: number | null): Promise<boolean> {
+    if (since === null) return this.#db.prepare('UPDATE agents SET silent_since = NULL WHERE id = ? AND silent_since IS NOT NULL').run(agentId).changes === 1;
+    return this.#db.transaction((): boolean => {
+      if (this.#db.prepare('UPDATE agents SET silent_since = ? WHERE id = ? AND silent_since IS NULL').run(since, agentId).changes !== 1) return false;
+      this.#db.prepare('DELETE FROM agent_returns WHERE agent_id = ?').run(agentId);
+      return true;
+    }).immediate();
+  }
+
+  async beginAgentReturn(agentId: number, lastHeardAt: number, backAt: number): Promise<AgentReturnRecord | undefined> {
+    return this.#db.transaction((): AgentReturnRecord | undefined => {
+      const agent = this.#db.prepare('SELECT name, silent_since, results_stored FROM agents WHERE id = ? AND silent_since IS NOT NULL').get(agentId) as
+        | { name: string; silent_since: number; results_stored: number }
+        | undefined;
+      if (!agent) return undefined;
+      this.#db.prepare('UPDATE agents SET silent_since = NULL WHERE id = ?').run(agentId);
+      this.#db
+        .prepare('INSERT OR REPLACE INTO agent_returns (agent_id, silent_since, last_heard_at, back_at, results_at_back) VALUES (?, ?, ?, ?, ?)')
+        .run(agentId, agent.silent_since, lastHeardAt, backAt, agent.results_stored);
+      return { agentId, agent: agent.name, silentSince: agent.silent_since, lastHeardAt, backAt, resultsAtBack: agent.results_stored };
+    }).immediate();
+  }
+
+  async listAgentReturns(agentId?: number): Promise<AgentReturnRecord[]> {
+    return this.#db
+      .prepare(`SELECT ${RETURN_COLUMNS} FROM agent_returns r JOIN agents a ON a.id = r.agent_id WHERE (? IS NULL OR r.agent_id = ?) ORDER BY r.back_at, r.agent_id`)
+      .all(agentId ?? null, agentId ?? null) as AgentReturnRecord[];
+  }
+
+  async finishAgentReturn(agentId: number, at: number, compose: (summary: AgentReturnSummary) => string): Promise<EventRecord | undefined> {
+    return this.#db.transaction((): EventRecord | undefined => {
+      const summary = this.#db
+        .prepare(
+          `SELECT ${RETURN_COLUMNS}, a.results_stored - r.results_at_back AS results,
+                  (SELECT count(*) FROM events e WHERE e.agent_id = r.agent_id AND e.kind = 'check' AND e.backfilled = 1
+                      AND e.from_status IS NOT NULL AND e.to_status <> ? AND e.created_at >= r.back_at) AS incidents
+             FROM agent_returns r JOIN agents a ON a.id = r.agent_id WHERE r.agent_id = ?`,
+        )
+        .get(Status.OK, agentId) as AgentReturnSummary | undefined;
+      if (!summary) return undefined;
+      this.#db.prepare('DELETE FROM agent_returns WHERE agent_id = ?').run(agentId);
+      const { lastInsertRowid } = this.#db
+        .prepare("INSERT INTO events (kind, agent_id, check_id, at, message, created_at) VALUES ('summary', ?, NULL, ?, ?, ?)")
+        .run(agentId, at, compose(summary), at);
+      return toEvent(this.#db.prepare(`SELECT ${EVENT_COLUMNS} FROM events e JOIN agents a ON a.id = e.agent_id WHERE e.id = ?`).get(lastInsertRowid) as EventRow);
     }).immediate();
   }
 

@@ -194,4 +194,16 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX results_by_check_time ON results (check_key, started_at, result_id);
   CREATE INDEX results_by_time ON results (started_at);
   `,
+  // 10: agents back from silence whose outage summary is still to be sent. Kept here, not
+  // only in memory, so a restart while the backlog drains does not lose the summary. The
+  // summary counts results from results_at_back (the agent's counter when it came back).
+  `
+  CREATE TABLE agent_returns (
+    agent_id        INTEGER PRIMARY KEY,
+    silent_since    INTEGER NOT NULL,
+    last_heard_at   INTEGER NOT NULL,
+    back_at         INTEGER NOT NULL,
+    results_at_back INTEGER NOT NULL
+  );
+  `,
 ];

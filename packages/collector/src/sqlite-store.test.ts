@@ -5,6 +5,7 @@ import { generateKeyPair, Status } from '@outpost/protocol';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashToken, issueToken } from './enrollment.js';
+import { MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 import { FUTURE_ALLOWANCE_MS } from './state-timeline-plan.js';
 import { describeStoreContract, testBatch, testResult } from './store-contract-test-suite.js';
@@ -101,6 +102,27 @@ describe('SqliteStore shared with another process', () => {
       expect(otherWrote).toBe('SQLITE_BUSY');
     } finally {
       other.close();
+      await store.close();
+    }
+  });
+});
+
+describe('migration 10 (returns waiting for their summary)', () => {
+  it('adds the table to a version 9 file with a silent agent, which then comes back with its counters', async () => {
+    const path = join(root, 'v9.db');
+    const old = new Database(path);
+    for (let v = 0; v < 9; v++) old.exec(MIGRATIONS[v]!);
+    old.pragma('user_version = 9');
+    old.prepare("INSERT INTO agents (id, name, public_key, status, created_at, last_seen_at, silent_since, results_stored) VALUES (1, 'a', x'01', 'active', 0, 500, 900, 41)").run();
+    old.close();
+    // Commands leave it to `run`: the table is new.
+    expect(() => SqliteStore.open(path, undefined, { migrate: false })).toThrow('schema version 9, this outpost-collector needs 10');
+    const store = SqliteStore.open(path);
+    try {
+      expect(store.database.pragma('user_version', { simple: true })).toBe(10);
+      expect(await store.listAgentReturns()).toEqual([]);
+      expect(await store.beginAgentReturn(1, 500, 2_000)).toEqual({ agentId: 1, agent: 'a', silentSince: 900, lastHeardAt: 500, backAt: 2_000, resultsAtBack: 41 });
+    } finally {
       await store.close();
     }
   });

@@ -117,6 +117,10 @@ export class SqliteStore implements CollectorStore {
   recordHeartbeat: CollectorStore['recordHeartbeat'] = (...args) => this.#agents.recordHeartbeat(...args);
   putAgentConfig: CollectorStore['putAgentConfig'] = (...args) => this.#agents.putAgentConfig(...args);
   latestAgentConfig = (agentId: number) => this.#agents.latestAgentConfig(agentId);
+  setAgentSilence: CollectorStore['setAgentSilence'] = (...args) => this.#agents.setAgentSilence(...args);
+  beginAgentReturn: CollectorStore['beginAgentReturn'] = (...args) => this.#agents.beginAgentReturn(...args);
+  listAgentReturns: CollectorStore['listAgentReturns'] = (...args) => this.#agents.listAgentReturns(...args);
+  finishAgentReturn: CollectorStore['finishAgentReturn'] = (...args) => this.#agents.finishAgentReturn(...args);
 
   async listGaps(agent?: string, limit = 1_000): Promise<GapRecord[]> {
     const rows = this.#db
@@ -209,14 +213,6 @@ export class SqliteStore implements CollectorStore {
       .prepare('INSERT INTO events (kind, agent_id, check_id, at, to_status, message, created_at) VALUES (?, ?, NULL, ?, ?, ?, ?)')
       .run(kind, agentId, at, to, message, at);
     return this.#eventById(Number(lastInsertRowid))!;
-  }
-
-  async setAgentSilence(agentId: number, since: number | null): Promise<boolean> {
-    const sql = since === null
-      ? 'UPDATE agents SET silent_since = NULL WHERE id = ? AND silent_since IS NOT NULL'
-      : 'UPDATE agents SET silent_since = ? WHERE id = ? AND silent_since IS NULL';
-    const info = since === null ? this.#db.prepare(sql).run(agentId) : this.#db.prepare(sql).run(since, agentId);
-    return info.changes === 1;
   }
 
   async listFlapping(sinceMs: number): Promise<{ agentId: number; agent: string; checkId: string; changes: number; status: number }[]> {

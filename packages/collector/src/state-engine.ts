@@ -104,7 +104,11 @@ export class StateEngine {
    * judged from when it became leader at the earliest: they may have been on the old one.
    */
   setLeader(leader: boolean): void {
-    if (leader && !this.#leader) this.#leaderSince = this.#now();
+    if (leader && !this.#leader) {
+      this.#leaderSince = this.#now();
+      // Returns whose summary is still due, from before a restart or on a collector that left.
+      this.#liveness.resume().catch((err: unknown) => this.#failed('resuming return summaries', err));
+    }
     this.#leader = leader;
   }
 
@@ -132,11 +136,10 @@ export class StateEngine {
     return listCheckViews(this.#o.store, agent, checkId);
   }
 
-  /** After a commit: notify what is eligible, count incidents of a returning agent, tell the console. */
+  /** After a commit: notify what is eligible, tell the console. */
   async afterIngest(agent: AgentRecord, outcomes: readonly IngestOutcome[]): Promise<void> {
     const events = outcomes.flatMap((o) => o.events);
     const changed = [...new Set(outcomes.flatMap((o) => o.changedChecks))];
-    this.#liveness.countIngest(agent.id, outcomes, events);
     if (events.length > 0) {
       this.#o.counters.add('state.events', events.length);
       this.#notify(events.filter((e) => e.suppressed === null));
@@ -161,8 +164,8 @@ export class StateEngine {
   }
 
   /** The agent's heartbeat: an empty backlog after a return completes the summary. */
-  async heartbeat(agentId: number, name: string, backlog: number): Promise<void> {
-    await this.#liveness.heartbeat(agentId, name, backlog);
+  async heartbeat(agentId: number, _name: string, backlog: number): Promise<void> {
+    await this.#liveness.heartbeat(agentId, backlog);
   }
 
   /**

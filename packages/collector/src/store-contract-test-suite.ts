@@ -2,7 +2,7 @@ import { generateKeyPair, Status, type OpenedBatch, type Result } from '@outpost
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashToken, issueToken } from './enrollment.js';
 import { describeTimelineContract } from './store-contract-test-timeline.js';
-import type { CollectorStore, StateEngineSettings } from './store.js';
+import type { AgentReturnSummary, CollectorStore, StateEngineSettings } from './store.js';
 
 /** Opens a fresh, empty store (its own file or database) with the given state settings. */
 export type OpenStore = (settings?: StateEngineSettings) => Promise<CollectorStore>;
@@ -188,6 +188,56 @@ export function describeStoreContract(name: string, open: OpenStore, close: (sto
       expect(Buffer.from((await store.resultTranscript(agent.id, 1))!).toString()).toBe('{"type":"exposure"}');
       expect(await store.resultTranscript(agent.id, 2)).toBeNull();
       expect(await store.resultTranscript(agent.id, 99)).toBeNull();
+    });
+
+    it('keeps a return until its summary is recorded once, counting results and backlog incidents since it came back', async () => {
+      const agent = await enrolled();
+      // Before the outage, on another check: an incident found in late history, not this return's.
+      await store.ingestBatch(agent.id, testBatch(1, [testResult(1, 1_000, Status.OK, 'old'), testResult(3, 3_000, Status.OK, 'old')]), 4_000);
+      await store.ingestBatch(agent.id, testBatch(2, [testResult(2, 2_000, Status.CRITICAL, 'old')]), 4_500);
+      expect(await store.setAgentSilence(agent.id, 6_000)).toBe(true);
+      const back = await store.beginAgentReturn(agent.id, 4_500, 10_000);
+      expect(back).toEqual({ agentId: agent.id, agent: 'lab-1', silentSince: 6_000, lastHeardAt: 4_500, backAt: 10_000, resultsAtBack: 3 });
+      expect((await store.findAgentByName('lab-1'))!.silentSince).toBeNull();
+      expect(await store.beginAgentReturn(agent.id, 4_500, 10_001)).toBeUndefined();
+      expect(await store.listAgentReturns()).toEqual([back]);
+      expect(await store.listAgentReturns(agent.id)).toEqual([back]);
+      expect(await store.listAgentReturns(agent.id + 1)).toEqual([]);
+      // The backlog, newest first: a CRITICAL and a WARNING during the outage; a re-sent batch adds nothing.
+      await store.ingestBatch(agent.id, testBatch(3, [testResult(9, 9_000, Status.OK)]), 11_000);
+      const outage = [Status.OK, Status.CRITICAL, Status.OK, Status.WARNING, Status.OK].map((status, i) => testResult(4 + i, 4_000 + i * 1_000, status));
+      await store.ingestBatch(agent.id, testBatch(4, outage), 12_000);
+      await store.ingestBatch(agent.id, testBatch(4, outage), 12_500);
+      const seen: AgentReturnSummary[] = [];
+      const compose = (summary: AgentReturnSummary) => {
+        seen.push(summary);
+        return `lab-1 back: ${summary.results} results, ${summary.incidents} incidents`;
+      };
+      // Two finishing at once (a heartbeat and a timer, or two collectors): one summary.
+      const finished = await Promise.all([store.finishAgentReturn(agent.id, 13_000, compose), store.finishAgentReturn(agent.id, 13_000, compose)]);
+      expect(seen).toEqual([{ ...back, results: 6, incidents: 2 }]);
+      const event = finished.find((e) => e !== undefined);
+      expect(finished.filter((e) => e === undefined)).toHaveLength(1);
+      expect(event).toMatchObject({ kind: 'summary', agent: 'lab-1', checkId: null, at: 13_000, to: null, message: 'lab-1 back: 6 results, 2 incidents' });
+      expect(await store.queryEvents({ agent: 'lab-1', kind: 'summary', limit: 10 })).toEqual([event]);
+      expect(await store.listAgentReturns()).toEqual([]);
+      expect(await store.finishAgentReturn(agent.id, 14_000, compose)).toBeUndefined();
+    });
+
+    it('forgets a return when its agent goes silent again, and lists returns oldest first', async () => {
+      const a = await enrolled('lab-1');
+      const b = await enrolled('lab-2');
+      for (const agent of [a, b]) expect(await store.setAgentSilence(agent.id, 1_000)).toBe(true);
+      const backB = await store.beginAgentReturn(b.id, 900, 5_000);
+      const backA = await store.beginAgentReturn(a.id, 800, 6_000);
+      expect(await store.listAgentReturns()).toEqual([backB, backA]);
+      expect(await store.setAgentSilence(b.id, 7_000)).toBe(true);
+      expect(await store.listAgentReturns()).toEqual([backA]);
+      expect(await store.finishAgentReturn(b.id, 8_000, () => 'never')).toBeUndefined();
+      // Back once more: a new return, from that silence.
+      expect(await store.beginAgentReturn(b.id, 6_900, 9_000)).toEqual({ agentId: b.id, agent: 'lab-2', silentSince: 7_000, lastHeardAt: 6_900, backAt: 9_000, resultsAtBack: 0 });
+      expect((await store.listAgentReturns()).map((r) => [r.agent, r.backAt])).toEqual([['lab-1', 6_000], ['lab-2', 9_000]]);
+      expect(await store.queryEvents({ kind: 'summary', limit: 10 })).toEqual([]);
     });
   });
 

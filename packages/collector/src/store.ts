@@ -106,6 +106,31 @@ export interface EventRecord {
   message: string;
 }
 
+/**
+ * An agent back from silence whose outage summary is not recorded yet. Kept in the store,
+ * so a collector restarted (or a new leader) while the backlog drains still sends it.
+ */
+export interface AgentReturnRecord {
+  agentId: number;
+  agent: string;
+  /** When its grace period ran out. */
+  silentSince: number;
+  /** When it was last heard from before the silence. */
+  lastHeardAt: number;
+  /** When it came back (collector time). */
+  backAt: number;
+  /** Its `resultsStored` counter when it came back: the summary counts from there. */
+  resultsAtBack: number;
+}
+
+/** What an outage summary says, counted by the store when it is recorded. */
+export interface AgentReturnSummary extends AgentReturnRecord {
+  /** Results stored for the agent since it came back. */
+  results: number;
+  /** Incidents found in the backlog: backfilled check events to a non-OK status from a previous one, stored since it came back. */
+  incidents: number;
+}
+
 export interface EventQuery {
   agent?: string;
   checkId?: string;
@@ -240,8 +265,25 @@ export interface CollectorStore {
   queryEvents(query: EventQuery): Promise<EventRecord[]>;
   /** Record an agent-level event (silent, back, summary) at collector time. */
   appendAgentEvent(agentId: number, kind: EventKind, at: number, message: string, to?: number | null): Promise<EventRecord>;
-  /** Mark an agent silent since `since`, or heard again (null). False when it already was so. */
+  /**
+   * Mark an agent silent since `since`, or heard again (null). False when it already was so.
+   * Silence also forgets a return still waiting for its summary: that outage never ended.
+   */
   setAgentSilence(agentId: number, since: number | null): Promise<boolean>;
+  /**
+   * A silent agent is heard again: clear its silence and remember the return (with its
+   * results counter now) until the outage summary is recorded, in one commit. Undefined
+   * when it was not silent (another session or collector took the return first).
+   */
+  beginAgentReturn(agentId: number, lastHeardAt: number, backAt: number): Promise<AgentReturnRecord | undefined>;
+  /** Returns still waiting for their summary, oldest first; only that agent's with `agentId`. */
+  listAgentReturns(agentId?: number): Promise<AgentReturnRecord[]>;
+  /**
+   * Record a return's summary once: in one commit, forget the return, count what was stored
+   * since it came back, and append the 'summary' event at `at` whose message `compose`
+   * writes. Undefined when the return is gone (summarised already, or silent again).
+   */
+  finishAgentReturn(agentId: number, at: number, compose: (summary: AgentReturnSummary) => string): Promise<EventRecord | undefined>;
   /** Checks marked flapping, with how many changes they made since `sinceMs` (check time). */
   listFlapping(sinceMs: number): Promise<{ agentId: number; agent: string; checkId: string; changes: number; status: number }[]>;
   /** Clear a check's flapping mark and record the end as an event. */
