@@ -1,9 +1,17 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { pb, type GapInit, type Status } from '@outpost/protocol';
-import Database from 'better-sqlite3';
-import { planCompaction, planExportedRelease, type CompactionRow, type OutboxBudget } from './outbox-compaction.js';
+// The agent's SQLite outbox and its result rows: append with ids that are never reused,
+// read in id order for batches, delete on Ack, renumber above the collector's high mark,
+// depth and meta. The file and its schema are outbox-db.ts; gap records outbox-gaps.ts;
+// budget and export bookkeeping outbox-maintenance.ts (planned by outbox-compaction.ts).
+import type { GapInit, Status } from '@outpost/protocol';
+import type Database from 'better-sqlite3';
+import type { OutboxBudget } from './outbox-compaction.js';
+import { openOutboxDatabase, OutboxMeta, setResultSequence } from './outbox-db.js';
+import { GapRecords, lostResultsGap, type StoredGap } from './outbox-gaps.js';
+import { OutboxMaintenance, type ExportRecord, type OutboxTotals } from './outbox-maintenance.js';
 import { fitWireLimits, ResultEncoder } from './result-wire.js';
+
+export type { StoredGap } from './outbox-gaps.js';
+export type { ExportRecord } from './outbox-maintenance.js';
 
 /** A result as the scheduler hands it over; the outbox gives it its identity. */
 export interface NewResult {
@@ -35,51 +43,6 @@ export interface OutboxDepth {
   dropped: number;
 }
 
-/** A gap record waiting to be delivered. */
-export interface StoredGap {
-  gapId: number;
-  gap: GapInit;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS results (
-  result_id  INTEGER PRIMARY KEY AUTOINCREMENT,
-  check_id   TEXT    NOT NULL,
-  started_at INTEGER NOT NULL,
-  status     INTEGER NOT NULL,
-  body       BLOB    NOT NULL
-);
-CREATE TABLE IF NOT EXISTS meta (
-  key   TEXT PRIMARY KEY,
-  value TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS gaps (
-  gap_id INTEGER PRIMARY KEY AUTOINCREMENT,
-  body   TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS exports (
-  export_id   TEXT PRIMARY KEY,
-  created_at  INTEGER NOT NULL,
-  dir         TEXT    NOT NULL,
-  from_id     INTEGER NOT NULL,
-  through_id  INTEGER NOT NULL,
-  results     INTEGER NOT NULL,
-  files       INTEGER NOT NULL
-) WITHOUT ROWID;
-`;
-
-/** One `outpost-agent export`: rows up to `throughId` (and gap records up to `gapsThroughId`) are on media now. */
-export interface ExportRecord {
-  exportId: string;
-  createdMs: number;
-  dir: string;
-  fromId: number;
-  throughId: number;
-  gapsThroughId: number;
-  results: number;
-  files: number;
-}
-
 /**
  * The agent's SQLite outbox. Every result is written here the moment it is made, with a
  * result id that is strictly increasing and never reused (AUTOINCREMENT keeps the high
@@ -99,15 +62,14 @@ export class Outbox {
   readonly #readAfter: Database.Statement<[number, number], { result_id: number; body: Buffer }>;
   readonly #remove: Database.Statement<[number, number]>;
   readonly #removeOne: Database.Statement<[number], { size: number } | undefined>;
-  readonly #getMeta: Database.Statement<[string], { value: string }>;
-  readonly #setMeta: Database.Statement<[string, string]>;
+  readonly #meta: OutboxMeta;
+  readonly #gaps: GapRecords;
+  readonly #maintenance: OutboxMaintenance;
   #nextId: number;
-  #count: number;
-  #bytes: number;
-  /** SQLite's data_version when #count and #bytes were last right: another process (export, apply-receipt) changes it. */
+  /** Waiting rows and their bytes, kept in memory; the maintenance deletes keep them right too. */
+  readonly #totals: OutboxTotals;
+  /** SQLite's data_version when #totals was last right: another process (export, apply-receipt) changes it. */
   #dataVersion: number;
-  /** Gap records that could not be written (the disk was full); delivered from memory. */
-  readonly #unsavedGaps: GapInit[] = [];
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -115,13 +77,13 @@ export class Outbox {
     this.#readAfter = db.prepare('SELECT result_id, body FROM results WHERE result_id > ? ORDER BY result_id LIMIT ?');
     this.#remove = db.prepare('DELETE FROM results WHERE result_id BETWEEN ? AND ?');
     this.#removeOne = db.prepare('DELETE FROM results WHERE result_id = ? RETURNING length(body) AS size');
-    this.#getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
-    this.#setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.#meta = new OutboxMeta(db);
+    this.#gaps = new GapRecords(db, this.#meta);
     const seq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'results'").get() as { seq: number } | undefined;
     this.#nextId = (seq?.seq ?? 0) + 1;
     const totals = db.prepare('SELECT count(*) AS count, coalesce(sum(length(body)), 0) AS bytes FROM results').get() as { count: number; bytes: number };
-    this.#count = totals.count;
-    this.#bytes = totals.bytes;
+    this.#totals = { count: totals.count, bytes: totals.bytes };
+    this.#maintenance = new OutboxMaintenance(db, this.#totals, this.#meta, this.#gaps);
     this.#dataVersion = db.pragma('data_version', { simple: true }) as number;
   }
 
@@ -131,26 +93,13 @@ export class Outbox {
     if (version === this.#dataVersion) return;
     this.#dataVersion = version;
     const totals = this.#db.prepare('SELECT count(*) AS count, coalesce(sum(length(body)), 0) AS bytes FROM results').get() as { count: number; bytes: number };
-    this.#count = totals.count;
-    this.#bytes = totals.bytes;
+    this.#totals.count = totals.count;
+    this.#totals.bytes = totals.bytes;
   }
 
   /** Open (creating if needed) the outbox file with WAL journaling. */
   static open(path: string, options: { readonly?: boolean } = {}): Outbox {
-    const fresh = !options.readonly && !existsSync(path);
-    if (fresh) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-    // Results can name internal hosts and services: owner only (SQLite gives -wal and -shm the same mode).
-    if (fresh) chmodSync(path, 0o600);
-    if (!options.readonly) {
-      db.pragma('journal_mode = WAL');
-      // NORMAL in WAL mode survives a process crash (SIGKILL) without losing commits; only
-      // an OS crash or power loss can take the last transactions back.
-      db.pragma('synchronous = NORMAL');
-      db.exec(SCHEMA);
-    }
-    db.pragma('busy_timeout = 5000');
-    return new Outbox(db);
+    return new Outbox(openOutboxDatabase(path, options));
   }
 
   /** Write a group of results in one transaction; returns their new result ids. */
@@ -170,8 +119,8 @@ export class Outbox {
       }
     })();
     this.#nextId = first + results.length;
-    this.#count += results.length;
-    this.#bytes += bytes;
+    this.#totals.count += results.length;
+    this.#totals.bytes += bytes;
     return ids;
   }
 
@@ -181,31 +130,17 @@ export class Outbox {
    * delivered from there. Loss is never silent.
    */
   recordLost(results: readonly NewResult[], reason: string): GapInit {
-    const fromResultId = this.#nextId;
+    const gap = lostResultsGap(results, this.#nextId, reason);
     this.#nextId += results.length;
-    const perCheck: Record<string, number> = {};
-    let firstMs = Infinity;
-    let lastMs = -Infinity;
-    for (const r of results) {
-      perCheck[r.checkId] = (perCheck[r.checkId] ?? 0) + 1;
-      firstMs = Math.min(firstMs, r.startedAtMs);
-      lastMs = Math.max(lastMs, r.startedAtMs);
-    }
-    const gap: GapInit = { fromResultId, toResultId: this.#nextId - 1, count: results.length, reason, firstMs, lastMs, perCheck };
     try {
       this.#db.transaction(() => {
-        this.#setSequence(this.#nextId - 1);
-        this.#saveGap(gap, results.length);
+        setResultSequence(this.#db, this.#nextId - 1);
+        this.#gaps.save(gap, results.length);
       })();
     } catch {
-      this.#unsavedGaps.push(gap);
+      this.#gaps.hold(gap);
     }
     return gap;
-  }
-
-  #saveGap(gap: GapInit, dropped: number): void {
-    this.#db.prepare('INSERT INTO gaps (body) VALUES (?)').run(JSON.stringify(gap));
-    this.#setMeta.run('dropped_total', String(Number(this.getMeta('dropped_total') ?? 0) + dropped));
   }
 
   /**
@@ -214,63 +149,22 @@ export class Outbox {
    */
   compact(budget: OutboxBudget, protectThroughId: number, protect: ReadonlySet<number> = new Set(), nowMs = Date.now()): GapInit | undefined {
     this.#syncTotals();
-    if (this.#bytes <= budget.maxBytes && !this.#hasOlderThan(nowMs - budget.maxAgeMs)) return undefined;
-    if (this.#releaseExported(budget, protectThroughId, protect, nowMs)) return undefined;
-    const rows = this.#db
-      .prepare('SELECT result_id AS resultId, check_id AS checkId, status, started_at AS startedAtMs, length(body) AS bytes FROM results WHERE result_id > ? ORDER BY result_id')
-      .all(protectThroughId) as CompactionRow[];
-    const plan = planCompaction(rows, this.#bytes, budget, nowMs, this.#bytes > budget.maxBytes ? 'cap' : 'age', protect);
-    if (!plan.gap) return undefined;
-    this.#db.transaction(() => {
-      for (const id of plan.dropIds) this.#removeOne.get(id);
-      this.#saveGap(plan.gap!, plan.dropIds.length);
-    })();
-    this.#count -= plan.dropIds.length;
-    this.#bytes -= plan.droppedBytes;
-    return plan.gap;
-  }
-
-  /**
-   * Exported rows are on media already: under budget pressure they go first (oldest first),
-   * without a gap record, before any row that exists only here. True when that was enough.
-   */
-  #releaseExported(budget: OutboxBudget, protectThroughId: number, protect: ReadonlySet<number>, nowMs: number): boolean {
-    const through = this.exportedThroughId();
-    if (through <= protectThroughId) return false;
-    const rows = this.#db
-      .prepare('SELECT result_id AS id, started_at AS startedAtMs, length(body) AS bytes FROM results WHERE result_id > ? AND result_id <= ? ORDER BY result_id')
-      .all(protectThroughId, through) as { id: number; startedAtMs: number; bytes: number }[];
-    const { drop, bytesAfter } = planExportedRelease(rows, this.#bytes, budget, nowMs, protect);
-    if (drop.length > 0) {
-      this.#db.transaction(() => {
-        for (const row of drop) this.#removeOne.get(row.id);
-        this.#setMeta.run('exported_released', String(Number(this.getMeta('exported_released') ?? 0) + drop.length));
-      })();
-      this.#count -= drop.length;
-      this.#bytes = bytesAfter;
-    }
-    return this.#bytes <= budget.maxBytes && !this.#hasOlderThan(nowMs - budget.maxAgeMs);
+    return this.#maintenance.compact(budget, protectThroughId, protect, nowMs);
   }
 
   /** Highest result id an export has written to media (0 when none). */
   exportedThroughId(): number {
-    return Number(this.getMeta('exported_through_id') ?? 0);
+    return this.#maintenance.exportedThroughId();
   }
 
   /** Highest gap record id an export has written to media (0 when none). */
   exportedGapsThroughId(): number {
-    return Number(this.getMeta('exported_gaps_through_id') ?? 0);
+    return this.#maintenance.exportedGapsThroughId();
   }
 
   /** Record an export and mark its rows exported, in one transaction. Rows stay until acked or a receipt is applied. */
   markExported(record: ExportRecord): void {
-    this.#db.transaction(() => {
-      this.#db
-        .prepare('INSERT INTO exports (export_id, created_at, dir, from_id, through_id, results, files) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(record.exportId, record.createdMs, record.dir, record.fromId, record.throughId, record.results, record.files);
-      this.#setMeta.run('exported_through_id', String(Math.max(this.exportedThroughId(), record.throughId)));
-      this.#setMeta.run('exported_gaps_through_id', String(Math.max(this.exportedGapsThroughId(), record.gapsThroughId)));
-    })();
+    this.#maintenance.markExported(record);
   }
 
   /** Waiting results with an id above `afterId`. */
@@ -278,27 +172,14 @@ export class Outbox {
     return (this.#db.prepare('SELECT count(*) AS n FROM results WHERE result_id > ?').get(afterId) as { n: number }).n;
   }
 
-  #hasOlderThan(cutoffMs: number): boolean {
-    const row = this.#db.prepare('SELECT started_at FROM results ORDER BY result_id LIMIT 1').get() as { started_at: number } | undefined;
-    return row !== undefined && row.started_at < cutoffMs;
-  }
-
   /** Gap records not yet acknowledged, oldest first (those held in memory included). */
   pendingGaps(limit: number): StoredGap[] {
-    const rows = this.#db.prepare('SELECT gap_id, body FROM gaps ORDER BY gap_id LIMIT ?').all(limit) as { gap_id: number; body: string }[];
-    const saved = rows.map((row) => ({ gapId: row.gap_id, gap: JSON.parse(row.body) as GapInit }));
-    return [...saved, ...this.#unsavedGaps.slice(0, Math.max(0, limit - saved.length)).map((gap) => ({ gapId: -1, gap }))];
+    return this.#gaps.pending(limit);
   }
 
   /** The collector stored these gap records. */
   removeGaps(gaps: readonly StoredGap[]): void {
-    const remove = this.#db.prepare('DELETE FROM gaps WHERE gap_id = ?');
-    this.#db.transaction(() => {
-      for (const { gapId, gap } of gaps) {
-        if (gapId >= 0) remove.run(gapId);
-        else this.#unsavedGaps.splice(this.#unsavedGaps.indexOf(gap), 1);
-      }
-    })();
+    this.#gaps.remove(gaps);
   }
 
   /**
@@ -309,34 +190,9 @@ export class Outbox {
    */
   rebase(collectorMaxId: number): number {
     if (this.#nextId > collectorMaxId) return 0;
-    const rows = this.#db.prepare('SELECT result_id, check_id, started_at, status, body FROM results ORDER BY result_id').all() as {
-      result_id: number;
-      check_id: string;
-      started_at: number;
-      status: number;
-      body: Buffer;
-    }[];
-    let id = collectorMaxId + 1;
-    this.#db.transaction(() => {
-      this.#db.prepare('DELETE FROM results').run();
-      for (const row of rows) {
-        const result = pb.Result.decode(row.body);
-        result.resultId = id;
-        this.#insert.run(id++, row.check_id, row.started_at, row.status, pb.Result.encode(result).finish());
-      }
-      // AUTOINCREMENT's high mark must not fall back below the collector's.
-      this.#setSequence(id - 1);
-    })();
-    this.#nextId = id;
-    const totals = this.#db.prepare('SELECT coalesce(sum(length(body)), 0) AS bytes FROM results').get() as { bytes: number };
-    this.#bytes = totals.bytes;
-    return rows.length;
-  }
-
-  /** Move AUTOINCREMENT's high mark, so ids handed out without a row are never reused. */
-  #setSequence(seq: number): void {
-    this.#db.prepare("DELETE FROM sqlite_sequence WHERE name = 'results'").run();
-    this.#db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('results', ?)").run(seq);
+    const { renumbered, nextId } = this.#maintenance.renumberAbove(collectorMaxId);
+    this.#nextId = nextId;
+    return renumbered;
   }
 
   /**
@@ -369,8 +225,8 @@ export class Outbox {
   remove(fromId: number, toId: number): number {
     const sized = this.#db.prepare('SELECT count(*) AS n, coalesce(sum(length(body)), 0) AS bytes FROM results WHERE result_id BETWEEN ? AND ?').get(fromId, toId) as { n: number; bytes: number };
     const removed = this.#remove.run(fromId, toId).changes;
-    this.#count -= removed;
-    this.#bytes -= sized.bytes;
+    this.#totals.count -= removed;
+    this.#totals.bytes -= sized.bytes;
     return removed;
   }
 
@@ -382,11 +238,11 @@ export class Outbox {
         const row = this.#removeOne.get(id);
         if (row) {
           removed += 1;
-          this.#bytes -= row.size;
+          this.#totals.bytes -= row.size;
         }
       }
     })();
-    this.#count -= removed;
+    this.#totals.count -= removed;
     return removed;
   }
 
@@ -394,8 +250,8 @@ export class Outbox {
     this.#syncTotals();
     const oldest = this.#db.prepare('SELECT started_at FROM results ORDER BY result_id LIMIT 1').get() as { started_at: number } | undefined;
     return {
-      count: this.#count,
-      bytes: this.#bytes,
+      count: this.#totals.count,
+      bytes: this.#totals.bytes,
       oldestStartedAtMs: oldest?.started_at,
       maxResultId: this.#nextId - 1,
       dropped: Number(this.getMeta('dropped_total') ?? 0),
@@ -403,18 +259,16 @@ export class Outbox {
   }
 
   getMeta(key: string): string | undefined {
-    return this.#getMeta.get(key)?.value;
+    return this.#meta.get(key);
   }
 
   setMeta(key: string, value: string): void {
-    this.#setMeta.run(key, value);
+    this.#meta.set(key, value);
   }
 
   /** Set several meta keys in one transaction. */
   setMetas(values: Record<string, string>): void {
-    this.#db.transaction(() => {
-      for (const [key, value] of Object.entries(values)) this.#setMeta.run(key, value);
-    })();
+    this.#meta.setMany(values);
   }
 
   close(): void {

@@ -1,33 +1,15 @@
-import {
-  AgentHandshake,
-  decodeFrame,
-  encodeFrame,
-  ErrorCode,
-  isOutpostError,
-  OutpostError,
-  PublicKey,
-  encodeKey,
-  signBatch,
-  verifyConfig,
-  type DecodedFrame,
-  type FrameInit,
-  type KeyPair,
-} from '@outpost/protocol';
-import { WebSocket } from 'ws';
-import { existsSync } from 'node:fs';
+// The agent's link to the collector over time: start/stop, the reconnect loop with failover
+// across collector URLs and jittered exponential backoff, and the connection state kept in
+// the outbox's meta. One connection (dial, handshake, send window) is uplink-connection.ts.
+import { PublicKey, type KeyPair } from '@outpost/protocol';
 import type { AgentConfig } from './config.js';
-import { loadKeyFile, nextKeyPath, promoteNextKey } from './key-file.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import type { Outbox } from './outbox.js';
 import type { RemoteConfigChannel } from './remote-config.js';
 import type { UplinkRelay } from './relay-link.js';
 import { DrainProgress } from './drain-progress.js';
-import { pinnedTlsConnector } from './pinned-tls.js';
-import { SendQueue } from './send-queue.js';
-
-/** From the first SYN to an open WebSocket. */
-const CONNECT_TIMEOUT_MS = 10_000;
+import { UplinkConnection, type SessionEnd } from './uplink-connection.js';
 
 export type UplinkState = 'idle' | 'connecting' | 'handshaking' | 'connected' | 'backoff' | 'stopped';
 
@@ -49,16 +31,6 @@ export interface UplinkOptions {
 }
 
 /**
- * How a connection ended: whether it did useful work (a batch acknowledged, or nothing left
- * to send), and why it closed. A session that only got as far as Welcome counts as a
- * failure, so a collector that keeps refusing a batch is backed off from and failed over.
- */
-interface SessionEnd {
-  healthy: boolean;
-  reason: string;
-}
-
-/**
  * The agent's link to the collector: connect (pinned TLS), handshake, then keep a window
  * of signed batches in flight and delete outbox rows only when their Ack arrives. On any
  * failure it reconnects with exponential backoff and full jitter, moving to the next
@@ -77,12 +49,10 @@ export class Uplink {
   readonly #stop = new AbortController();
   #state: UplinkState = 'idle';
   #loop: Promise<void> | undefined;
-  #ws: WebSocket | undefined;
-  #pump: (() => void) | undefined;
+  /** The newest connection, kept after it closes (its queue is gone then) until the next one starts. */
+  #connection: UplinkConnection | undefined;
   #batchSeq: number;
-  #queue: SendQueue | undefined;
   readonly #progress: DrainProgress;
-  #clockOffsetMs = 0;
   #keyPair: KeyPair;
 
   constructor(options: UplinkOptions) {
@@ -103,21 +73,21 @@ export class Uplink {
 
   /** Rows the outbox compaction must leave alone: sent on this connection, not yet acknowledged. */
   get protectedThroughId(): number {
-    return this.#queue?.protectedThroughId ?? 0;
+    return this.#connection?.queue?.protectedThroughId ?? 0;
   }
 
   get protectedIds(): ReadonlySet<number> {
-    return this.#queue?.protectedIds ?? new Set();
+    return this.#connection?.queue?.protectedIds ?? new Set();
   }
 
   /** New rows are in the outbox: send them if the window has room. */
   notify(): void {
-    this.#pump?.();
+    this.#connection?.pump();
   }
 
   async stop(): Promise<void> {
     this.#stop.abort();
-    this.#ws?.close(1000, 'agent stopping');
+    this.#connection?.close(1000, 'agent stopping');
     await this.#loop;
     this.#setState('stopped');
   }
@@ -162,255 +132,24 @@ export class Uplink {
   }
 
   #session(url: string, fallback: boolean): Promise<SessionEnd> {
-    const { config, outbox } = this.#options;
-    const keyPair = this.#keyPair;
-    const nextKeyFile = nextKeyPath(config.keyFile);
-    const rotateTo = existsSync(nextKeyFile) ? loadKeyFile(nextKeyFile) : undefined;
-    const maxMessageBytes = this.#options.maxMessageBytes ?? 4 * 1024 * 1024;
-    const secure = url.startsWith('wss:');
-    const connector = secure ? pinnedTlsConnector(config.collector.tlsFingerprint ?? '') : undefined;
-    this.#setState('connecting', { collector_url: url });
-
-    return new Promise<SessionEnd>((resolve) => {
-      const ws = new WebSocket(url, {
-        perMessageDeflate: false,
-        maxPayload: maxMessageBytes,
-        handshakeTimeout: CONNECT_TIMEOUT_MS,
-        ...(connector ? { createConnection: connector.createConnection } : {}),
-      });
-      this.#ws = ws;
-      const handshake = new AgentHandshake({
-        keyPair,
-        agentName: config.name,
-        collectorKeys: [config.collector.key, ...this.#endorsedCollectorKeys()],
-        ...(rotateTo ? { rotateTo } : {}),
-        software: this.#options.software,
-        configHash: this.#options.remoteConfig?.status().hash ?? config.hash,
-        configVersion: this.#options.remoteConfig?.status().version ?? 0,
-        heartbeatIntervalMs: config.uplink.heartbeatIntervalMs,
-        ...(config.collector.token ? { enrollToken: config.collector.token } : {}),
-      });
-      let queue: SendQueue | undefined;
-      let rateTimer: NodeJS.Timeout | undefined;
-      let failbackTimer: NodeJS.Timeout | undefined;
-      let established = false;
-      let acknowledged = false;
-      // The collector key that signed this session's Welcome: the one a config push must carry.
-      let sessionCollectorKey: PublicKey | undefined;
-      // Closed on purpose (a key rotation): reconnect at once, stay on this collector.
-      let planned = false;
-      let reason = 'closed';
-      let heartbeat: NodeJS.Timeout | undefined;
-      let idle: NodeJS.Timeout | undefined;
-      // A hard deadline for TCP, TLS and the upgrade together: a peer that accepts and then
-      // says nothing (or drips bytes) must not hold the uplink, nor keep it from failing over.
-      const connectDeadline = setTimeout(() => {
-        reason = `connect timed out: no WebSocket to ${url} within ${CONNECT_TIMEOUT_MS} ms`;
-        ws.terminate();
-      }, CONNECT_TIMEOUT_MS);
-
-      const fail = (why: string, code = 1002) => {
-        reason = why;
-        if (ws.readyState === WebSocket.OPEN) ws.close(code, why.slice(0, 120));
-        else ws.terminate();
-      };
-      const send = (frame: FrameInit): number => {
-        const bytes = encodeFrame(frame);
-        ws.send(bytes);
-        return bytes.length;
-      };
-      const resetIdle = () => {
-        clearTimeout(idle);
-        idle = setTimeout(() => {
-          reason = `no frame from the collector for ${config.uplink.idleTimeoutMs} ms`;
-          ws.terminate();
-        }, config.uplink.idleTimeoutMs);
-      };
-
-      const pump = () => {
-        if (!queue || ws.readyState !== WebSocket.OPEN || rateTimer) return;
-        for (let next = queue.next(); next !== undefined; next = queue.next()) {
-          if ('waitMs' in next) {
-            rateTimer = setTimeout(() => {
-              rateTimer = undefined;
-              pump();
-            }, next.waitMs);
-            return;
-          }
-          this.#options.metrics?.batchSent(next.results, send({ batch: next.batch }));
-        }
-      };
-
-      const sendHeartbeat = () => {
-        // A key made by `outpost-agent rotate-key` since this session began: reconnect to present it.
-        if (!rotateTo && existsSync(nextKeyFile)) {
-          planned = true;
-          fail('presenting a new agent key', 1000);
-          return;
-        }
-        const depth = outbox.depth();
-        const remote = this.#options.remoteConfig?.status();
-        const relay = this.#options.relay?.health();
-        send({
-          heartbeat: {
-            timeMs: Date.now(), backlog: depth.count, oldestUnsentMs: depth.oldestStartedAtMs ?? 0, dropped: depth.dropped,
-            configHash: remote?.hash ?? config.hash, configVersion: remote?.version ?? 0, configError: remote?.error ?? '',
-            ...(relay ? { relayAgents: relay.agents, relayBacklog: relay.backlog } : {}),
-          },
-        });
-      };
-
-      const onFrame = (frame: DecodedFrame) => {
-        switch (frame.type) {
-          case 'challenge': {
-            send({ hello: handshake.onChallenge(frame.body) });
-            return;
-          }
-          case 'welcome': {
-            const session = handshake.onWelcome(frame.body);
-            sessionCollectorKey = session.collectorKey;
-            if (session.collectorKeyEndorsed) {
-              outbox.setMeta('collector_keys', [...this.#endorsedCollectorKeys().map(String), String(session.collectorKey)].join(','));
-              this.#log.warn({ collectorKey: String(session.collectorKey) }, 'collector key rotated; the new key was endorsed by a trusted one and is trusted from now on');
-            }
-            if (session.keyRotated && rotateTo) {
-              promoteNextKey(config.keyFile);
-              this.#keyPair = rotateTo;
-              this.#log.warn({ agentKey: encodeKey(rotateTo.publicKey) }, 'agent key rotated; reconnecting with the new key');
-              planned = true;
-              fail('agent key rotated', 1000);
-              return;
-            }
-            const renumbered = outbox.rebase(session.maxResultId);
-            if (renumbered > 0) {
-              this.#log.warn({ renumbered, collectorMaxResultId: session.maxResultId }, 'outbox was behind the collector (recreated?); unsent results renumbered');
-            }
-            established = true;
-            this.#clockOffsetMs = session.clockOffsetMs;
-            this.#setState('connected', { connected_at: String(Date.now()), clock_offset_ms: String(session.clockOffsetMs), last_error: '' });
-            this.#log.info({ url, clockOffsetMs: session.clockOffsetMs, roundTripMs: session.roundTripMs }, 'connected to collector');
-            heartbeat = setInterval(sendHeartbeat, config.uplink.heartbeatIntervalMs);
-            queue = new SendQueue({
-              outbox,
-              settings: config.uplink,
-              agentKey: keyPair.publicKey,
-              clockOffsetMs: session.clockOffsetMs,
-              sign: (payload) => signBatch(keyPair.secretKey, payload),
-              nextSeq: () => {
-                this.#batchSeq += 1;
-                outbox.setMeta('batch_seq', String(this.#batchSeq));
-                return this.#batchSeq;
-              },
-            });
-            this.#queue = queue;
-            if (fallback) {
-              // On a fallback collector: go back to the first one after a while.
-              failbackTimer = setTimeout(() => {
-                planned = true;
-                fail('returning to the first collector', 1000);
-              }, config.uplink.failbackAfterMs);
-            }
-            this.#pump = pump;
-            pump();
-            this.#options.relay?.attach(send, () => ws.bufferedAmount);
-            return;
-          }
-          case 'ack': {
-            if (!established) throw new OutpostError(ErrorCode.UNEXPECTED_FRAME, 'Ack before the handshake finished');
-            const results = queue?.ack(frame.body.batchSeq);
-            if (results === undefined) {
-              this.#log.warn({ batchSeq: frame.body.batchSeq }, 'ack for a batch not in flight');
-              return;
-            }
-            acknowledged = true;
-            this.#options.remoteConfig?.onContact();
-            this.#options.metrics?.batchAcked(results, frame.body.duplicates);
-            this.#progress.acked(results, outbox.depth().count);
-            outbox.setMetas({ last_ack_at: String(Date.now()), last_ack_seq: String(frame.body.batchSeq) });
-            this.#log.debug({ batchSeq: frame.body.batchSeq, stored: frame.body.stored, duplicates: frame.body.duplicates }, 'batch acknowledged');
-            pump();
-            return;
-          }
-          case 'heartbeat':
-            this.#options.remoteConfig?.onContact();
-            return;
-          case 'relayedAck':
-          case 'relayedConfigPush': {
-            if (!established || !this.#options.relay) throw new OutpostError(ErrorCode.UNEXPECTED_FRAME, `${frame.type} frame on a link that relays nothing`);
-            if (frame.type === 'relayedAck') {
-              acknowledged = true;
-              this.#options.relay.onRelayedAck(frame.body);
-            } else {
-              this.#options.relay.onRelayedConfigPush(frame.body);
-            }
-            return;
-          }
-          case 'configPush': {
-            if (!established || !sessionCollectorKey) throw new OutpostError(ErrorCode.UNEXPECTED_FRAME, 'ConfigPush before the handshake finished');
-            const push = { version: frame.body.version, config: frame.body.config, signature: frame.body.signature };
-            // Signed for this agent and version by the central collector (behind a relay the session's
-            // key is the relay's, which signs no configs); anything else is an attack.
-            if (!verifyConfig(push, keyPair.publicKey, [config.collector.centralKey ?? sessionCollectorKey])) {
-              throw new OutpostError(ErrorCode.BAD_SIGNATURE, `config push v${push.version} is not signed by the collector for this agent`);
-            }
-            if (!this.#options.remoteConfig) {
-              this.#log.warn({ version: push.version }, 'config push ignored: this agent does not take remote config');
-              return;
-            }
-            this.#options.remoteConfig.onPush(push);
-            // Tell the collector at once what runs now (or why the push was refused).
-            sendHeartbeat();
-            return;
-          }
-          case 'error': {
-            const { code, message } = frame.body;
-            const level = code === ErrorCode.PENDING_APPROVAL ? 'warn' : 'error';
-            this.#log[level]({ code, url }, `collector refused: ${message}`);
-            fail(`${code}: ${message}`, 1000);
-            return;
-          }
-          default:
-            throw new OutpostError(ErrorCode.UNEXPECTED_FRAME, `unexpected ${frame.type} frame from the collector`);
-        }
-      };
-
-      ws.on('open', () => {
-        clearTimeout(connectDeadline);
-        if (connector && !connector.verified) {
-          fail('TLS pin was not verified before the WebSocket opened');
-          return;
-        }
-        this.#setState('handshaking');
-        resetIdle();
-      });
-      ws.on('message', (data: Buffer, isBinary: boolean) => {
-        resetIdle();
-        try {
-          if (!isBinary) throw new OutpostError(ErrorCode.BAD_FRAME, 'text message on a binary protocol');
-          onFrame(decodeFrame(data, { maxMessageBytes }));
-        } catch (err: unknown) {
-          const code = isOutpostError(err) ? err.code : ErrorCode.INTERNAL;
-          this.#log.error({ code, err: err instanceof Error ? err.message : String(err) }, 'protocol error, closing');
-          fail(`${code}: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      });
-      ws.on('error', (err: Error) => {
-        // The first reason is the real one; terminate() reports its own error after it.
-        if (reason === 'closed') reason = isOutpostError(err) ? `${err.code}: ${err.message}` : err.message;
-      });
-      ws.on('close', (code: number, why: Buffer) => {
-        clearTimeout(connectDeadline);
-        clearInterval(heartbeat);
-        clearTimeout(idle);
-        clearTimeout(rateTimer);
-        clearTimeout(failbackTimer);
-        if (established) this.#options.relay?.detach();
-        if (this.#queue === queue) this.#queue = undefined;
-        if (this.#pump === pump) this.#pump = undefined;
-        if (reason === 'closed' && why.length > 0) reason = `closed by collector (${code}): ${why.toString()}`;
-        resolve({ healthy: planned || (established && (acknowledged || (queue?.inFlight ?? 0) === 0)), reason });
-      });
+    const connection = new UplinkConnection(url, fallback, {
+      options: this.#options,
+      log: this.#log,
+      progress: this.#progress,
+      keyPair: this.#keyPair,
+      setState: (state, extra) => this.#setState(state, extra),
+      endorsedCollectorKeys: () => this.#endorsedCollectorKeys(),
+      nextBatchSeq: () => {
+        this.#batchSeq += 1;
+        this.#options.outbox.setMeta('batch_seq', String(this.#batchSeq));
+        return this.#batchSeq;
+      },
+      keyRotated: (keyPair) => {
+        this.#keyPair = keyPair;
+      },
     });
+    this.#connection = connection;
+    return connection.ended;
   }
 }
 

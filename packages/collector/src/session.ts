@@ -1,13 +1,13 @@
+// One agent connection at the collector: the socket, its message queue and rejections, the
+// handshake and admission up to the Welcome. What the admitted agent then sends (batches,
+// heartbeats, relayed frames) is session-traffic.ts.
 import {
   CollectorHandshake,
   decodeFrame,
   encodeFrame,
   ErrorCode,
   isOutpostError,
-  openBatch,
-  isValidTimeMs,
   OutpostError,
-  PublicKey,
   type DecodedFrame,
   type ErrorCodeValue,
   type FrameInit,
@@ -20,8 +20,7 @@ import type { CollectorIdentity } from './data-dir.js';
 import { admit } from './enrollment.js';
 import type { Logger } from './logger.js';
 import { observeState } from './observe-state.js';
-import { RelayedTraffic } from './relay-ingest.js';
-import { BatchCommits } from './session-commits.js';
+import { SessionTraffic } from './session-traffic.js';
 import type { AgentRecord, CollectorStore, IngestOutcome } from './store.js';
 import type { ThrottledLog } from './throttled-log.js';
 
@@ -69,17 +68,9 @@ export class AgentSession {
   readonly #ctx: SessionContext;
   readonly #handshake: CollectorHandshake;
   readonly #deadline: NodeJS.Timeout;
-  #agent: AgentRecord | undefined;
-  #agentKey: PublicKey | undefined;
+  /** The admitted agent's frames; made at admission. */
+  #traffic: SessionTraffic | undefined;
   #queue: Promise<void> = Promise.resolve();
-  /** Verified batches waiting for their commit; made at admission. */
-  #commits: BatchCommits | undefined;
-  /** Remote config: the version the agent says it runs, and the newest sent on this connection. */
-  #reportedConfigVersion = 0;
-  #pushedConfigVersion = 0;
-  #observed: Promise<void> = Promise.resolve();
-  /** Traffic of agents behind this session when the agent is a relay (docs/relay.md). */
-  #relayed: RelayedTraffic | undefined;
   #queued = 0;
   #closed = false;
 
@@ -98,7 +89,7 @@ export class AgentSession {
       // ws closes the socket itself after these (oversized message, bad opcode, bad UTF-8).
       const reason = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? ErrorCode.FRAME_TOO_LARGE : 'OUTPOST_ERR_WEBSOCKET';
       ctx.counters.add(rejectionCounter(reason));
-      ctx.rejections.warn(rejectionCounter(reason), { remote: remoteAddress, agent: this.#agent?.name, err: err.message }, 'websocket error');
+      ctx.rejections.warn(rejectionCounter(reason), { remote: remoteAddress, agent: this.#traffic?.agent.name, err: err.message }, 'websocket error');
     });
     ws.on('close', () => {
       this.#closed = true;
@@ -109,7 +100,7 @@ export class AgentSession {
   }
 
   get agent(): AgentRecord | undefined {
-    return this.#agent;
+    return this.#traffic?.agent;
   }
 
   /**
@@ -119,19 +110,14 @@ export class AgentSession {
    * connection.
    */
   async syncConfig(): Promise<void> {
-    const agent = this.#agent;
-    if (!agent || this.#closed) return;
-    const latest = await this.#ctx.store.latestAgentConfig(agent.id);
-    if (!latest || latest.version <= Math.max(this.#reportedConfigVersion, this.#pushedConfigVersion)) return;
-    this.#pushedConfigVersion = latest.version;
-    this.#send({ configPush: { version: latest.version, config: latest.config, signature: latest.signature } });
-    this.#ctx.counters.add('sessions.config_pushed');
-    this.#ctx.logger.info({ agent: agent.name, version: latest.version }, 'config pushed');
+    const traffic = this.#traffic;
+    if (!traffic || this.#closed) return;
+    await traffic.syncConfig();
   }
 
   /** Push `agentId` (behind this relay session) its newest remote config when it runs an older one. */
   async syncRelayedConfig(agentId: number): Promise<void> {
-    if (!this.#closed) await this.#relayed?.syncConfig(agentId);
+    if (!this.#closed) await this.#traffic?.syncRelayedConfig(agentId);
   }
 
   /** Close because the operator or a newer connection of the same agent replaced this one. */
@@ -153,7 +139,7 @@ export class AgentSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#ctx.counters.add(counter);
-    this.#ctx.rejections.warn(counter, { remote: this.remoteAddress, agent: this.#agent?.name, code }, message);
+    this.#ctx.rejections.warn(counter, { remote: this.remoteAddress, agent: this.#traffic?.agent.name, code }, message);
     if (tellPeer) this.#sendError(code, message);
     const wsCode = code === ErrorCode.BAD_FRAME || code === ErrorCode.UNEXPECTED_FRAME ? 1002 : 1008;
     this.#ws.close(wsCode, code);
@@ -164,7 +150,7 @@ export class AgentSession {
   #onMessage(data: Buffer, isBinary: boolean): void {
     if (this.#closed) return;
     // Relayed batches waiting for their group commit hold memory as queued messages did.
-    if (this.#queued + (this.#relayed?.pending ?? 0) >= this.#ctx.maxQueuedMessages) {
+    if (this.#queued + (this.#traffic?.relayedPending ?? 0) >= this.#ctx.maxQueuedMessages) {
       this.#reject(ErrorCode.LIMIT, `more than ${this.#ctx.maxQueuedMessages} messages queued; the agent ignores its window`);
       return;
     }
@@ -188,7 +174,7 @@ export class AgentSession {
   #fail(err: unknown): void {
     if (isOutpostError(err)) {
       // Only a peer that got through the handshake hears why; a stranger learns nothing.
-      this.#reject(err.code, err.message, this.#agent !== undefined);
+      this.#reject(err.code, err.message, this.#traffic !== undefined);
       return;
     }
     this.#ctx.logger.error({ remote: this.remoteAddress, err: err instanceof Error ? err.stack : String(err) }, 'session failed');
@@ -196,46 +182,14 @@ export class AgentSession {
   }
 
   async #handle(frame: DecodedFrame): Promise<void> {
-    if (this.#agent === undefined) {
+    if (this.#traffic === undefined) {
       if (frame.type !== 'hello') {
         throw new OutpostError(ErrorCode.UNEXPECTED_FRAME, `${frame.type} frame before the handshake finished`);
       }
       await this.#onHello(frame.body);
       return;
     }
-    switch (frame.type) {
-      case 'batch':
-        return this.#onBatch(frame.body);
-      case 'relayedBatch':
-        await this.#ensureStillActive();
-        return this.#relayed!.onBatch(frame.body);
-      case 'relayedHeartbeat':
-        await this.#ensureStillActive();
-        return this.#relayed!.onHeartbeat(frame.body);
-      case 'heartbeat': {
-        await this.#ensureStillActive();
-        const { backlog, oldestUnsentMs, dropped, configHash, configVersion, configError } = frame.body;
-        if (!Number.isSafeInteger(backlog) || !Number.isSafeInteger(dropped) || (oldestUnsentMs !== 0 && !isValidTimeMs(oldestUnsentMs))) {
-          throw new OutpostError(ErrorCode.BAD_FRAME, 'heartbeat with counts or times out of range');
-        }
-        if (!Number.isSafeInteger(configVersion) || configHash.length > 128 || configError.length > 2_000) {
-          throw new OutpostError(ErrorCode.BAD_FRAME, 'heartbeat with a config version, hash or error out of range');
-        }
-        this.#reportedConfigVersion = configHash ? configVersion : this.#reportedConfigVersion;
-        await this.#ctx.store.recordHeartbeat(this.#agent.id, { backlog, oldestUnsentMs, dropped, configHash, configVersion, configError, at: Date.now() });
-        const { relayAgents, relayBacklog } = frame.body;
-        if (relayAgents > 0 || relayBacklog > 0 || this.#relayed?.carried) {
-          if (!Number.isSafeInteger(relayBacklog)) throw new OutpostError(ErrorCode.BAD_FRAME, 'heartbeat with a relay backlog out of range');
-          await this.#ctx.store.recordRelayHealth(this.#agent.id, { agents: relayAgents, backlog: relayBacklog });
-        }
-        this.#send({ heartbeat: { timeMs: Date.now() } });
-        const { id, name } = this.#agent;
-        await this.#observe(() => this.#ctx.state.heartbeat(id, name, backlog));
-        return;
-      }
-      default:
-        throw new OutpostError(ErrorCode.UNEXPECTED_FRAME, `${frame.type} frame from an agent`);
-    }
+    return this.#traffic.handle(frame);
   }
 
   async #onHello(hello: Parameters<CollectorHandshake['onHello']>[0]): Promise<void> {
@@ -249,24 +203,13 @@ export class AgentSession {
     }
     clearTimeout(this.#deadline);
     const agent = admission.agent;
-    this.#agent = agent;
-    this.#agentKey = verified.agentKey;
-    this.#commits = new BatchCommits({
-      store: this.#ctx.store,
-      counters: this.#ctx.counters,
-      agentId: agent.id,
-      maxPending: this.#ctx.maxQueuedMessages,
-      ack: (body, outcome) => this.#send({ ack: { batchSeq: body.batchSeq, stored: outcome.stored, duplicates: outcome.duplicates } }),
-      // Notifications and the console follow the acks, in commit order; they never hold
-      // the agent's window nor the next commit.
-      committed: (outcomes) => {
-        this.#observed = this.#observed.then(() => this.#observe(() => this.#ctx.state.afterIngest(agent, outcomes)));
-      },
-      failed: (err) => this.#fail(err),
+    const traffic = new SessionTraffic(agent, verified.agentKey, this.#ctx, {
+      send: (frame) => this.#send(frame),
+      fail: (err) => this.#fail(err),
       isClosed: () => this.#closed,
+      onRelayRoute: (agentId) => this.#ctx.onRelayRoute?.(this, agentId),
     });
-    const relayed = { maxPendingBatches: this.#ctx.maxQueuedMessages, failed: (err: unknown) => this.#fail(err), isClosed: () => this.#closed };
-    this.#relayed = new RelayedTraffic(agent, { ...this.#ctx, ...relayed, onRoute: (agentId) => this.#ctx.onRelayRoute?.(this, agentId) }, (frame) => this.#send(frame));
+    this.#traffic = traffic;
     let keyRotated = false;
     if (verified.rotateTo) {
       if ((await this.#ctx.store.rotateAgentKey(agent.id, verified.rotateTo.raw)) === 'key_in_use') {
@@ -293,27 +236,9 @@ export class AgentSession {
     this.#send({ welcome: this.#handshake.welcome({ lastBatchSeq: agent.lastBatchSeq, maxResultId: agent.maxResultId, keyRotated }) });
     this.#ctx.counters.add('sessions.admitted');
     this.#ctx.logger.info({ agent: agent.name, remote: this.remoteAddress, clockOffsetMs: verified.clockOffsetMs, software: verified.software }, 'agent connected');
-    this.#reportedConfigVersion = verified.configVersion;
+    traffic.welcomed(verified.configVersion);
     await this.syncConfig();
-    await this.#observe(() => this.#ctx.state.agentConnected(agent));
-  }
-
-  async #onBatch(batch: Parameters<typeof openBatch>[0]): Promise<void> {
-    const body = openBatch(batch, this.#agentKey!, this.#ctx.limits);
-    await this.#ensureStillActive();
-    this.#commits!.add(body);
-  }
-
-  /** The state engine's trouble is logged, never the agent's: its data is already stored and acked. */
-  #observe(work: () => Promise<void>): Promise<void> {
-    return observeState(this.#ctx, this.#agent?.name, work);
-  }
-
-  /** Revocation takes effect on the live connection, at the next frame. */
-  async #ensureStillActive(): Promise<void> {
-    const current = await this.#ctx.store.findAgentByName(this.#agent!.name);
-    if (current?.id !== this.#agent!.id || current.status !== 'active') {
-      throw new OutpostError(ErrorCode.REVOKED, `agent "${this.#agent!.name}" is ${current?.status ?? 'unknown'} now`);
-    }
+    // The state engine's trouble is logged, never the agent's.
+    await observeState(this.#ctx, agent.name, () => this.#ctx.state.agentConnected(agent));
   }
 }
