@@ -77,9 +77,9 @@ function sqlInt(value: number): string {
 /**
  * Store several batches of one agent and move their checks' timelines, inside the caller's
  * transaction. A check's results of several batches are applied together only when they
- * arrive in timeline order, which gives what applying them batch by batch gives; otherwise
- * what waits is applied before the batch that breaks the order is stored (the SQLite
- * store's rule). Batches in timeline order go in with one INSERT; with 1000 checks and 4
+ * arrive in timeline order, which gives what applying them batch by batch gives (up to
+ * which recorded change keeps its identity, see sqlite-ingest.ts); otherwise what waits is
+ * applied before the batch that breaks the order is stored (the SQLite store's rule). Batches in timeline order go in with one INSERT; with 1000 checks and 4
  * batches per call the state rows are read and written once instead of 4 times.
  */
 async function ingestAll(

@@ -5,6 +5,7 @@ import { PostgresServer } from '../../../bench/lib/postgres-server.js';
 import { hashToken, issueToken } from './enrollment.js';
 import { migrate, PG_MIGRATIONS } from './pg-migrations.js';
 import { PgStore } from './pg-store.js';
+import { expectGroupedLikeApart } from './grouped-ingest-test-cases.js';
 import { describeStoreContract, testBatch, testResult } from './store-contract-test-suite.js';
 import { transitionsAlong } from './state-transitions.js';
 
@@ -157,6 +158,17 @@ describe('PgStore on PostgreSQL', () => {
       await Promise.all([one.close(), each.close()]);
     }
   });
+
+  it('gives, for 300 random reorderings, calls of several batches the timelines, states, results and pages of one call per batch', async () => {
+    const [apart, together] = await Promise.all([freshStore(), freshStore()]);
+    try {
+      const cases = await expectGroupedLikeApart(apart, together, 300);
+      expect(cases.grouped).toBeGreaterThan(250);
+      expect(cases.backfilled).toBeGreaterThan(500);
+    } finally {
+      await Promise.all([apart.close(), together.close()]);
+    }
+  }, 120_000);
 
   it('commits calls for one agent in the order they were made, even when none waits for the last', async () => {
     const store = await freshStore();

@@ -5,6 +5,7 @@ import { generateKeyPair, Status } from '@outpost/protocol';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashToken, issueToken } from './enrollment.js';
+import { expectGroupedLikeApart } from './grouped-ingest-test-cases.js';
 import { SqliteCheckKeys } from './sqlite-check-keys.js';
 import { MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -70,6 +71,21 @@ describe('SqliteIngest', () => {
       await store.close();
     }
   });
+});
+
+describe('grouped commits', () => {
+  it('gives, for 300 random reorderings, calls of several batches the timelines, states, results and pages of one call per batch', async () => {
+    const apart = await storeWithAgent();
+    const together = await storeWithAgent();
+    try {
+      const cases = await expectGroupedLikeApart(apart.store, together.store, 300);
+      // The cases are what the property is about: commits of several batches with late history in them.
+      expect(cases.grouped).toBeGreaterThan(250);
+      expect(cases.backfilled).toBeGreaterThan(500);
+    } finally {
+      await Promise.all([apart.store.close(), together.store.close()]);
+    }
+  }, 60_000);
 });
 
 describe('SqliteCheckKeys', () => {
