@@ -135,6 +135,11 @@ export function outboxView(file: string): OutboxView {
   });
 }
 
+/** The result ids waiting in an agent's outbox, ascending. */
+export function outboxIds(file: string): number[] {
+  return readOnly(file, (db) => (db.prepare('SELECT result_id AS id FROM results ORDER BY result_id').all() as { id: number }[]).map((r) => r.id));
+}
+
 /** The outbox file of an agent set up by `TestDeployment.initAgent`. */
 export function outboxFile(d: TestDeployment, name: string): string {
   return join(d.root, name, 'data', 'outbox.db');

@@ -159,16 +159,39 @@ describe('return summary across collector restarts', () => {
     await backlog(20);
     first.liveness.stop();
     // The leader waits on every pending return; the agent reconnects to another collector.
-    const leader = collector(200);
+    // Its timer fires well after the other collector is done (a stalled machine must not
+    // let it go first), and must then find nothing left to send.
+    const leader = collector(3_000);
     await leader.liveness.resume();
     const other = collector();
     await other.liveness.connected(await agent());
     expect(other.notified).toEqual([]);
     await other.liveness.heartbeat(agentId, 0);
     expect(other.notified.map((e) => e.message)).toEqual(['lab-1 back after 2 h: 20 results, 1 incident during outage']);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
     expect(leader.notified).toEqual([]);
     expect(await summaries()).toHaveLength(1);
+  });
+
+  it('does not let the timer of a return that ended in silence finish the next return early', async () => {
+    const first = collector();
+    await silentThenBack(first);
+    first.liveness.stop();
+    // Another collector waits on that return, due in 1 s by the clock...
+    clock += SUMMARY_AFTER_MS - 1_000;
+    const other = collector();
+    await other.liveness.resume();
+    // ...but the leader's sweep finds the agent silent again, and it comes back to the other one.
+    const leader = collector();
+    await leader.liveness.sweep();
+    clock += 1;
+    await other.liveness.connected(await agent());
+    const [second] = await store.listAgentReturns(agentId);
+    expect(second?.backAt).toBe(clock);
+    // The first return's timer has fired by now: it must leave the second one waiting.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await summaries()).toEqual([]);
+    expect(await store.listAgentReturns(agentId)).toEqual([second]);
   });
 
   it('forgets the return when the agent goes silent again before its backlog drained', async () => {

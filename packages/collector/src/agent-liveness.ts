@@ -62,7 +62,7 @@ export function humanDuration(ms: number): string {
 export class AgentLiveness {
   readonly #o: AgentLivenessOptions;
   /** Summary timers of the returns this process waits on, by agent id (the returns themselves are in the store). */
-  readonly #returns = new Map<number, NodeJS.Timeout>();
+  readonly #returns = new Map<number, { backAt: number; silentSince: number; timer: NodeJS.Timeout }>();
   #stopped = false;
 
   constructor(options: AgentLivenessOptions) {
@@ -72,7 +72,7 @@ export class AgentLiveness {
   /** Stop waiting for summaries here; the returns stay in the store for the next start or leader. */
   stop(): void {
     this.#stopped = true;
-    for (const timer of this.#returns.values()) clearTimeout(timer);
+    for (const { timer } of this.#returns.values()) clearTimeout(timer);
     this.#returns.clear();
   }
 
@@ -104,7 +104,7 @@ export class AgentLiveness {
       this.#o.logger.info({ agent: before.name, silentMs: now - back.lastHeardAt }, 'agent back');
       this.#wait(back);
       await this.#o.publishChecks(before.name);
-    } else if (!this.#returns.has(before.id)) {
+    } else {
       for (const earlier of await this.#o.store.listAgentReturns(before.id)) this.#wait(earlier);
     }
   }
@@ -117,18 +117,23 @@ export class AgentLiveness {
   /** Arm the summary timer of a return, for what is left of the summary delay since it came back. */
   #wait(back: AgentReturnRecord): void {
     // A resume still reading the store when the collector stops arms nothing.
-    if (this.#stopped || this.#returns.has(back.agentId)) return;
+    if (this.#stopped) return;
+    const armed = this.#returns.get(back.agentId);
+    if (armed?.backAt === back.backAt && armed.silentSince === back.silentSince) return;
+    // A timer left from an earlier return (it ended in silence seen by another collector's
+    // sweep) must not finish this one early.
+    if (armed) clearTimeout(armed.timer);
     const delayMs = Math.max(0, back.backAt + this.#o.summaryAfterMs() - this.#o.now());
     const timer = setTimeout(() => this.#summarise(back.agentId, false).catch((err: unknown) => this.#o.failed('return summary', err)), delayMs);
     timer.unref();
-    this.#returns.set(back.agentId, timer);
+    this.#returns.set(back.agentId, { backAt: back.backAt, silentSince: back.silentSince, timer });
   }
 
   async #summarise(agentId: number, drained: boolean): Promise<void> {
-    const timer = this.#returns.get(agentId);
-    if (timer === undefined) return;
+    const armed = this.#returns.get(agentId);
+    if (armed === undefined) return;
     this.#returns.delete(agentId);
-    clearTimeout(timer);
+    clearTimeout(armed.timer);
     // The store takes the return in the same commit as the event: undefined when another
     // collector (or an earlier run of this one) already summarised it, or it went silent again.
     const event = await this.#o.store.finishAgentReturn(agentId, this.#o.now(), (summary) => summaryMessage(summary, drained));
@@ -146,7 +151,7 @@ export class AgentLiveness {
       const heardAt = Math.max(agent.lastSeenAt, this.#o.judgedFrom());
       if (now - heardAt <= grace || !(await this.#o.store.setAgentSilence(agent.id, now))) continue;
       // The store forgot its return with the silence: that outage did not end.
-      clearTimeout(this.#returns.get(agent.id));
+      clearTimeout(this.#returns.get(agent.id)?.timer);
       this.#returns.delete(agent.id);
       const checks = (await this.#o.store.listCheckStates(agent.name)).length;
       const message = `${agent.name}: satellite silent for ${humanDuration(now - agent.lastSeenAt)} (grace ${humanDuration(grace)}); its ${checks} check${checks === 1 ? '' : 's'} are UNKNOWN`;

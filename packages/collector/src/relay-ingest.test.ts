@@ -18,6 +18,7 @@ import {
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AgentLiveness } from './agent-liveness.js';
 import { Counters } from './counters.js';
 import { RelayedTraffic } from './relay-ingest.js';
 import type { SessionObserver } from './session.js';
@@ -266,5 +267,30 @@ describe('RelayedTraffic: group commit', () => {
     expect(heard).toEqual(['connected silentSince=1234']);
     expect(stats.pathWrites).toBe(1);
     expect((await deep()).relayPath).toEqual(['relay-plant']);
+  });
+});
+
+describe('RelayedTraffic: return summary', () => {
+  it("counts every result of a silent agent's relayed backlog, those of its first commit too", async () => {
+    const notified: string[] = [];
+    const liveness = new AgentLiveness({
+      store, logger, counters, now: Date.now, summaryAfterMs: () => 600_000, graceFor: () => 10_000, judgedFrom: () => 0,
+      notify: (events) => void notified.push(...events.map((e) => e.message)), publishEvent: () => {}, publishAgent: () => {},
+      publishChecks: async () => {}, failed: (what, err) => void failures.push([what, err]),
+    });
+    const engine: SessionObserver = {
+      agentConnected: (before) => liveness.connected(before),
+      afterIngest: async () => {},
+      heartbeat: (agentId, _name, backlog) => liveness.heartbeat(agentId, backlog),
+    };
+    relayed = new RelayedTraffic((await store.findAgentByName('relay-plant'))!, { ...ctx, state: engine }, (frame) => sent.push(frame));
+    await store.setAgentSilence((await deep()).id, Date.now() - 60_000);
+    // Eight batches back to back: the first commit holds several of them.
+    for (let seq = 1; seq <= 8; seq++) await relayed.onBatch(relayedBatch(seq, seq * 10, 10));
+    await relayed.onHeartbeat(relayedHeartbeat(0));
+    await relayed.settled();
+    liveness.stop();
+    expect(counters.get('ingest.commits')).toBeLessThan(8);
+    expect(notified.filter((m) => m.includes('results'))).toEqual([expect.stringMatching(/^agent-deep back after .*: 80 results, 0 incidents during outage$/)]);
   });
 });

@@ -144,7 +144,15 @@ export class RelayedTraffic {
       if (!isOutpostError(err)) throw err;
       return refuse(err.code, `batch ${header.batchSeq} of "${agent.name}" via ${path.join(' > ')}: ${err.message}`);
     }
-    this.#commits.add(agent.id, body, { agent, tick, agentKey: frame.agentKey, path });
+    const route = { agent, tick, agentKey: frame.agentKey, path };
+    // The first verified batch of an agent on this session is its admission, as a Hello is
+    // for a direct one: it comes back from silence (and its path is recorded) before its
+    // results are stored, so the return's summary counts them.
+    const before = this.#before(route);
+    if (!this.#paths.has(agent.id) || before.silentSince !== null || JSON.stringify(before.relayPath) !== JSON.stringify(path)) {
+      await this.#arrived(before, path, Date.now());
+    }
+    this.#commits.add(agent.id, body, route);
   }
 
   async onHeartbeat(frame: RelayedHeartbeat): Promise<void> {
@@ -239,19 +247,17 @@ export class RelayedTraffic {
     this.#ctx.rejections.warn(counter, { relay: this.#relay.name, agent: agent.name }, message);
   }
 
-  /** After the acks of one commit of an agent's relayed batches: its path, then the state engine. */
+  /** After the acks of one commit of an agent's relayed batches: the state engine (the path was recorded on arrival). */
   async #afterCommit(outcomes: IngestOutcome[], routes: Route[]): Promise<void> {
     const agent = this.#before(routes[0]!);
-    await this.#arrived(agent, routes[routes.length - 1]!.path, Date.now());
     await this.#observe(agent, () => this.#ctx.state.afterIngest(agent, outcomes));
   }
 
   /**
-   * The agent's record from before a commit: the one read when its first batch was
-   * verified, with what this session itself recorded since (path, back from silence).
-   * Batches of a draining relay are verified while earlier ones wait for their commit, so
-   * that read may predate the previous commit's `#arrived`; without this each commit
-   * would record the path and bring the agent back again.
+   * The agent's record as a batch found it: the one read when the batch was verified, with
+   * what this session itself recorded since (path, back from silence), e.g. the arrival
+   * that batch itself caused; without this a stale read would record the path and bring
+   * the agent back again.
    */
   #before(route: Route): AgentRecord {
     const recorded = this.#paths.get(route.agent.id);
