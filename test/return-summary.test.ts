@@ -74,13 +74,7 @@ describe('return summary across a collector restart', () => {
         'state:',
         '  grace: 2s',
         '  summary_after: 10m', // only a drained backlog sends the summary within this test
-        'notify:',
-        '  notifiers:',
-        `    hook: { type: webhook, url: "${receiver.url}", backoff_min: 50ms, backoff_max: 500ms }`,
-        '  rules:',
-        '    - name: everything',
-        '      match: { agents: ["lab-*"] }',
-        '      notify: [hook]',
+        ...receiver.notifyConfig(),
         '',
       ].join('\n'),
     );

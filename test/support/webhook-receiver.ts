@@ -50,6 +50,22 @@ export class WebhookReceiver {
     return `http://127.0.0.1:${this.port}/hook`;
   }
 
+  /**
+   * The collector config's `notify:` section sending every event of the `lab-*` agents
+   * here (fast retries), as YAML lines.
+   */
+  notifyConfig(): string[] {
+    return [
+      'notify:',
+      '  notifiers:',
+      `    hook: { type: webhook, url: "${this.url}", backoff_min: 50ms, backoff_max: 500ms }`,
+      '  rules:',
+      '    - name: everything',
+      '      match: { agents: ["lab-*"] }',
+      '      notify: [hook]',
+    ];
+  }
+
   /** Notifications matching every given field. */
   matching(filter: Partial<ReceivedNotification>): ReceivedNotification[] {
     return this.received.filter((n) => Object.entries(filter).every(([key, value]) => n[key as keyof ReceivedNotification] === value));
