@@ -5,10 +5,10 @@
 // The agent runs with the V8 flags its launcher sets for `run` (bin/outpost-agent.js), or with
 // --v8-flags "..." instead ("" for Node's defaults).
 // Run: npm run bench:footprint [-- --checks 1000 --seconds 60 --tiny]. See bench/README.md.
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { TestDeployment } from '../test/support/deployment.js';
 import type { RunningProcess } from '../test/support/processes.js';
@@ -35,6 +35,7 @@ const V8_FLAGS = args.get('v8-flags') as string | undefined;
 // Both agents inherit it; the launcher applies it instead of its own list.
 if (V8_FLAGS !== undefined) process.env['OUTPOST_AGENT_V8_FLAGS'] = V8_FLAGS;
 const flagsText = V8_FLAGS === undefined ? "the launcher's V8 flags" : V8_FLAGS.trim() === '' ? "Node's default V8 flags" : `V8 flags ${V8_FLAGS.trim()}`;
+const BUNDLE = resolve(import.meta.dirname, '../packages/agent/dist/bundle/outpost-agent.mjs');
 const LISTENERS = 4;
 const CLOSED = 4;
 /** DESIGN §7: agent ≤ 60 MB RSS with 1000 checks (MB = 10^6 bytes). */
@@ -144,9 +145,14 @@ async function main(): Promise<void> {
     await d.initAgent('footprint-idle', { checks: [], uplink });
 
     // 1. The agent with its checks, sampled from spawn.
+    const loadAtStart = loadavg();
     const agent = d.startAgent('footprint');
     console.error(`sampling agent pid ${agent.child.pid} for ${SECONDS} s`);
     const measured = await sample(agent, SECONDS);
+    // The launcher runs dist/ instead of a missing or stale one-file build, ~10 MB more RSS:
+    // a figure that says which one it measured.
+    const build = !existsSync(BUNDLE) || agent.lines.some((line) => line.includes('running dist/cli.js')) ? 'dist/' : 'bundle';
+    if (build !== 'bundle') console.error(`footprint bench: the agent ran dist/, not ${BUNDLE} (build it: node scripts/build-agent-bundle.mjs)`);
     await agent.waitForLine((line) => line.includes('connected to collector'), 5_000);
     // Every check has run once (first runs spread over 2 s); wait for their upload.
     const db = new Database(join(d.collectorDir, 'collector.db'), { readonly: true });
@@ -175,7 +181,7 @@ async function main(): Promise<void> {
     const baseline = await sample(idle, BASELINE_SECONDS);
     await idle.stop('SIGTERM');
 
-    const settings = `${CHECKS} tcp checks, 60 s interval, jitter ${JITTER}, ${open.length} listeners + ${closed.length} refused ports, wss to a local collector, ${flagsText}, 1 s samples for ${SECONDS} s from spawn`;
+    const settings = `${CHECKS} tcp checks, 60 s interval, jitter ${JITTER}, ${open.length} listeners + ${closed.length} refused ports, wss to a local collector, ${flagsText}, the agent's ${build}, 1 s samples for ${SECONDS} s from spawn`;
     const peerTool = `same agent, 0 checks, ${BASELINE_SECONDS} s`;
     const rows: BenchRow[] = [
       { scenario: `agent RSS max (${CHECKS} checks)`, unit: 'MB', outpost: measured.rssMaxMB, peer: baseline.rssMaxMB, peerTool, better: 'lower', target: `≤ ${TARGET_MB} MB RSS`, met: measured.rssMaxMB <= TARGET_MB, settings },
@@ -194,7 +200,7 @@ async function main(): Promise<void> {
         rows,
         details: {
           checks: CHECKS, seconds: SECONDS, baselineSeconds: BASELINE_SECONDS, jitter: JITTER, v8Flags: V8_FLAGS ?? 'launcher default', openPorts: open, closedPorts: closed,
-          collector: { checks: states.total, ok: states.ok, critical: states.critical, resultsStored: stored }, loadAverage: loadavg(),
+          collector: { checks: states.total, ok: states.ok, critical: states.critical, resultsStored: stored }, agentBuild: build, loadAverageAtStart: loadAtStart, loadAverage: loadavg(),
           measured, baseline,
         },
       },

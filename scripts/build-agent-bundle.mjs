@@ -14,6 +14,7 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
@@ -70,6 +71,89 @@ const loadFromDist = {
   },
 };
 
+/**
+ * Node's modules, and better-sqlite3, loaded with require instead of import. An import of
+ * a builtin makes Node build an ES module facade over it, and the facade reads every
+ * export, lazy getters included: `tls.rootCertificates` (~140 CA certificates as strings
+ * in the heap), `crypto.webcrypto` and `subtle` (a dozen more builtins). An import of a
+ * CommonJS package runs Node's export lexer over its source. require reads only what is
+ * used; esbuild wraps the result as it does for any CommonJS module. (-0.3 MB RSS, idle agent.)
+ */
+const requireBuiltins = {
+  name: 'outpost-require-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^(node:.*|better-sqlite3)$/ }, (ref) => {
+      if (ref.kind !== 'import-statement' && ref.kind !== 'dynamic-import') return undefined;
+      return { path: ref.path, namespace: 'outpost-require' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'outpost-require' }, (file) => ({ contents: `module.exports = require(${JSON.stringify(file.path)});`, loader: 'js' }));
+  },
+};
+
+/**
+ * long (protobufjs's 64-bit integers) compiles a small WebAssembly module as it loads, for
+ * faster 64-bit multiply and divide. That brings in V8's wasm decoder and code space: 0.6-0.8
+ * MB of RSS for arithmetic the agent does a few times per batch. Within long's module,
+ * `WebAssembly` is undefined, so it takes its own JavaScript path, as where wasm is missing.
+ */
+const longWithoutWasm = {
+  name: 'outpost-long-without-wasm',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]long[\\/].*\.js$/ }, (file) => {
+      const text = readFileSync(file.path, 'utf8');
+      if (!text.includes('new WebAssembly.Instance(')) return undefined;
+      return { contents: `var WebAssembly = undefined;\n${text}`, loader: 'js' };
+    });
+  },
+};
+
+const CHECK_INDEX = join(DIST, 'checks/index.js');
+
+/**
+ * In the bundle, a check type's module runs when the agent first uses that type: its config
+ * schema (zod objects), constants and functions are made then, not at start. An agent with
+ * only TCP checks does not hold the other seven types (~0.6 MB of RSS). dist/checks/index.js
+ * imports every type and lists them in CHECK_TYPES; here it becomes the same map, in the
+ * same order, of stand-ins with the same members that load the real type on first access
+ * (a `require` of a bundled module: esbuild runs that module's code on the first call).
+ * Which export of which module is which type is read from dist/ itself, so a new type
+ * needs no change here; anything that does not fit fails the build.
+ */
+const checkTypesOnFirstUse = {
+  name: 'outpost-check-types-on-first-use',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]checks[\\/]index\.js$/ }, async (file) => {
+      if (file.path !== CHECK_INDEX) return undefined;
+      const text = readFileSync(file.path, 'utf8');
+      const imports = [...text.matchAll(/^import \{ (\w+) \} from '(\.\/[\w-]+\.js)';\n/gm)];
+      const { CHECK_TYPES } = await import(pathToFileURL(file.path).href);
+      const sources = new Map();
+      for (const [, name, path] of imports) {
+        const module = await import(pathToFileURL(join(dirname(file.path), path)).href);
+        sources.set(module[name], { name, path });
+      }
+      const entries = [...CHECK_TYPES].map(([type, check]) => {
+        const source = sources.get(check);
+        if (source === undefined) throw new Error(`${relative(ROOT, file.path)}: check type ${type} is not a named import of its own`);
+        const members = Object.keys(check).filter((key) => key !== 'type');
+        return `[${JSON.stringify(type)}, onFirstUse(${JSON.stringify(type)}, () => require(${JSON.stringify(source.path)}).${source.name}, ${JSON.stringify(members)})]`;
+      });
+      const declaration = /^export const CHECK_TYPES = .*;$/m;
+      if (!declaration.test(text)) throw new Error(`${relative(ROOT, file.path)}: expected one line 'export const CHECK_TYPES = ...;'`);
+      const onFirstUse = `function onFirstUse(type, load, members) {
+  let check;
+  const stand = { type };
+  for (const key of members) Object.defineProperty(stand, key, { enumerable: true, get: () => (check ??= load())[key] });
+  return stand;
+}
+export const CHECK_TYPES = new Map([${entries.join(', ')}]);`;
+      let contents = text;
+      for (const [line] of imports) contents = contents.replace(line, '');
+      return { contents: contents.replace(declaration, () => onFirstUse), loader: 'js' };
+    });
+  },
+};
+
 /** Build the bundle from dist/; returns esbuild's metafile. */
 export async function buildAgentBundle({ minify = 'full' } = {}) {
   if (!existsSync(ENTRY)) throw new Error(`${relative(ROOT, ENTRY)} is missing: build the agent first (tsc -b packages/agent)`);
@@ -84,7 +168,7 @@ export async function buildAgentBundle({ minify = 'full' } = {}) {
     ...MINIFY[minify],
     legalComments: 'none',
     external: EXTERNAL,
-    plugins: [inlineVersion, loadFromDist],
+    plugins: [inlineVersion, loadFromDist, requireBuiltins, longWithoutWasm, checkTypesOnFirstUse],
     // CommonJS dependencies (ws, pino, protobufjs) call require for Node's modules and the
     // external ones; an ES module has no require of its own.
     banner: { js: "import { createRequire as __outpostCreateRequire } from 'node:module'; const require = __outpostCreateRequire(import.meta.url);" },

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, DEFAULT_PORT, ErrorCode, OutpostError, parseFingerprint, PublicKey, WS_PATH } from '@outpost/protocol';
 import { parseDocument } from 'yaml';
-import * as z from 'zod';
-import { CHECK_TYPES, metricThresholds, type CheckType, type MetricThresholds } from './checks/index.js';
-import { durationMs } from './duration.js';
-import { relaySection, resolveRelaySettings, type RelaySettings } from './relay-config.js';
+import type * as z from 'zod';
+import { CHECK_TYPES, type CheckType, type MetricThresholds } from './checks/index.js';
+import { configSchemas, type CheckCommonSchema } from './config-schema.js';
+import { resolveRelaySettings, type RelaySettings } from './relay-config.js';
 
 /** A check as the scheduler runs it: common settings resolved, type config validated. */
 export interface ResolvedCheck {
@@ -78,82 +78,8 @@ export interface AgentConfig {
   relay: RelaySettings | undefined;
 }
 
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
-
-const jitter = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const text = String(value).trim();
-  const pct = /^(\d+(?:\.\d+)?)%$/.exec(text);
-  if (pct && Number(pct[1]) <= 50) return { fraction: Number(pct[1]) / 100 };
-  ctx.addIssue({ code: 'custom', message: `expected a percentage of the interval up to 50%, such as "10%", got ${JSON.stringify(value)}` });
-  return z.NEVER;
-});
-
-const checkCommon = z.object({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/, 'expected 1-128 characters: letters, digits and . _ : @ / -').optional(),
-  type: z.string(),
-  interval: durationMs({ minMs: 100 }).optional(),
-  timeout: durationMs({ minMs: 10, maxMs: 3_600_000 }).optional(),
-  jitter: jitter.optional(),
-  warning: metricThresholds.optional(),
-  critical: metricThresholds.optional(),
-});
-
-const fileSchema = z
-  .object({
-    agent: z.object({ name, data_dir: z.string().min(1).optional(), key_file: z.string().min(1).optional() }).strict(),
-    collector: z
-      .object({
-        url: z.string().optional(),
-        urls: z.array(z.string()).min(1).optional(),
-        key: z.string(),
-        central_key: z.string().optional(),
-        tls_fingerprint: z.string().optional(),
-        token: z.string().min(1).optional(),
-        insecure: z.boolean().default(false),
-      })
-      .strict(),
-    uplink: z
-      .object({
-        window: z.number().int().min(1).max(64).default(8),
-        max_batch_results: z.number().int().min(1).max(5000).default(1000),
-        max_batch_bytes: z.number().int().min(4096).max(4 * 1024 * 1024 - 4096).default(1024 * 1024),
-        heartbeat_interval: durationMs({ minMs: 200, maxMs: 3_600_000 }).default(10_000),
-        idle_timeout: durationMs({ minMs: 1_000, maxMs: 3_600_000 }).optional(),
-        backoff_min: durationMs({ minMs: 10 }).default(500),
-        backoff_max: durationMs({ minMs: 100 }).default(30_000),
-        max_bytes_per_sec: z.number().int().min(1024).optional(),
-        failback_after: durationMs({ minMs: 1_000 }).default(300_000),
-      })
-      .strict()
-      .default({ window: 8, max_batch_results: 1000, max_batch_bytes: 1024 * 1024, heartbeat_interval: 10_000, backoff_min: 500, backoff_max: 30_000, failback_after: 300_000 }),
-    outbox: z
-      .object({
-        max_bytes: z.number().int().min(64 * 1024).default(1024 ** 3),
-        max_age: durationMs({ minMs: 60_000 }).default(30 * 86_400_000),
-      })
-      .strict()
-      .default({ max_bytes: 1024 ** 3, max_age: 30 * 86_400_000 }),
-    scheduler: z.object({ max_concurrent: z.number().int().min(1).max(10_000).default(256) }).strict().default({ max_concurrent: 256 }),
-    defaults: z
-      .object({
-        interval: durationMs({ minMs: 100 }).default(60_000),
-        timeout: durationMs({ minMs: 10, maxMs: 3_600_000 }).default(5_000),
-        jitter: jitter.default({ fraction: 0.1 }),
-      })
-      .strict()
-      .default({ interval: 60_000, timeout: 5_000, jitter: { fraction: 0.1 } }),
-    checks: z.array(z.record(z.string(), z.unknown())).default([]),
-    relay: relaySection.optional(),
-    remote_config: z
-      .object({
-        accept: z.boolean().default(true),
-        allow: z.array(z.enum(['scheduler', 'uplink', 'outbox'])).default([]),
-        rollback_after: durationMs({ minMs: 1_000, maxMs: 7 * 86_400_000 }).default(600_000),
-      })
-      .strict()
-      .default({ accept: true, allow: [], rollback_after: 600_000 }),
-  })
-  .strict();
+/** What a check without `warning`/`critical` gets: one shared, frozen object instead of one each. */
+const NO_THRESHOLDS: MetricThresholds = Object.freeze({});
 
 function firstIssue(file: string, prefix: readonly PropertyKey[], error: z.ZodError): ConfigError {
   const issue = error.issues[0]!;
@@ -188,6 +114,7 @@ function defaultId(text: string): string {
 }
 
 function resolveCheck(
+  checkCommon: CheckCommonSchema,
   file: string,
   index: number,
   raw: Record<string, unknown>,
@@ -212,10 +139,10 @@ function resolveCheck(
     intervalMs,
     timeoutMs: common.data.timeout ?? defaults.timeout,
     jitterMs: Math.round(intervalMs * jitterFraction),
-    thresholds: {
-      ...(common.data.warning ? { warning: common.data.warning } : {}),
-      ...(common.data.critical ? { critical: common.data.critical } : {}),
-    },
+    thresholds:
+      common.data.warning || common.data.critical
+        ? { ...(common.data.warning ? { warning: common.data.warning } : {}), ...(common.data.critical ? { critical: common.data.critical } : {}) }
+        : NO_THRESHOLDS,
     configHash: createHash('sha256').update(JSON.stringify(raw)).digest('hex').slice(0, 16),
   };
 }
@@ -231,7 +158,8 @@ export function parseAgentConfig(text: string, file: string): AgentConfig {
     const line = err.linePos?.[0];
     throw new ConfigError(file, [], `invalid YAML${line ? ` at line ${line.line} column ${line.col}` : ''}: ${err.message.split('\n')[0]}`);
   }
-  const parsed = fileSchema.safeParse(doc.toJS() ?? {});
+  const schemas = configSchemas();
+  const parsed = schemas.file.safeParse(doc.toJS() ?? {});
   if (!parsed.success) throw firstIssue(file, [], parsed.error);
   const cfg = parsed.data;
   const base = dirname(resolve(file));
@@ -266,7 +194,7 @@ export function parseAgentConfig(text: string, file: string): AgentConfig {
     throw new ConfigError(file, ['uplink', 'backoff_max'], `expected at least backoff_min (${cfg.uplink.backoff_min} ms)`);
   }
 
-  const checks = cfg.checks.map((raw, i) => resolveCheck(file, i, raw, cfg.defaults));
+  const checks = cfg.checks.map((raw, i) => resolveCheck(schemas.checkCommon, file, i, raw, cfg.defaults));
   const seen = new Map<string, number>();
   checks.forEach((check, i) => {
     const first = seen.get(check.id);
@@ -301,14 +229,17 @@ export function parseAgentConfig(text: string, file: string): AgentConfig {
   };
 }
 
-/** Read and validate a config file; a missing or unreadable file is a ConfigError too. */
-export function loadAgentConfig(file: string): AgentConfig {
-  let text: string;
+/** A config file's text; a missing or unreadable file is a ConfigError. */
+export function readAgentConfigText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err: unknown) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new ConfigError(file, [], `cannot read the config file (${code})`);
   }
-  return parseAgentConfig(text, file);
+}
+
+/** Read and validate a config file; a missing or unreadable file is a ConfigError too. */
+export function loadAgentConfig(file: string): AgentConfig {
+  return parseAgentConfig(readAgentConfigText(file), file);
 }

@@ -40,11 +40,15 @@ function labelText(names: readonly string[], values: readonly string[], extra = 
   return pairs.length > 0 ? `{${pairs.join(',')}}` : '';
 }
 
-/** Series by label values, capped: the shared part of counters and histograms. */
+/**
+ * Series by label values, capped: the shared part of counters and histograms. Keyed by the
+ * one label value itself, or by the JSON of several: an agent with 1000 checks keeps 1000
+ * series of results by check id, so each is one map entry and nothing more.
+ */
 class SeriesMap<T> {
   readonly names: readonly string[];
   readonly #max: number;
-  readonly #series = new Map<string, { values: string[]; data: T }>();
+  readonly #series = new Map<string, T>();
   readonly #create: () => T;
 
   constructor(options: FamilyOptions, create: () => T) {
@@ -54,19 +58,17 @@ class SeriesMap<T> {
   }
 
   get(labels: LabelValues): T {
-    let values = this.names.map((name) => labels[name] ?? '');
-    let key = JSON.stringify(values);
-    let entry = this.#series.get(key);
-    if (entry) return entry.data;
+    let key = this.#key((name) => labels[name] ?? '');
+    let data = this.#series.get(key);
+    if (data !== undefined) return data;
     if (this.#series.size >= this.#max) {
-      values = this.names.map(() => 'other');
-      key = JSON.stringify(values);
-      entry = this.#series.get(key);
-      if (entry) return entry.data;
+      key = this.#key(() => 'other');
+      data = this.#series.get(key);
+      if (data !== undefined) return data;
     }
-    entry = { values, data: this.#create() };
-    this.#series.set(key, entry);
-    return entry.data;
+    data = this.#create();
+    this.#series.set(key, data);
+    return data;
   }
 
   get size(): number {
@@ -74,7 +76,11 @@ class SeriesMap<T> {
   }
 
   *entries(): Generator<[string[], T]> {
-    for (const { values, data } of this.#series.values()) yield [values, data];
+    for (const [key, data] of this.#series) yield [this.names.length === 1 ? [key] : (JSON.parse(key) as string[]), data];
+  }
+
+  #key(value: (name: string) => string): string {
+    return this.names.length === 1 ? value(this.names[0]!) : JSON.stringify(this.names.map(value));
   }
 }
 

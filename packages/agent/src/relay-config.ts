@@ -25,22 +25,26 @@ export interface RelaySettings {
   maxBatchesPerDownstream: number;
 }
 
-const agentName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+/**
+ * The zod schema of the `relay:` section, part of the agent config file's schema; made for
+ * each parse of a config file (see configSchemas in config.ts).
+ */
+export function relaySectionSchema() {
+  const agentName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  return z
+    .object({
+      listen: z.string().default(`0.0.0.0:${DEFAULT_PORT}`),
+      agents: z.array(z.object({ name: agentName, key: z.string() }).strict()).default([]),
+      max_unauthenticated: z.number().int().min(1).max(10_000).default(256),
+      max_unauthenticated_per_address: z.number().int().min(1).max(10_000).default(32),
+      handshake_timeout: durationMs({ minMs: 100, maxMs: 60_000 }).default(5_000),
+      max_backlog_bytes: z.number().int().min(64 * 1024).default(1024 ** 3),
+      max_batches_per_downstream: z.number().int().min(64).default(10_000),
+    })
+    .strict();
+}
 
-/** The zod schema of the `relay:` section, part of the agent config file's schema. */
-export const relaySection = z
-  .object({
-    listen: z.string().default(`0.0.0.0:${DEFAULT_PORT}`),
-    agents: z.array(z.object({ name: agentName, key: z.string() }).strict()).default([]),
-    max_unauthenticated: z.number().int().min(1).max(10_000).default(256),
-    max_unauthenticated_per_address: z.number().int().min(1).max(10_000).default(32),
-    handshake_timeout: durationMs({ minMs: 100, maxMs: 60_000 }).default(5_000),
-    max_backlog_bytes: z.number().int().min(64 * 1024).default(1024 ** 3),
-    max_batches_per_downstream: z.number().int().min(64).default(10_000),
-  })
-  .strict();
-
-export type RelaySection = z.output<typeof relaySection>;
+export type RelaySection = z.output<ReturnType<typeof relaySectionSchema>>;
 
 /** `HOST:PORT`, `[v6]:PORT` or `:PORT` (all addresses). */
 function parseListen(file: string, text: string): { host: string; port: number } {

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { join } from 'node:path';
 import { formatDuration, isOutpostError, type SignedConfig } from '@outpost/protocol';
 import { parse, stringify } from 'yaml';
-import { loadAgentConfig, parseAgentConfig, type AgentConfig } from './config.js';
+import { parseAgentConfig, readAgentConfigText, type AgentConfig } from './config.js';
 import type { Logger } from './logger.js';
 
 /** One remote config version as kept in the data directory. */
@@ -108,9 +108,10 @@ export class RemoteConfig implements RemoteConfigChannel {
 
   /** Read the local file and the stored remote versions; the effective config is `config`. */
   static load(options: Omit<RemoteConfigOptions, 'apply'> & { apply?: (config: AgentConfig) => void }): RemoteConfig {
-    // loadAgentConfig turns a missing or unreadable file into a ConfigError that names it.
-    const local = loadAgentConfig(options.file);
-    const text = readFileSync(options.file, 'utf8');
+    // A missing or unreadable file is a ConfigError that names it. One read: the strings of
+    // the parsed config are slices of this text, which the merges below keep anyway.
+    const text = readAgentConfigText(options.file);
+    const local = parseAgentConfig(text, options.file);
     const statePath = join(local.dataDir, STATE_FILE);
     let state: StoredState = {};
     try {

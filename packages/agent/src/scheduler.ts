@@ -123,8 +123,12 @@ export class Scheduler {
 
   #arm(slot: Slot, delayMs: number): void {
     if (this.#stopped || slot.retired) return;
-    slot.timer = setTimeout(() => this.#due(slot), delayMs);
+    // The slot rides as the timer's argument: no closure per check and round (1000 checks
+    // keep 1000 timers armed).
+    slot.timer = setTimeout(this.#onDue, delayMs, slot);
   }
+
+  readonly #onDue = (slot: Slot): void => this.#due(slot);
 
   #retire(slot: Slot): void {
     slot.retired = true;

@@ -18,7 +18,7 @@ export function parseHostPort(text: string, defaultPort?: number): HostPort | un
     host = bracketed[1]!;
     portText = bracketed[2];
     if (isIP(host) !== 6) return undefined;
-  } else if (isIP(text) === 6) {
+  } else if (isIPv6Literal(text)) {
     host = text;
   } else {
     const colon = text.lastIndexOf(':');
@@ -31,9 +31,18 @@ export function parseHostPort(text: string, defaultPort?: number): HostPort | un
   return { host, port };
 }
 
+/**
+ * An IPv6 address. Text with fewer than two colons is none, so `host:port`, a name or an
+ * IPv4 address never reaches Node's IPv6 pattern: V8 compiles a regexp to machine code once
+ * it has run, and that one takes ~135 KB (DESIGN §7: agent RSS).
+ */
+function isIPv6Literal(text: string): boolean {
+  return text.indexOf(':') !== text.lastIndexOf(':') && isIP(text) === 6;
+}
+
 /** `host:port`, bracketing IPv6 literals. */
 export function formatHostPort({ host, port }: HostPort): string {
-  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+  return isIPv6Literal(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** A zod field for `host:port` (or `host` alone when there is a default port). */
