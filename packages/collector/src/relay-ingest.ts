@@ -279,7 +279,8 @@ export class RelayedTraffic {
     if (moved) await this.#ctx.store.recordRelayPath(agent.id, path, now);
     if (first) this.#ctx.logger.info({ agent: agent.name, path }, 'agent heard through a relay');
     if (first || agent.silentSince !== null) await this.#observe(agent, () => this.#ctx.state.agentConnected(agent));
-    if (first || moved) {
+    // A session closed meanwhile (its cleanup already ran) must not become the agent's route again.
+    if ((first || moved) && !this.#ctx.isClosed()) {
       this.#ctx.onRoute(agent.id);
       await this.syncConfig(agent.id);
     }
