@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { generateKeyPair, Status } from '@outpost/protocol';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AgentLiveness } from './agent-liveness.js';
+import { AgentLiveness, type AgentLivenessOptions } from './agent-liveness.js';
 import { Counters } from './counters.js';
 import { hashToken, issueToken } from './enrollment.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -28,7 +28,7 @@ let agentId: number;
 const running: AgentLiveness[] = [];
 
 /** One collector process: what it notified, in order. */
-function collector(summaryAfterMs = SUMMARY_AFTER_MS) {
+function collector(summaryAfterMs = SUMMARY_AFTER_MS, extra: Partial<AgentLivenessOptions> = {}) {
   const notified: EventRecord[] = [];
   const liveness = new AgentLiveness({
     store,
@@ -45,6 +45,7 @@ function collector(summaryAfterMs = SUMMARY_AFTER_MS) {
     failed: (what, err) => {
       throw new Error(`${what}: ${String(err)}`);
     },
+    ...extra,
   });
   running.push(liveness);
   return { liveness, notified, kinds: () => notified.map((e) => e.kind) };
@@ -192,6 +193,29 @@ describe('return summary across collector restarts', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await summaries()).toEqual([]);
     expect(await store.listAgentReturns(agentId)).toEqual([second]);
+  });
+
+  it('tries the summary again when the store failed to record it, and sends it once', async () => {
+    const first = collector();
+    await silentThenBack(first);
+    await backlog(20);
+    first.liveness.stop();
+    const failures: string[] = [];
+    const real = store.finishAgentReturn.bind(store);
+    let calls = 0;
+    store.finishAgentReturn = async (...args) => {
+      if ((calls += 1) === 1) throw new Error('database is locked');
+      return real(...args);
+    };
+    const other = collector(SUMMARY_AFTER_MS, { retryMs: 50, failed: (what, err) => void failures.push(`${what}: ${String(err)}`) });
+    await other.liveness.connected(await agent());
+    await expect(other.liveness.heartbeat(agentId, 0)).rejects.toThrow('database is locked');
+    expect(await store.listAgentReturns(agentId)).toHaveLength(1);
+    await until('the summary', async () => other.notified.length > 0);
+    expect(other.notified.map((e) => e.message)).toEqual(['lab-1 back after 2 h: 20 results, 1 incident during outage (backlog still draining)']);
+    expect(await summaries()).toHaveLength(1);
+    expect(calls).toBe(2);
+    expect(failures).toEqual([]);
   });
 
   it('forgets the return when the agent goes silent again before its backlog drained', async () => {

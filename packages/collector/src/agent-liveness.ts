@@ -25,7 +25,11 @@ export interface AgentLivenessOptions {
   publishAgent(name: string): void;
   publishChecks(agent: string): Promise<void>;
   failed(what: string, err: unknown): void;
+  /** After a summary failed to be recorded (the store was down), try again this much later. Default 30 s. */
+  retryMs?: number;
 }
+
+const RETRY_MS = 30_000;
 
 /** "lab-1 back after 2 h 13 min: 86,400 results, 3 incidents during outage". */
 function summaryMessage(s: AgentReturnSummary, drained: boolean): string {
@@ -123,7 +127,10 @@ export class AgentLiveness {
     // A timer left from an earlier return (it ended in silence seen by another collector's
     // sweep) must not finish this one early.
     if (armed) clearTimeout(armed.timer);
-    const delayMs = Math.max(0, back.backAt + this.#o.summaryAfterMs() - this.#o.now());
+    this.#arm(back, Math.max(0, back.backAt + this.#o.summaryAfterMs() - this.#o.now()));
+  }
+
+  #arm(back: Pick<AgentReturnRecord, 'agentId' | 'backAt' | 'silentSince'>, delayMs: number): void {
     const timer = setTimeout(() => this.#summarise(back.agentId, false).catch((err: unknown) => this.#o.failed('return summary', err)), delayMs);
     timer.unref();
     this.#returns.set(back.agentId, { backAt: back.backAt, silentSince: back.silentSince, timer });
@@ -136,7 +143,15 @@ export class AgentLiveness {
     clearTimeout(armed.timer);
     // The store takes the return in the same commit as the event: undefined when another
     // collector (or an earlier run of this one) already summarised it, or it went silent again.
-    const event = await this.#o.store.finishAgentReturn(agentId, this.#o.now(), (summary) => summaryMessage(summary, drained));
+    let event: EventRecord | undefined;
+    try {
+      event = await this.#o.store.finishAgentReturn(agentId, this.#o.now(), (summary) => summaryMessage(summary, drained));
+    } catch (err: unknown) {
+      // Nothing was recorded and the return is still in the store: wait for it again (a
+      // drained heartbeat may complete it sooner), unless something else armed meanwhile.
+      if (!this.#stopped && !this.#returns.has(agentId)) this.#arm({ agentId, backAt: armed.backAt, silentSince: armed.silentSince }, this.#o.retryMs ?? RETRY_MS);
+      throw err;
+    }
     if (!event) return;
     this.#o.publishEvent(event);
     this.#o.notify([event]);
