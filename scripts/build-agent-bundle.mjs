@@ -36,8 +36,9 @@ const EXTERNAL = ['better-sqlite3', 'bufferutil', 'utf-8-validate', 'pino-pretty
 // own file, which must be that module and nothing else. Only dynamic imports may name them
 // (see EXTERNAL); `checkBundle` below fails the build otherwise.
 const FROM_DIST = new Set([join(DIST, 'checks/port-scanner.js')]);
-// The only outside modules the bundle may load as it starts (besides Node's own).
-const LOADED_AT_START = new Set(['better-sqlite3']);
+// The only outside modules the bundle may import as it starts (besides Node's own): none,
+// better-sqlite3 comes through require (requireBuiltins below).
+const LOADED_AT_START = new Set([]);
 
 // Measured on the idle agent's modules under the lean flags (bench/README.md): readable
 // 58.7 MB RSS, whitespace and syntax 56.8 MB, also identifiers 56.4 MB (its one big
@@ -138,6 +139,11 @@ const checkTypesOnFirstUse = {
         const members = Object.keys(check).filter((key) => key !== 'type');
         return `[${JSON.stringify(type)}, onFirstUse(${JSON.stringify(type)}, () => require(${JSON.stringify(source.path)}).${source.name}, ${JSON.stringify(members)})]`;
       });
+      // Each import line goes from the text below: one that is not a check type's would leave
+      // its name undefined in the bundle (esbuild takes it for a global), so refuse it here.
+      const used = new Set([...CHECK_TYPES.values()].map((check) => sources.get(check)?.name));
+      const stray = imports.filter(([, name]) => !used.has(name)).map(([, name]) => name);
+      if (stray.length > 0) throw new Error(`${relative(ROOT, file.path)}: imports ${stray.join(', ')}, not a check type; import it with another form or teach this plugin`);
       const declaration = /^export const CHECK_TYPES = .*;$/m;
       if (!declaration.test(text)) throw new Error(`${relative(ROOT, file.path)}: expected one line 'export const CHECK_TYPES = ...;'`);
       const onFirstUse = `function onFirstUse(type, load, members) {

@@ -27,7 +27,7 @@ export interface RelaySettings {
 
 /**
  * The zod schema of the `relay:` section, part of the agent config file's schema; made for
- * each parse of a config file (see configSchemas in config.ts).
+ * each parse of a config file (see configSchemas in config-schema.ts).
  */
 export function relaySectionSchema() {
   const agentName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
