@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     const measured = await sample(agent, SECONDS);
     // The launcher runs dist/ instead of a missing or stale one-file build, ~10 MB more RSS:
     // a figure that says which one it measured.
-    const build = !existsSync(BUNDLE) || agent.lines.some((line) => line.includes('running dist/cli.js')) ? 'dist/' : 'bundle';
+    const build = !existsSync(BUNDLE) || process.env['OUTPOST_AGENT_BUNDLE'] === '0' || agent.lines.some((line) => line.includes('running dist/cli.js')) ? 'dist/' : 'bundle';
     if (build !== 'bundle') console.error(`footprint bench: the agent ran dist/, not ${BUNDLE} (build it: node scripts/build-agent-bundle.mjs)`);
     await agent.waitForLine((line) => line.includes('connected to collector'), 5_000);
     // Every check has run once (first runs spread over 2 s); wait for their upload.
