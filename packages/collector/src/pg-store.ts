@@ -25,6 +25,7 @@ import type {
   SegmentationHistoryRecord,
   StateEngineSettings,
 } from './store.js';
+import { delegateAgentCalls, type AgentCalls } from './store.js';
 
 export interface PgStoreOptions {
   /** Connections in the pool (default 10). */
@@ -38,6 +39,9 @@ const TYPES: pg.CustomTypesConfig = {
 };
 
 const DAY_MS = 86_400_000;
+
+// The agents-table calls, given by delegateAgentCalls in the constructor.
+export interface PgStore extends AgentCalls {}
 
 /**
  * The collector's store in PostgreSQL, for several collector processes on one database.
@@ -65,6 +69,8 @@ export class PgStore implements CollectorStore {
     this.#timeline = new PgTimeline(settings);
     this.#segmentation = new PgSegmentation(pool);
     this.#agents = new PgAgents(pool);
+    // The agents table: see pg-agents.ts.
+    delegateAgentCalls(this, this.#agents);
   }
 
   /** Connect and run pending migrations (under an advisory lock: collectors may start together). */
@@ -134,27 +140,6 @@ export class PgStore implements CollectorStore {
   #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return inTransaction(this.#pool, work);
   }
-
-  // The agents table: see pg-agents.ts.
-  findAgentByKey = (publicKey: Uint8Array) => this.#agents.findAgentByKey(publicKey);
-  findAgentByName = (name: string) => this.#agents.findAgentByName(name);
-  findAgentByPreviousKey = (publicKey: Uint8Array) => this.#agents.findAgentByPreviousKey(publicKey);
-  rotateAgentKey = (agentId: number, newKey: Uint8Array) => this.#agents.rotateAgentKey(agentId, newKey);
-  listAgents = () => this.#agents.listAgents();
-  createPendingAgent: CollectorStore['createPendingAgent'] = (...args) => this.#agents.createPendingAgent(...args);
-  setAgentStatus: CollectorStore['setAgentStatus'] = (...args) => this.#agents.setAgentStatus(...args);
-  createToken: CollectorStore['createToken'] = (...args) => this.#agents.createToken(...args);
-  enrollWithToken: CollectorStore['enrollWithToken'] = (...args) => this.#agents.enrollWithToken(...args);
-  recordHello: CollectorStore['recordHello'] = (...args) => this.#agents.recordHello(...args);
-  recordRelayPath: CollectorStore['recordRelayPath'] = (...args) => this.#agents.recordRelayPath(...args);
-  recordRelayHealth: CollectorStore['recordRelayHealth'] = (...args) => this.#agents.recordRelayHealth(...args);
-  recordHeartbeat: CollectorStore['recordHeartbeat'] = (...args) => this.#agents.recordHeartbeat(...args);
-  putAgentConfig: CollectorStore['putAgentConfig'] = (...args) => this.#agents.putAgentConfig(...args);
-  latestAgentConfig = (agentId: number) => this.#agents.latestAgentConfig(agentId);
-  setAgentSilence: CollectorStore['setAgentSilence'] = (...args) => this.#agents.setAgentSilence(...args);
-  beginAgentReturn: CollectorStore['beginAgentReturn'] = (...args) => this.#agents.beginAgentReturn(...args);
-  listAgentReturns: CollectorStore['listAgentReturns'] = (...args) => this.#agents.listAgentReturns(...args);
-  finishAgentReturn: CollectorStore['finishAgentReturn'] = (...args) => this.#agents.finishAgentReturn(...args);
 
   async listGaps(agent?: string, limit = 1_000): Promise<GapRecord[]> {
     const rows = await this.#all<Omit<GapRecord, 'perCheck'> & { perCheck: string }>(

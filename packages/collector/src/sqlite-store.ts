@@ -25,9 +25,13 @@ import type {
   SegmentationHistoryRecord,
   StateEngineSettings,
 } from './store.js';
+import { delegateAgentCalls, type AgentCalls } from './store.js';
 
 /** Flapping: five changes within ten minutes of check time, unless configured otherwise. */
 export const DEFAULT_STATE_SETTINGS: StateEngineSettings = { flapChanges: 5, flapWindowMs: 600_000 };
+
+// The agents-table calls, given by delegateAgentCalls in the constructor.
+export interface SqliteStore extends AgentCalls {}
 
 /**
  * The embedded SQLite store (WAL). One transaction per commit of one or more batches: rows
@@ -50,6 +54,8 @@ export class SqliteStore implements CollectorStore {
     this.#timeline = new SqliteTimeline(db, settings);
     this.#segmentation = new SqliteSegmentation(db);
     this.#agents = new SqliteAgents(db);
+    // The agents table: see sqlite-agents.ts.
+    delegateAgentCalls(this, this.#agents);
     const keys = new SqliteCheckKeys(db);
     const ingest = new SqliteIngest(db, this.#timeline, keys);
     const transaction = db.transaction((agentId: number, batches: readonly OpenedBatch[], receivedAt: number, heard: boolean) => ingest.run(agentId, batches, receivedAt, heard));
@@ -100,27 +106,6 @@ export class SqliteStore implements CollectorStore {
     }
     return new SqliteStore(db, settings);
   }
-
-  // The agents table: see sqlite-agents.ts.
-  findAgentByKey = (publicKey: Uint8Array) => this.#agents.findAgentByKey(publicKey);
-  findAgentByName = (name: string) => this.#agents.findAgentByName(name);
-  findAgentByPreviousKey = (publicKey: Uint8Array) => this.#agents.findAgentByPreviousKey(publicKey);
-  rotateAgentKey = (agentId: number, newKey: Uint8Array) => this.#agents.rotateAgentKey(agentId, newKey);
-  listAgents = () => this.#agents.listAgents();
-  createPendingAgent: CollectorStore['createPendingAgent'] = (...args) => this.#agents.createPendingAgent(...args);
-  setAgentStatus: CollectorStore['setAgentStatus'] = (...args) => this.#agents.setAgentStatus(...args);
-  createToken: CollectorStore['createToken'] = (...args) => this.#agents.createToken(...args);
-  enrollWithToken: CollectorStore['enrollWithToken'] = (...args) => this.#agents.enrollWithToken(...args);
-  recordHello: CollectorStore['recordHello'] = (...args) => this.#agents.recordHello(...args);
-  recordRelayPath: CollectorStore['recordRelayPath'] = (...args) => this.#agents.recordRelayPath(...args);
-  recordRelayHealth: CollectorStore['recordRelayHealth'] = (...args) => this.#agents.recordRelayHealth(...args);
-  recordHeartbeat: CollectorStore['recordHeartbeat'] = (...args) => this.#agents.recordHeartbeat(...args);
-  putAgentConfig: CollectorStore['putAgentConfig'] = (...args) => this.#agents.putAgentConfig(...args);
-  latestAgentConfig = (agentId: number) => this.#agents.latestAgentConfig(agentId);
-  setAgentSilence: CollectorStore['setAgentSilence'] = (...args) => this.#agents.setAgentSilence(...args);
-  beginAgentReturn: CollectorStore['beginAgentReturn'] = (...args) => this.#agents.beginAgentReturn(...args);
-  listAgentReturns: CollectorStore['listAgentReturns'] = (...args) => this.#agents.listAgentReturns(...args);
-  finishAgentReturn: CollectorStore['finishAgentReturn'] = (...args) => this.#agents.finishAgentReturn(...args);
 
   async listGaps(agent?: string, limit = 1_000): Promise<GapRecord[]> {
     const rows = this.#db

@@ -303,3 +303,25 @@ export interface CollectorStore {
   resultTranscript(agentId: number, resultId: number): Promise<Uint8Array | null>;
   close(): Promise<void>;
 }
+
+/** The CollectorStore calls on the agents table, which each store hands through to its agents class (sqlite-agents.ts, pg-agents.ts). */
+export const AGENT_CALLS = [
+  'findAgentByKey', 'findAgentByName', 'findAgentByPreviousKey', 'rotateAgentKey', 'listAgents', 'createPendingAgent', 'setAgentStatus',
+  'createToken', 'enrollWithToken', 'recordHello', 'recordRelayPath', 'recordRelayHealth', 'recordHeartbeat', 'putAgentConfig',
+  'latestAgentConfig', 'setAgentSilence', 'beginAgentReturn', 'listAgentReturns', 'finishAgentReturn',
+] as const satisfies readonly (keyof CollectorStore)[];
+
+export type AgentCalls = Pick<CollectorStore, (typeof AGENT_CALLS)[number]>;
+
+/**
+ * Give `store` each agents-table call of `agents`, bound to it. A store class declares
+ * `interface XStore extends AgentCalls {}` beside itself and calls this in its constructor,
+ * so a new call is listed once (AGENT_CALLS), not in every store.
+ *
+ * @example
+ * delegateAgentCalls(this, new SqliteAgents(db));
+ */
+export function delegateAgentCalls(store: AgentCalls, agents: AgentCalls): void {
+  const target = store as unknown as Record<string, unknown>;
+  for (const name of AGENT_CALLS) target[name] = (agents[name] as (...args: never[]) => unknown).bind(agents);
+}
