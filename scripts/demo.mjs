@@ -2,6 +2,7 @@
 // `npm start`: a collector and a demo agent on this machine, talking wss over loopback.
 // State lives in .demo/ (or OUTPOST_DEMO_DIR) and survives restarts; delete it to start over.
 import { execFileSync, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +57,33 @@ function start(name, bin, args) {
   return child;
 }
 
+/** Resolves once something accepts TCP on 127.0.0.1:`p`; tried every 100 ms for at most `timeoutMs`. */
+async function accepting(p, timeoutMs, gaveUp) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise((done) => {
+      const socket = connect({ host: '127.0.0.1', port: p }, () => {
+        socket.destroy();
+        done(true);
+      });
+      socket.once('error', () => done(false));
+    });
+    if (open) return;
+    if (gaveUp() || Date.now() > until) throw new Error(`the collector is not listening on 127.0.0.1:${p}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const collector = start('collector', 'collector', ['run', '--data-dir', collectorDir, '--listen', `127.0.0.1:${port}`, '--http', `127.0.0.1:${httpPort}`]);
+// The agent starts once the collector listens: its first round checks the collector's own
+// ports, which a collector still starting would refuse (a false CRITICAL on a loaded machine).
+try {
+  for (const p of [port, httpPort]) await accepting(p, 60_000, () => collector.exitCode !== null);
+} catch (err) {
+  process.stdout.write(`${err.message}; stopping\n`);
+  collector.kill('SIGTERM');
+  process.exit(1);
+}
 const agent = start('agent', 'agent', ['run', '--config', agentConfig]);
 process.stdout.write(
   `\nOutpost demo: collector on wss://127.0.0.1:${port}, demo agent checking local ports.\n` +
