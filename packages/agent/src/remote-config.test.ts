@@ -121,6 +121,34 @@ describe('RemoteConfig', () => {
     remote.stop();
   });
 
+  it('rolls back past versions that were never confirmed, to the last confirmed one', async () => {
+    writeFileSync(file, local('remote_config: { rollback_after: 1s }'));
+    let now = 1_000_000;
+    const remote = open(() => now);
+    remote.onPush(push(1, 'checks:\n  - { id: v1, type: tcp, target: "127.0.0.1:1" }\n'));
+    now += 10_000;
+    remote.onContact(); // v1 confirmed
+    remote.onPush(push(2, 'checks:\n  - { id: v2, type: tcp, target: "127.0.0.1:2" }\n'));
+    now += 1_000;
+    // v3 replaces v2 inside v2's window, before any contact confirmed v2.
+    remote.onPush(push(3, 'checks:\n  - { id: v3, type: tcp, target: "127.0.0.1:3" }\n'));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(applied.map((c) => c.checks[0]!.id)).toEqual(['v1', 'v2', 'v3', 'v1']);
+    expect(remote.status()).toMatchObject({ version: 1 });
+    expect(remote.status().error).toMatch(/^v3: rolled back/);
+    remote.stop();
+    // The same from the local file: nothing was ever confirmed, so a rollback runs the file.
+    rmSync(join(dir, 'data'), { recursive: true, force: true });
+    applied = [];
+    const fresh = open(() => now);
+    fresh.onPush(push(4, 'checks:\n  - { id: v4, type: tcp, target: "127.0.0.1:4" }\n'));
+    fresh.onPush(push(5, 'checks:\n  - { id: v5, type: tcp, target: "127.0.0.1:5" }\n'));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(applied.map((c) => c.checks[0]!.id)).toEqual(['v4', 'v5', 'local-ssh']);
+    expect(fresh.status()).toMatchObject({ version: 0 });
+    fresh.stop();
+  });
+
   it('keeps the local checks beside the remote ones when the remote config says local_checks: keep', () => {
     const remote = open();
     remote.onPush(push(1, 'local_checks: keep\nchecks:\n  - { id: seg:a:b, type: tcp, target: "127.0.0.1:2" }\n'));

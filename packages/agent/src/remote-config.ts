@@ -17,7 +17,7 @@ interface StoredVersion {
 
 interface StoredState {
   current?: StoredVersion;
-  /** What runs again if `current` has to be rolled back; absent: the local file alone. */
+  /** The last confirmed version: what runs again if `current` has to be rolled back; absent: the local file alone. */
   previous?: StoredVersion;
   refused?: { version: number; reason: string };
 }
@@ -175,7 +175,11 @@ export class RemoteConfig implements RemoteConfigChannel {
       log.warn({ version, reason }, 'remote config refused; the running config stays');
       return;
     }
-    this.#state = { current: entry, ...(this.#state.current ? { previous: this.#state.current } : {}) };
+    // What a rollback returns to is the last version the collector confirmed: a version
+    // replaced before it was confirmed was never shown to keep the agent in contact.
+    const { current, previous } = this.#state;
+    const fallback = current?.confirmed ? current : previous;
+    this.#state = { current: entry, ...(fallback ? { previous: fallback } : {}) };
     this.#config = next;
     this.#error = '';
     this.#save();
