@@ -67,7 +67,7 @@ export class UplinkConnection {
       rotateTo,
       nextKeyFile,
       socket: {
-        send: (frame) => this.#send(frame),
+        send: (frame, onWritten) => this.#send(frame, onWritten),
         fail: (why, code) => this.#fail(why, code),
         isOpen: () => ws.readyState === WebSocket.OPEN,
         bufferedBytes: () => ws.bufferedAmount,
@@ -142,9 +142,11 @@ export class UplinkConnection {
     else this.#ws.terminate();
   }
 
-  #send(frame: FrameInit): number {
+  #send(frame: FrameInit, onWritten?: () => void): number {
     const bytes = encodeFrame(frame);
-    this.#ws.send(bytes);
+    // ws calls back once the frame is written to the TCP/TLS socket (with an error instead
+    // when the socket is not open): by then ws.bufferedAmount no longer counts it.
+    this.#ws.send(bytes, onWritten);
     return bytes.length;
   }
 }

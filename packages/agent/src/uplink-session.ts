@@ -39,8 +39,11 @@ export interface UplinkConnectionHost {
 
 /** The socket under a session, as uplink-connection.ts provides it. */
 export interface UplinkSocket {
-  /** Encode and send one frame; returns its size in bytes. */
-  send(frame: FrameInit): number;
+  /**
+   * Encode and send one frame; returns its size in bytes. `onWritten` is called once the
+   * frame has left user space (or failed to, when the socket closed first).
+   */
+  send(frame: FrameInit, onWritten?: () => void): number;
   /** Close with `why` as the reason this connection ended. */
   fail(why: string, code?: number): void;
   isOpen(): boolean;
@@ -82,6 +85,14 @@ export class UplinkSession {
   #sessionCollectorKey: PublicKey | undefined;
   /** Closed on purpose (a key rotation): reconnect at once, stay on this collector. */
   #planned = false;
+  /** The last pump stopped on the socket's unsent bytes: the next written frame pumps again. */
+  #heldByBuffer = false;
+  /** Every frame this session sends is written with it, so a held pump resumes whichever frame drains. */
+  readonly #written = (): void => {
+    if (!this.#heldByBuffer) return;
+    this.#heldByBuffer = false;
+    this.pump();
+  };
 
   constructor(options: UplinkSessionOptions) {
     const { host, keyPair, rotateTo } = options;
@@ -105,11 +116,28 @@ export class UplinkSession {
     return this.#queue;
   }
 
-  /** Send what the window and the rate cap allow. */
+  /**
+   * Send what the window, the rate cap and the socket's unsent bytes allow. The window
+   * counts batches the collector has not acknowledged; it does not say where they are. On a
+   * link slower than the agent, a wide window of 1 MiB batches would sit in ws's user-space
+   * buffer, so a batch is taken only while less than one batch's bytes wait there
+   * (at most about two batches, whatever the window).
+   */
   pump(): void {
     const queue = this.#queue;
-    if (!queue || !this.#options.socket.isOpen() || this.#rateTimer) return;
-    for (let next = queue.next(); next !== undefined; next = queue.next()) {
+    const { socket, host } = this.#options;
+    if (!queue || !socket.isOpen() || this.#rateTimer) return;
+    const maxBufferedBytes = host.options.config.uplink.maxBatchBytes;
+    this.#heldByBuffer = false;
+    for (;;) {
+      // Checked before taking a batch: the queue marks a batch's rows in flight when it hands
+      // it out, so a batch taken must be sent.
+      if (socket.bufferedBytes() >= maxBufferedBytes) {
+        this.#heldByBuffer = true;
+        return;
+      }
+      const next = queue.next();
+      if (next === undefined) return;
       if ('waitMs' in next) {
         this.#rateTimer = setTimeout(() => {
           this.#rateTimer = undefined;
@@ -117,7 +145,9 @@ export class UplinkSession {
         }, next.waitMs);
         return;
       }
-      this.#options.host.options.metrics?.batchSent(next.results, this.#options.socket.send({ batch: next.batch }));
+      // Sent before counting: `metrics?.batchSent(…, send())` would skip the send without metrics.
+      const bytes = this.#send({ batch: next.batch });
+      host.options.metrics?.batchSent(next.results, bytes);
     }
   }
 
@@ -129,6 +159,7 @@ export class UplinkSession {
     clearInterval(this.#heartbeat);
     clearTimeout(this.#rateTimer);
     clearTimeout(this.#failbackTimer);
+    this.#heldByBuffer = false;
     if (this.#established) this.#options.host.options.relay?.detach();
     const inFlight = this.#queue?.inFlight ?? 0;
     this.#queue = undefined;
@@ -140,7 +171,7 @@ export class UplinkSession {
     const { options, log } = host;
     switch (frame.type) {
       case 'challenge': {
-        socket.send({ hello: this.#handshake.onChallenge(frame.body) });
+        this.#send({ hello: this.#handshake.onChallenge(frame.body) });
         return;
       }
       case 'welcome':
@@ -247,7 +278,12 @@ export class UplinkSession {
       }, config.uplink.failbackAfterMs);
     }
     this.pump();
-    options.relay?.attach((frame) => socket.send(frame), () => socket.bufferedBytes());
+    options.relay?.attach((frame) => this.#send(frame), () => socket.bufferedBytes());
+  }
+
+  /** Every frame, batch or not, resumes a held pump once written; only batches are ever held back. */
+  #send(frame: FrameInit): number {
+    return this.#options.socket.send(frame, this.#written);
   }
 
   #sendHeartbeat(): void {
@@ -262,7 +298,7 @@ export class UplinkSession {
     const depth = outbox.depth();
     const remote = remoteConfig?.status();
     const relay = relayLink?.health();
-    socket.send({
+    this.#send({
       heartbeat: {
         timeMs: Date.now(), backlog: depth.count, oldestUnsentMs: depth.oldestStartedAtMs ?? 0, dropped: depth.dropped,
         configHash: remote?.hash ?? config.hash, configVersion: remote?.version ?? 0, configError: remote?.error ?? '',
