@@ -31,6 +31,8 @@ export interface CollectorOptions {
   maxUnauthenticatedPerAddress?: number;
   /** New connections per second per source address; bursts of four times that pass. */
   connectRatePerAddress?: number;
+  /** Verified results waiting for their commit over all agents, past which the collector stops reading from agents until the store catches up. */
+  maxWaitingResults?: number;
   logger: Logger;
 }
 
@@ -98,6 +100,7 @@ export class Collector {
       maxUnauthenticated: options.maxUnauthenticated ?? 256,
       maxUnauthenticatedPerAddress: options.maxUnauthenticatedPerAddress ?? 32,
       maxQueuedMessagesPerSession: 64,
+      maxWaitingResults: options.maxWaitingResults ?? 200_000,
       maxConnectsPerSecondPerAddress: options.connectRatePerAddress ?? 50,
       connectBurstPerAddress: 4 * (options.connectRatePerAddress ?? 50),
     });

@@ -1,5 +1,6 @@
 import type { OpenedBatch } from '@outpost/protocol';
 import type { Counters } from './counters.js';
+import type { BudgetAccount } from './ingest-budget.js';
 import { BatchCommits } from './session-commits.js';
 import type { CollectorStore, IngestOutcome } from './store.js';
 
@@ -8,6 +9,8 @@ export interface RelayedCommitsOptions<Meta> {
   counters: Counters;
   /** Verified batches of one agent that may wait for a commit (the session's queue limit bounds all of them). */
   maxPendingPerAgent: number;
+  /** The collector-wide bound on waiting results, charged to the relay's session. */
+  budget?: BudgetAccount;
   /** After the commit, in arrival order: the RelayedAck that lets the relay delete its copy. */
   ack(batch: OpenedBatch, outcome: IngestOutcome, meta: Meta): void;
   /**
@@ -89,6 +92,7 @@ export class RelayedCommits<Meta> {
         counters,
         agentId,
         maxPending: this.#o.maxPendingPerAgent,
+        ...(this.#o.budget ? { budget: this.#o.budget } : {}),
         ack: (batch, outcome, meta) => {
           this.#pending -= 1;
           this.#o.ack(batch, outcome, meta);

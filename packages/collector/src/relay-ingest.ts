@@ -18,6 +18,7 @@ import {
 } from '@outpost/protocol';
 import type { Counters } from './counters.js';
 import { MAX_PENDING_AGENTS } from './enrollment.js';
+import type { BudgetAccount } from './ingest-budget.js';
 import type { Logger } from './logger.js';
 import { observeState } from './observe-state.js';
 import { RelayedCommits } from './relay-commits.js';
@@ -36,6 +37,8 @@ export interface RelayTrafficContext {
   onRoute(agentId: number): void;
   /** Verified batches of one agent that may wait for a commit. */
   maxPendingBatches: number;
+  /** The collector-wide bound on waiting results, charged to the relay's session. */
+  budget: BudgetAccount;
   /** A commit or the work after it failed: the relay session ends (nothing of that commit acked). */
   failed(err: unknown): void;
   isClosed(): boolean;
@@ -96,6 +99,7 @@ export class RelayedTraffic {
       store: ctx.store,
       counters: ctx.counters,
       maxPendingPerAgent: ctx.maxPendingBatches,
+      budget: ctx.budget,
       ack: (body, outcome, route) => {
         ctx.counters.add('relayed.batches');
         // A replayed old batch (all duplicates) verifies too, but proves nothing about now.

@@ -38,6 +38,16 @@ export function addRunCommand(y: Argv): Argv {
         .option('max-unauthenticated', { type: 'number', default: 256, describe: 'connections not yet admitted, in total' })
         .option('max-unauthenticated-per-address', { type: 'number', default: 32, describe: 'connections not yet admitted, per source address' })
         .option('connect-rate', { type: 'number', default: 50, describe: 'new connections per second per source address (burst 4x)' })
+        .option('max-waiting-results', {
+          type: 'number',
+          default: 200_000,
+          describe: 'verified results waiting for the store, over all agents, past which agents are not read until it catches up',
+        })
+        .check((argv) => {
+          const value = argv['max-waiting-results'];
+          if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--max-waiting-results: expected a whole number of results, at least 1, got ${String(value)}`);
+          return true;
+        })
         .option('store', storeOption),
     async (argv) => {
       const logger = createLogger('outpost-collector');
@@ -55,6 +65,7 @@ export function addRunCommand(y: Argv): Argv {
           maxUnauthenticated: argv['max-unauthenticated'],
           maxUnauthenticatedPerAddress: argv['max-unauthenticated-per-address'],
           connectRatePerAddress: argv['connect-rate'],
+          maxWaitingResults: argv['max-waiting-results'],
           logger,
         });
         await collector.start();

@@ -10,6 +10,7 @@ import type { Logger } from './logger.js';
 import { AgentSession, type SessionObserver } from './session.js';
 import { ThrottledLog } from './throttled-log.js';
 import type { CollectorStore } from './store.js';
+import { IngestBudget } from './ingest-budget.js';
 
 export interface CollectorServerOptions {
   host: string;
@@ -27,6 +28,8 @@ export interface CollectorServerOptions {
   maxUnauthenticated: number;
   maxUnauthenticatedPerAddress: number;
   maxQueuedMessagesPerSession: number;
+  /** Verified results waiting for their commit over all sessions, past which sessions stop reading (ingest-budget.ts). */
+  maxWaitingResults: number;
   /** How often live sessions are checked against revocations. */
   revocationCheckMs?: number;
   /** New connections per second per source address (token bucket) and its burst. */
@@ -58,9 +61,11 @@ export class CollectorServer {
   readonly #byAgent = new Map<number, AgentSession>();
   /** Agents behind relays: the relay session that last carried their traffic. */
   readonly #relayRoutes = new Map<number, AgentSession>();
+  readonly #ingestBudget: IngestBudget;
 
   constructor(options: CollectorServerOptions) {
     this.#options = options;
+    this.#ingestBudget = new IngestBudget({ maxResults: options.maxWaitingResults, counters: options.counters });
     this.#rejections = new ThrottledLog(options.logger);
     this.#gate = new ConnectionGate({
       maxUnauthenticated: options.maxUnauthenticated,
@@ -185,6 +190,7 @@ export class CollectorServer {
         rejections: this.#rejections,
         limits: this.#options.limits,
         maxQueuedMessages: this.#options.maxQueuedMessagesPerSession,
+        ingestBudget: this.#ingestBudget,
         state: this.#options.state,
         onAdmitted: (admitted, agent) => {
           this.#gate.admitted(socket);

@@ -1,5 +1,6 @@
 import { ErrorCode, OutpostError, type OpenedBatch } from '@outpost/protocol';
 import type { Counters } from './counters.js';
+import type { BudgetAccount } from './ingest-budget.js';
 import type { CollectorStore, IngestOutcome } from './store.js';
 
 /** How long the first batch of a commit waits for the rest of the agent's window. */
@@ -13,6 +14,8 @@ export interface BatchCommitsOptions<Meta = void> {
   agentId: number;
   /** Verified batches that may wait for a commit; past this the agent ignores its window. */
   maxPending: number;
+  /** The collector-wide bound on waiting results (ingest-budget.ts); a batch holds its share until committed or dropped. */
+  budget?: BudgetAccount;
   /** After the commit, in arrival order: the Ack that promises the batch is durable. */
   ack(batch: OpenedBatch, outcome: IngestOutcome, meta: Meta): void;
   /** After the acks of one commit: its outcomes and what `add` was given, in arrival order. */
@@ -55,6 +58,7 @@ export class BatchCommits<Meta = void> {
     this.#pending.push(batch);
     this.#metas.push(meta);
     this.#pendingResults += batch.results.length;
+    this.#o.budget?.take(batch.results.length);
     this.#commit ??= new Promise<void>((resolve) => {
       this.#release = resolve;
       this.#gatherTimer = setTimeout(resolve, GATHER_MS);
@@ -73,16 +77,22 @@ export class BatchCommits<Meta = void> {
   }
 
   async #commitPending(): Promise<void> {
-    const { store, counters, agentId } = this.#o;
+    const { store, counters, agentId, budget } = this.#o;
     try {
       while (this.#pending.length > 0 && !this.#o.isClosed()) {
         const batches = this.#pending;
         const metas = this.#metas;
+        const results = this.#pendingResults;
         this.#pending = [];
         this.#metas = [];
         this.#pendingResults = 0;
         this.#release = undefined;
-        const outcomes = await store.ingestBatches(agentId, batches, Date.now());
+        let outcomes: IngestOutcome[];
+        try {
+          outcomes = await store.ingestBatches(agentId, batches, Date.now());
+        } finally {
+          budget?.give(results);
+        }
         counters.add('ingest.batches', batches.length);
         counters.add('ingest.commits');
         batches.forEach((batch, i) => {
@@ -99,6 +109,14 @@ export class BatchCommits<Meta = void> {
       // either way the session ends; no rejection is left unhandled.
       this.#o.failed(err);
     } finally {
+      // The session closed or failed with batches still waiting: they will never be committed
+      // (nor acked: the agent sends them again), so their share of the budget goes back.
+      if (this.#pending.length > 0) {
+        budget?.give(this.#pendingResults);
+        this.#pending = [];
+        this.#metas = [];
+        this.#pendingResults = 0;
+      }
       this.#commit = undefined;
     }
   }

@@ -17,6 +17,9 @@ export interface SessionLink {
   isClosed(): boolean;
   /** This (relay) session carries `agentId`'s traffic now. */
   onRelayRoute(agentId: number): void;
+  /** Stop and start reading the socket (the collector-wide ingest budget, ingest-budget.ts). */
+  pause(): void;
+  resume(): void;
 }
 
 /**
@@ -46,11 +49,13 @@ export class SessionTraffic {
     this.#agentKey = agentKey;
     this.#ctx = ctx;
     this.#link = link;
+    const budget = ctx.ingestBudget.accountFor(link);
     this.#commits = new BatchCommits({
       store: ctx.store,
       counters: ctx.counters,
       agentId: agent.id,
       maxPending: ctx.maxQueuedMessages,
+      budget,
       ack: (body, outcome) => link.send({ ack: { batchSeq: body.batchSeq, stored: outcome.stored, duplicates: outcome.duplicates } }),
       // Notifications and the console follow the acks, in commit order; they never hold
       // the agent's window nor the next commit.
@@ -60,7 +65,7 @@ export class SessionTraffic {
       failed: (err) => link.fail(err),
       isClosed: () => link.isClosed(),
     });
-    const relayed = { maxPendingBatches: ctx.maxQueuedMessages, failed: (err: unknown) => link.fail(err), isClosed: () => link.isClosed() };
+    const relayed = { maxPendingBatches: ctx.maxQueuedMessages, budget, failed: (err: unknown) => link.fail(err), isClosed: () => link.isClosed() };
     this.#relayed = new RelayedTraffic(agent, { ...ctx, ...relayed, onRoute: (agentId) => link.onRelayRoute(agentId) }, (frame) => link.send(frame));
   }
 

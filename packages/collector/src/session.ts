@@ -18,6 +18,7 @@ import { WebSocket } from 'ws';
 import type { Counters } from './counters.js';
 import type { CollectorIdentity } from './data-dir.js';
 import { admit } from './enrollment.js';
+import type { IngestBudget } from './ingest-budget.js';
 import type { Logger } from './logger.js';
 import { observeState } from './observe-state.js';
 import { SessionTraffic } from './session-traffic.js';
@@ -35,6 +36,8 @@ export interface SessionContext {
   limits: ProtocolLimits;
   /** Messages of one session waiting to be processed; past this the agent is not respecting its window. */
   maxQueuedMessages: number;
+  /** Verified results waiting for a commit over all sessions: past its maximum a session stops reading. */
+  ingestBudget: IngestBudget;
   /** Called once the agent is admitted, with its record from before this Hello. */
   onAdmitted(session: AgentSession, agent: AgentRecord): void;
   onClosed(session: AgentSession): void;
@@ -208,6 +211,8 @@ export class AgentSession {
       fail: (err) => this.#fail(err),
       isClosed: () => this.#closed,
       onRelayRoute: (agentId) => this.#ctx.onRelayRoute?.(this, agentId),
+      pause: () => this.#ws.pause(),
+      resume: () => this.#ws.resume(),
     });
     this.#traffic = traffic;
     let keyRotated = false;
