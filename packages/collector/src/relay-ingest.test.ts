@@ -20,6 +20,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AgentLiveness } from './agent-liveness.js';
 import { Counters } from './counters.js';
+import { IngestBudget } from './ingest-budget.js';
 import { RelayedTraffic } from './relay-ingest.js';
 import type { SessionObserver } from './session.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -33,6 +34,7 @@ const deepKeys = generateKeyPair();
 let dir: string;
 let store: SqliteStore;
 let counters: Counters;
+let budget: IngestBudget;
 /** What the state engine heard: agentConnected with the record's silentSince, and heartbeats. */
 let heard: string[];
 let sent: FrameInit[];
@@ -89,12 +91,19 @@ beforeEach(async () => {
   await enroll('agent-deep', deepKeys);
   failures = [];
   const failed = (err: unknown) => void failures.push(err);
-  ctx = { store, counters, logger, rejections: new ThrottledLog(logger), limits: DEFAULT_LIMITS, state, onRoute: () => undefined, maxPendingBatches: 64, failed, isClosed: () => false };
+  budget = new IngestBudget({ maxResults: 200_000, counters });
+  const budgetAccount = budget.accountFor({ pause: () => undefined, resume: () => undefined });
+  ctx = {
+    store, counters, logger, rejections: new ThrottledLog(logger), limits: DEFAULT_LIMITS, state, onRoute: () => undefined, maxPendingBatches: 64,
+    budget: budgetAccount, failed, isClosed: () => false,
+  };
   relayed = new RelayedTraffic(relay, ctx, (frame) => sent.push(frame));
 });
 afterEach(async () => {
   await relayed.settled();
   expect(failures).toEqual([]);
+  // Every relayed batch verified was committed: nothing is left charged to the ingest budget.
+  expect(budget.waiting).toBe(0);
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
