@@ -119,8 +119,12 @@ describe('state engine, notifications and satellite liveness', () => {
     expect(hook.matching({ agent: 'lab-2', kind: 'check' })).toHaveLength(paged);
     expect(hook.matching({ agent: 'lab-2', kind: 'flapping_start' })).toHaveLength(1);
     expect((await checks('lab-2'))[0]).toMatchObject({ flapping: true });
-    const suppressed = (await events('agent=lab-2&kind=check')).filter((e) => e.suppressed === 'flapping');
-    expect(suppressed.length).toBeGreaterThanOrEqual(6);
+    // Every change after the flapping start is recorded as suppressed. Not one per run: on a
+    // loaded machine a run may time out on the DOWN side and change nothing.
+    const history = await events('agent=lab-2');
+    const after = history.slice(0, history.findIndex((e) => e.kind === 'flapping_start')).filter((e) => e.kind === 'check');
+    expect(after.length).toBeGreaterThanOrEqual(1);
+    expect(after.filter((e) => e.suppressed !== 'flapping')).toEqual([]);
     await d.agents.get('lab-2')!.stop('SIGTERM');
   });
 
