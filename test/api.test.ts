@@ -52,6 +52,12 @@ describe('collector API', () => {
     expect(events.body['events']).toMatchObject([{ kind: 'check', agent: 'lab-1', check: 'self', from: null, to: 'OK', suppressed: 'initial' }]);
     expect((await call('/api/v1/results?cursor=not-a-cursor')).status).toBe(400);
     expect((await call('/api/v1/events?kind=nonsense')).status).toBe(400);
+    // A filter value that matches nothing by mistake is refused, not answered with an empty list.
+    const badStatus = await call('/api/v1/checks?status=bogus');
+    expect(badStatus.status).toBe(400);
+    expect(badStatus.body['error']).toBe('status: expected one of CRITICAL, UNKNOWN, WARNING, OK, got "bogus"');
+    expect((await call('/api/v1/checks?problems=yes')).status).toBe(400);
+    expect((await call('/api/v1/checks?status=ok&problems=0')).body['checks']).toMatchObject([{ check: 'self', status: 'OK' }]);
   });
 
   it('refuses writes without the operator token and performs them with it', async () => {

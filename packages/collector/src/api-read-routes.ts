@@ -36,8 +36,13 @@ export async function readRoute(o: ApiOptions, url: URL): Promise<unknown> {
     case '/api/v1/checks': {
       let checks = await engine.checkViews(q.get('agent') ?? undefined, q.get('check') ?? undefined);
       const status = q.get('status');
+      if (status && !Object.hasOwn(SEVERITY_RANK, status.toUpperCase())) {
+        throw new HttpError(400, `status: expected one of ${Object.keys(SEVERITY_RANK).join(', ')}, got "${status}"`);
+      }
       if (status) checks = checks.filter((c) => c.status === status.toUpperCase());
-      if (q.get('problems') === '1' || q.get('problems') === 'true') {
+      const problems = q.get('problems');
+      if (problems !== null && !['1', 'true', '0', 'false'].includes(problems)) throw new HttpError(400, `problems: expected 1, true, 0 or false, got "${problems}"`);
+      if (problems === '1' || problems === 'true') {
         checks = checks.filter((c) => c.status !== 'OK').sort((a, b) => SEVERITY_RANK[a.status]! - SEVERITY_RANK[b.status]! || a.sinceMs - b.sinceMs);
       }
       return { checks };
