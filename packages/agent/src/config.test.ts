@@ -40,7 +40,7 @@ describe('agent config', () => {
   });
 
   it.each([
-    ['invalid YAML', 'agent: [unclosed', /agent\.yaml: \(top level\): invalid YAML at line 1/],
+    ['invalid YAML', 'agent: [unclosed', /agent\.yaml: \(top level\): invalid YAML at line 1 column 17: Flow sequence in block collection must be sufficiently indented and end with a \]$/],
     ['an unknown top-level key', config('colector: {}\n'), /agent\.yaml: \(top level\): unknown key "colector"/],
     ['an unknown check key', config('', '  - { type: tcp, target: "127.0.0.1:22", expct: open }'), /checks\[0\]: unknown key "expct"/],
     ['an unknown check type', config('', '  - { type: tcpp, target: "127.0.0.1:22" }'), /checks\[0\]\.type: unknown check type "tcpp", expected one of/],

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, DEFAULT_PORT, ErrorCode, OutpostError, parseFingerprint, PublicKey, WS_PATH } from '@outpost/protocol';
+import { ConfigError, DEFAULT_PORT, ErrorCode, OutpostError, parseFingerprint, PublicKey, WS_PATH, yamlErrorText } from '@outpost/protocol';
 import { parseDocument } from 'yaml';
 import type * as z from 'zod';
 import { CHECK_TYPES, type CheckType, type MetricThresholds } from './checks/index.js';
@@ -154,9 +154,7 @@ function resolveCheck(
 export function parseAgentConfig(text: string, file: string): AgentConfig {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const err = doc.errors[0]!;
-    const line = err.linePos?.[0];
-    throw new ConfigError(file, [], `invalid YAML${line ? ` at line ${line.line} column ${line.col}` : ''}: ${err.message.split('\n')[0]}`);
+    throw new ConfigError(file, [], yamlErrorText(doc.errors[0]!));
   }
   const schemas = configSchemas();
   const parsed = schemas.file.safeParse(doc.toJS() ?? {});

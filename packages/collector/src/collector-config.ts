@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '@outpost/protocol';
+import { ConfigError, yamlErrorText } from '@outpost/protocol';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { duration, notifyConfigSchema, type NotifyConfig } from './notify/config.js';
@@ -66,8 +66,7 @@ const schema = z.strictObject({
 export function parseCollectorConfig(text: string, file: string): CollectorConfig {
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const err = doc.errors[0]!;
-    throw new ConfigError(file, [], `not valid YAML (line ${err.linePos?.[0].line ?? '?'}): ${err.message.split('\n')[0]}`);
+    throw new ConfigError(file, [], yamlErrorText(doc.errors[0]!));
   }
   const parsed = schema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {

@@ -27,4 +27,10 @@ describe('collector config reload', () => {
     expect(() => parseCollectorConfig('retention: { results: 5m }', 'c.yaml')).toThrow(/c\.yaml: retention\.results: expected a duration between 1h and/);
     expect(() => parseCollectorConfig('retention: { result: 5d }', 'c.yaml')).toThrow(/retention: unknown key "result"/);
   });
+
+  it('names the line and the problem of YAML that does not parse, on one line', () => {
+    expect(() => parseCollectorConfig('state:\n  grace: 1m\n  grace: 2m\n', 'c.yaml')).toThrow(
+      /^c\.yaml: \(top level\): invalid YAML at line 3 column 3: Map keys must be unique$/,
+    );
+  });
 });

@@ -1,4 +1,4 @@
-import { ConfigError, ErrorCode, OutpostError, signConfig, type KeyPair } from '@outpost/protocol';
+import { ConfigError, ErrorCode, OutpostError, signConfig, yamlErrorText, type KeyPair } from '@outpost/protocol';
 import { parseDocument } from 'yaml';
 import { assertNoGeneratedIds, generatedPart, mergeGenerated } from './segmentation-config.js';
 import type { CollectorStore } from './store.js';
@@ -18,7 +18,7 @@ export const MAX_REMOTE_CONFIG_BYTES = 1024 * 1024;
 export function validateRemoteConfig(text: string, where: string): void {
   if (Buffer.byteLength(text) > MAX_REMOTE_CONFIG_BYTES) throw new ConfigError(where, [], `larger than ${MAX_REMOTE_CONFIG_BYTES} bytes`);
   const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) throw new ConfigError(where, [], `not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+  if (doc.errors.length > 0) throw new ConfigError(where, [], yamlErrorText(doc.errors[0]!));
   const value = doc.toJS() as unknown;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(where, [], 'expected a mapping with a checks: list');
   for (const key of Object.keys(value)) {

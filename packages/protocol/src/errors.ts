@@ -54,6 +54,16 @@ export function formatConfigPath(path: readonly PropertyKey[]): string {
 }
 
 /**
+ * A YAML parse error as one line: `invalid YAML at line 4 column 1: Map keys must be unique`.
+ * The yaml package's pretty message repeats the position and appends the source excerpt.
+ */
+export function yamlErrorText(err: { message: string; linePos?: readonly { line: number; col: number }[] }): string {
+  const problem = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  const at = err.linePos?.[0];
+  return `invalid YAML${at ? ` at line ${at.line} column ${at.col}` : ''}: ${problem}`;
+}
+
+/**
  * A config file error that names the file, the key and what was expected.
  *
  * @example
