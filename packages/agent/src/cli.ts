@@ -11,7 +11,7 @@ import { VERSION } from './version.js';
 export async function main(args = process.argv.slice(2)): Promise<void> {
   const plainRun = plainRunArgs(args);
   if (plainRun) return runAgent(plainRun);
-  const [{ default: yargs }, { CHECK_TYPES }] = await Promise.all([import('yargs'), import('./checks/index.js')]);
+  const [{ default: yargs }, { CHECK_TYPES }, { EXIT_CODES, unknownOutput }] = await Promise.all([import('yargs'), import('./checks/index.js'), import('./nagios.js')]);
   await yargs(args)
     .scriptName('outpost-agent')
     .version(VERSION)
@@ -179,6 +179,18 @@ export async function main(args = process.argv.slice(2)): Promise<void> {
       'run one check once; Nagios exit codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) and perfdata',
       (y) =>
         y
+          // `check` is a Nagios plugin with free-form flags: --version is snmp's `version`
+          // here, not the program's; values stay text until the check's schema says what
+          // each key takes (check-flags.ts); and a usage error is UNKNOWN (3) on stdout,
+          // where a monitoring server reads it, not exit 2, which it would show as CRITICAL.
+          .version(false)
+          .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
+          .fail((message, err) => {
+            const type = args[args.indexOf('check') + 1];
+            const usage = err ? err.message : `${message} (usage: outpost-agent check TYPE [TARGET] [--key value ...], see --help)`;
+            process.stdout.write(`${unknownOutput(type?.startsWith('-') ? undefined : type, usage, args.includes('--json'))}\n`);
+            process.exit(EXIT_CODES.UNKNOWN);
+          })
           .positional('type', { type: 'string', describe: `check type: ${[...CHECK_TYPES.keys()].join(', ')}` })
           .positional('target', { type: 'string', describe: 'what to check, e.g. 127.0.0.1:22' })
           .option('timeout', { type: 'string', default: '5s' })

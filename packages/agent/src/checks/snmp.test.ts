@@ -127,7 +127,7 @@ describe('snmp against a real snmpd', () => {
       oids: [{ oid: SYS_DESCR_OID, name: 'sysDescr' }, { oid: SYS_UPTIME_OID, name: 'uptime' }],
     });
     expect(seen).toMatchObject({ status: 'OK', observation: 'ok' });
-    expect(seen.message).toMatch(new RegExp(`^127\\.0\\.0\\.1:\\d+ ok in [\\d.]+ ms: sysDescr="${SYS_DESCR}"; uptime=\\d+$`));
+    expect(seen.message).toMatch(new RegExp(`^127\\.0\\.0\\.1:\\d+ answered in [\\d.]+ ms: sysDescr="${SYS_DESCR}"; uptime=\\d+$`));
     expect(seen.metrics.uptime).toBeGreaterThanOrEqual(0);
     expect(seen.metrics.response_ms).toBeGreaterThan(0);
     expect(Object.keys(seen.metrics).sort()).toEqual(['response_ms', 'uptime']);

@@ -170,7 +170,9 @@ async function run(config: SnmpConfig, context: CheckContext): Promise<Observati
   return {
     status: worst.status,
     observation: worst.observation,
-    message: `${where} ${worst.status === 'OK' ? 'ok' : worst.observation} in ${got.elapsedMs.toFixed(1)} ms: ${listed.slice(0, MAX_NAMED_OIDS).map((v) => v.text).join('; ')}${more}`,
+    // "answered", not "ok": a --warning/--critical on a metric may still raise the status
+    // after this (applyThresholds), and each OID's own verdict is in its text.
+    message: `${where} answered in ${got.elapsedMs.toFixed(1)} ms: ${listed.slice(0, MAX_NAMED_OIDS).map((v) => v.text).join('; ')}${more}`,
     metrics,
   };
 }

@@ -182,7 +182,7 @@ describe('tcp conversation', () => {
     ];
     const result = await check({ target: server.target, steps });
     expect(result.status, result.message).toBe('OK');
-    expect(result.message).toContain('conversation ok (TLS)');
+    expect(result.message).toContain('conversation completed (TLS)');
     expect(result.metrics['tls_handshake_ms']).toBeGreaterThan(0);
     const connection = server.connections[0]!;
     expect(connection.receivedOverTls.toString('latin1')).toBe('EHLO x\r\n');

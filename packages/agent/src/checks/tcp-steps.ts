@@ -309,7 +309,7 @@ export async function runConversation(
   return {
     status: 'OK',
     observation: 'ok',
-    message: `${where} conversation ok${tls}: ${steps} steps, ${rounds} rounds in ${metrics['total_ms']!.toFixed(1)} ms`,
+    message: `${where} conversation completed${tls}: ${steps} steps, ${rounds} rounds in ${metrics['total_ms']!.toFixed(1)} ms`,
     metrics,
   };
 }

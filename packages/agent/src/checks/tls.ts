@@ -138,11 +138,14 @@ function handshake(config: TlsConfig, ca: string | undefined, signal: AbortSigna
         handshakeMs: elapsed(),
       });
     });
-    socket.once('error', (err: NodeJS.ErrnoException) => {
+    socket.once('error', (err: NodeJS.ErrnoException & { reason?: unknown }) => {
       const code = err.code ?? 'UNKNOWN';
+      // OpenSSL's message is a multi-line dump of its error queue (addresses, source
+      // files); its `reason` says the same in a few words: "wrong version number".
+      const why = typeof err.reason === 'string' ? err.reason : err.message.split('\n')[0]!.trim();
       if (code === 'ECONNREFUSED') finish({ observation: 'refused', status: 'CRITICAL', detail: 'connection refused', elapsedMs: elapsed() });
       else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') finish({ observation: 'error', status: 'UNKNOWN', detail: `name does not resolve (${code})`, elapsedMs: elapsed() });
-      else finish({ observation: 'error', status: 'CRITICAL', detail: `${connected ? 'handshake' : 'connect'} failed: ${code} ${err.message}`, elapsedMs: elapsed() });
+      else finish({ observation: 'error', status: 'CRITICAL', detail: `${connected ? 'handshake' : 'connect'} failed: ${code} (${why})`, elapsedMs: elapsed() });
     });
   });
 }
