@@ -227,7 +227,7 @@ export async function main(args = process.argv.slice(2)): Promise<void> {
             target: argv.target,
             ports: argv.p,
             concurrency: argv.concurrency,
-            ...(argv['max-rate'] ? { maxRate: argv['max-rate'] } : {}),
+            ...(argv['max-rate'] !== undefined ? { maxRate: argv['max-rate'] } : {}),
             portTimeout: argv['port-timeout'],
             json: argv.json,
             maxCidrPrefix: argv['max-cidr-prefix'],

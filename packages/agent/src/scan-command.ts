@@ -1,6 +1,6 @@
-import { parseDurationMs } from '@outpost/protocol';
+import { formatDuration, parseDurationMs } from '@outpost/protocol';
 import { parsePortList, parseTargetList } from './checks/port-list.js';
-import type { ScanProgress } from './checks/port-scanner.js';
+import type { ScanOptions, ScanProgress } from './checks/port-scanner.js';
 import { renderScanReport, scanReportJson, type ServiceGuesses } from './checks/scan-report.js';
 import { identifyServices } from './checks/service-id.js';
 
@@ -18,19 +18,46 @@ export interface ScanCommandOptions {
 
 /** Past this many open ports the scan reports port names only: identification costs connections. */
 const MAX_IDENTIFIED_PORTS = 256;
+/** As the exposure check's `max_cidr_prefix`: a /12 already expands to a million addresses. */
+const CIDR_PREFIX = { min: 12, max: 32 };
+
+/** yargs turns `--concurrency abc` into NaN; say so rather than print "NaN". */
+const shown = (value: number) => (Number.isNaN(value) ? 'something that is not a number' : String(value));
 
 /**
  * `outpost-agent scan TARGET -p RANGE`: a TCP connect scan printed like nmap, with a
- * progress line on stderr for long scans. Returns the exit code (0, or 2 for bad input).
+ * progress line on stderr for long scans. Returns the exit code: 0 once the scan ran (a
+ * target that did not resolve is reported, as nmap does, not an error), 2 for bad input,
+ * which is checked before anything is resolved or sent.
  */
 export async function scanCommand(options: ScanCommandOptions, signal: AbortSignal): Promise<number> {
-  const targets = parseTargetList(options.target, { maxCidrPrefix: options.maxCidrPrefix });
-  const ports = parsePortList(options.ports);
-  const portTimeoutMs = parseDurationMs(options.portTimeout);
-  const problem = !targets.ok ? `target: ${targets.error}` : !ports.ok ? `-p: ${ports.error}` : portTimeoutMs === undefined ? `--port-timeout: expected a duration such as 1s` : undefined;
-  if (problem || !targets.ok || !ports.ok || portTimeoutMs === undefined) {
+  // Imported here, not at the top: the one-file agent (scripts/build-agent-bundle.mjs) keeps
+  // the scanner in its own file for its worker threads, and a static import would load it
+  // into every `outpost-agent run`.
+  const { scanPorts, scanOptionProblem, SCAN_LIMITS } = await import('./checks/port-scanner.js');
+  const usage = (problem: string) => {
     process.stderr.write(`outpost-agent scan: ${problem}\n`);
     return 2;
+  };
+  const { maxCidrPrefix } = options;
+  if (!Number.isInteger(maxCidrPrefix) || maxCidrPrefix < CIDR_PREFIX.min || maxCidrPrefix > CIDR_PREFIX.max) {
+    return usage(`--max-cidr-prefix: expected a whole number from ${CIDR_PREFIX.min} to ${CIDR_PREFIX.max}, got ${shown(maxCidrPrefix)}`);
+  }
+  const targets = parseTargetList(options.target, { maxCidrPrefix });
+  if (!targets.ok) return usage(`target: ${targets.error}`);
+  const ports = parsePortList(options.ports);
+  if (!ports.ok) return usage(`-p: ${ports.error}`);
+  const portTimeoutMs = parseDurationMs(options.portTimeout);
+  const timeoutBounds = SCAN_LIMITS.portTimeoutMs;
+  if (portTimeoutMs === undefined || portTimeoutMs < timeoutBounds.min || portTimeoutMs > timeoutBounds.max) {
+    return usage(`--port-timeout: expected a duration from ${formatDuration(timeoutBounds.min)} to ${formatDuration(timeoutBounds.max)} such as 1s, got ${JSON.stringify(options.portTimeout)}`);
+  }
+  const scanOptions: ScanOptions = { concurrency: options.concurrency, portTimeoutMs, ...(options.maxRate === undefined ? {} : { maxRate: options.maxRate }) };
+  const problem = scanOptionProblem(scanOptions);
+  if (problem !== undefined) {
+    const flag = problem.option === 'maxRate' ? '--max-rate' : '--concurrency';
+    const unit = problem.option === 'maxRate' ? 'connects per second, ' : '';
+    return usage(`${flag}: expected ${unit}${problem.expected}, got ${shown(problem.got)}`);
   }
   const total = targets.value.length * ports.value.length;
   process.stderr.write(`Starting Outpost scan of ${targets.value.length} host${targets.value.length === 1 ? '' : 's'}, ${ports.value.length} port${ports.value.length === 1 ? '' : 's'} each\n`);
@@ -40,18 +67,11 @@ export async function scanCommand(options: ScanCommandOptions, signal: AbortSign
     const eta = p.ratePerSec > 0 ? Math.ceil((p.total - p.done) / p.ratePerSec) : 0;
     process.stderr.write(`${tty ? '\r' : ''}Progress: ${pct}% (${p.done}/${p.total}), ${p.open} open, ${Math.round(p.ratePerSec)} ports/s, ETC ${eta}s${tty ? '   ' : '\n'}`);
   };
-  // Imported here, not at the top: the one-file agent (scripts/build-agent-bundle.mjs) keeps
-  // the scanner in its own file for its worker threads, and a static import would load it
-  // into every `outpost-agent run`.
-  const { scanPorts } = await import('./checks/port-scanner.js');
-  const result = await scanPorts(
-    targets.value,
-    ports.value,
-    { concurrency: options.concurrency, portTimeoutMs, ...(options.maxRate ? { maxRate: options.maxRate } : {}) },
-    signal,
-    total >= 5_000 ? onProgress : undefined,
-  );
+  const result = await scanPorts(targets.value, ports.value, scanOptions, signal, total >= 5_000 ? onProgress : undefined);
   if (tty && total >= 5_000) process.stderr.write('\n');
+  // As nmap: names that did not resolve are listed in the report, and a scan left with no
+  // address at all says so, but it ran as asked and exits 0.
+  if (result.hosts.every((host) => host.resolveError !== undefined)) process.stderr.write('WARNING: no target resolved, so 0 hosts scanned.\n');
   let services: ServiceGuesses | undefined;
   if (options.service === true && !signal.aborted) {
     const open = result.hosts.flatMap((host) => (host.address === undefined ? [] : host.open.map((port) => ({ address: host.address!, port })))).slice(0, MAX_IDENTIFIED_PORTS);

@@ -20,7 +20,15 @@ export interface AgentStatusReport {
   backlogBytes: number;
   /** Results dropped under the outbox budgets or lost to write errors, reported as gaps. */
   dropped: number;
+  /**
+   * Whether the backlog is going down: `draining` with a rate; `measuring` while connected
+   * but without a rate from this connection yet; `paused` while not connected, when the
+   * backlog only grows (the last rate would be stale); null with no backlog.
+   */
+  drainState: 'draining' | 'measuring' | 'paused' | null;
+  /** Results acknowledged per second, measured on the current connection; null unless draining. */
   drainRatePerSec: number | null;
+  /** The current backlog at that rate. */
   drainEtaSec: number | null;
 }
 
@@ -33,7 +41,7 @@ export function readStatus(config: AgentConfig): AgentStatusReport {
     return {
       name: config.name, outbox: path, backlog: 0, oldestUnsentAt: null, lastResultId: 0, connection: 'never started',
       connectionSince: null, collectorUrl: null, lastAckAt: null, lastAckSeq: null, clockOffsetMs: null, lastError: null,
-      backlogBytes: 0, dropped: 0, drainRatePerSec: null, drainEtaSec: null,
+      backlogBytes: 0, dropped: 0, drainState: null, drainRatePerSec: null, drainEtaSec: null,
     };
   }
   const outbox = Outbox.open(path, { readonly: true });
@@ -41,13 +49,14 @@ export function readStatus(config: AgentConfig): AgentStatusReport {
     const depth = outbox.depth();
     const meta = (key: string) => outbox.getMeta(key);
     const num = (key: string) => (meta(key) ? Number(meta(key)) : null);
+    const connection = meta('connection_state') ?? 'never connected';
     return {
       name: config.name,
       outbox: path,
       backlog: depth.count,
       oldestUnsentAt: iso(depth.oldestStartedAtMs),
       lastResultId: depth.maxResultId,
-      connection: meta('connection_state') ?? 'never connected',
+      connection,
       connectionSince: iso(meta('state_changed_at')),
       collectorUrl: meta('collector_url') ?? null,
       lastAckAt: iso(meta('last_ack_at')),
@@ -56,12 +65,30 @@ export function readStatus(config: AgentConfig): AgentStatusReport {
       lastError: meta('last_error') || null,
       backlogBytes: depth.bytes,
       dropped: depth.dropped,
-      drainRatePerSec: depth.count > 0 ? num('drain_rate') : null,
-      drainEtaSec: depth.count > 0 && meta('drain_eta_s') ? num('drain_eta_s') : null,
+      ...drainFigures(depth.count, connection, num('connected_at'), num('drain_at'), num('drain_rate')),
     };
   } finally {
     outbox.close();
   }
+}
+
+/**
+ * The drain as it stands now. The agent keeps its last measured rate in the meta across
+ * disconnections; it only describes the present while the same connection is up, and the
+ * ETA is for today's backlog, not the one at measuring time.
+ */
+function drainFigures(
+  backlog: number,
+  connection: string,
+  connectedAt: number | null,
+  measuredAt: number | null,
+  ratePerSec: number | null,
+): Pick<AgentStatusReport, 'drainState' | 'drainRatePerSec' | 'drainEtaSec'> {
+  if (backlog === 0) return { drainState: null, drainRatePerSec: null, drainEtaSec: null };
+  if (connection !== 'connected') return { drainState: 'paused', drainRatePerSec: null, drainEtaSec: null };
+  const current = ratePerSec !== null && ratePerSec > 0 && measuredAt !== null && connectedAt !== null && measuredAt >= connectedAt;
+  if (!current) return { drainState: 'measuring', drainRatePerSec: null, drainEtaSec: null };
+  return { drainState: 'draining', drainRatePerSec: ratePerSec, drainEtaSec: Math.ceil(backlog / ratePerSec) };
 }
 
 /** The report for a terminal. */
@@ -74,7 +101,9 @@ export function formatStatus(report: AgentStatusReport, now = Date.now()): strin
     `last ack    ${ago(report.lastAckAt)}${report.lastAckSeq !== null ? ` (batch ${report.lastAckSeq})` : ''}`,
     `last result id ${report.lastResultId}`,
   ];
-  if (report.drainRatePerSec !== null) {
+  if (report.drainState === 'paused') lines.push('draining    paused: not connected');
+  else if (report.drainState === 'measuring') lines.push('draining    no rate yet on this connection');
+  else if (report.drainRatePerSec !== null) {
     lines.push(`draining    ${report.drainRatePerSec} results/s${report.drainEtaSec !== null ? `, done in about ${formatDuration(report.drainEtaSec * 1000)}` : ''}`);
   }
   if (report.dropped > 0) lines.push(`dropped     ${report.dropped} results under the outbox budget (reported to the collector as gaps)`);

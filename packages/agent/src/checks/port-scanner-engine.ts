@@ -87,7 +87,9 @@ export class ScanEngine {
     this.#deadline = new Float64Array(slots);
     this.#freeSlots = Int32Array.from({ length: slots }, (_, i) => slots - 1 - i);
     this.#freeCount = slots;
-    this.#tokens = Math.min(options.maxRate ?? 1, 1);
+    // The bucket starts with one token, as nmap sends its first probe at once: below 1/s a
+    // scan would otherwise wait (1 - rate) / rate seconds before probing anything.
+    this.#tokens = 1;
   }
 
   run(signal: AbortSignal): Promise<void> {

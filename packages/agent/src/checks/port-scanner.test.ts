@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileScanner, kernelListeners, randomLoopback, startListeners, type Listeners } from './exposure-test-peers.js';
 import { parsePortList } from './port-list.js';
-import { scanPorts, type ScanProgress, type ScanResult } from './port-scanner.js';
+import { scanOptionProblem, scanPorts, type ScanOptions, type ScanProgress, type ScanResult } from './port-scanner.js';
 
 const ALL_PORTS = (parsePortList('1-65535') as { value: number[] }).value;
 const opened: Listeners[] = [];
@@ -81,6 +81,32 @@ describe('scanPorts on loopback', () => {
     expect(result.done).toBe(600);
     // 600 connects at 1000/s with a burst of 100 cannot finish in under 0.5 s.
     expect(seconds).toBeGreaterThan(0.45);
+  });
+
+  it('sends the first probe at once under a rate below one per second', async () => {
+    // The bucket used to start with maxRate tokens: at 0.01/s the only probe waited 99 s.
+    // The bound is the signal; nothing is timed.
+    const result = await scanPorts([randomLoopback()], [20_000], { maxRate: 0.01 }, AbortSignal.timeout(20_000));
+    expect(result.aborted).toBe(false);
+    expect(result.done).toBe(1);
+  });
+
+  it('refuses options the engine cannot work with before probing anything', async () => {
+    const bad: [ScanOptions, RegExp][] = [
+      [{ maxRate: -5 }, /^scan option maxRate: expected a number above 0, got -5$/],
+      [{ maxRate: Number.NaN }, /maxRate: .*got NaN$/],
+      [{ concurrency: 0 }, /^scan option concurrency: expected a whole number from 1 to 16384, got 0$/],
+      [{ concurrency: 1.5 }, /concurrency: .*got 1\.5$/],
+      [{ portTimeoutMs: 5 }, /^scan option portTimeoutMs: expected a number from 10 to 60000, got 5$/],
+      [{ retries: 16 }, /^scan option retries: expected a whole number from 0 to 15, got 16$/],
+      [{ threads: 0 }, /threads: .*got 0$/],
+      [{ maxListedPorts: -1 }, /^scan option maxListedPorts: expected a whole number 0 or more, got -1$/],
+    ];
+    for (const [options, message] of bad) {
+      expect(scanOptionProblem(options), JSON.stringify(options)).toBeDefined();
+      await expect(scanPorts(['127.0.0.1'], [1], options, AbortSignal.timeout(20_000))).rejects.toThrow(message);
+    }
+    expect(scanOptionProblem({ concurrency: 16_384, maxRate: 0.01, portTimeoutMs: 10, retries: 15, threads: 1, maxListedPorts: 0 })).toBeUndefined();
   });
 
   it('returns at once for an already aborted signal', async () => {

@@ -81,9 +81,53 @@ const PROGRESS_EVERY_MS = 1_000;
 const MIN_PROBES_PER_THREAD = 8_192;
 
 /**
+ * What each numeric option accepts, inclusive; `maxRate` is any finite number above 0. The
+ * exposure check's schema holds to the same concurrency and port timeout bounds.
+ */
+export const SCAN_LIMITS = {
+  concurrency: { min: 1, max: 16_384 },
+  portTimeoutMs: { min: 10, max: 60_000 },
+  retries: { min: 0, max: MAX_RETRIES },
+  threads: { min: 1, max: MAX_SHARDS },
+  maxListedPorts: { min: 0, max: Number.MAX_SAFE_INTEGER },
+} as const;
+
+export interface ScanOptionProblem {
+  option: keyof ScanOptions;
+  /** What the option accepts, e.g. `a whole number from 1 to 16384`. */
+  expected: string;
+  got: number;
+}
+
+/**
+ * The first numeric option the scanner cannot work with, or undefined when all are usable.
+ * Each bad value fails in its own way further in: a max rate of 0 or below never lets a
+ * probe out (the scan hangs), NaN caps nothing, a fractional or NaN concurrency sizes no
+ * slot table.
+ *
+ * @example
+ * scanOptionProblem({ maxRate: -5 }) // { option: 'maxRate', expected: 'a number above 0', got: -5 }
+ */
+export function scanOptionProblem(options: ScanOptions): ScanOptionProblem | undefined {
+  const { maxRate } = options;
+  if (maxRate !== undefined && !(Number.isFinite(maxRate) && maxRate > 0)) return { option: 'maxRate', expected: 'a number above 0', got: maxRate };
+  for (const [option, { min, max }] of Object.entries(SCAN_LIMITS) as [keyof typeof SCAN_LIMITS, { min: number; max: number }][]) {
+    const value = options[option];
+    if (value === undefined) continue;
+    const whole = option !== 'portTimeoutMs';
+    if ((whole ? Number.isInteger(value) : Number.isFinite(value)) && value >= min && value <= max) continue;
+    const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+    return { option, expected: `${whole ? 'a whole number' : 'a number'} ${range}`, got: value };
+  }
+  return undefined;
+}
+
+/**
  * TCP connect scan of every port on every target. States: open, closed (refused) and
  * filtered (no answer within `portTimeoutMs`, or host unreachable). Never rejects for
- * network outcomes; on abort it stops at once and reports what was finished.
+ * network outcomes; on abort it stops at once and reports what was finished. Options
+ * outside SCAN_LIMITS throw a RangeError before anything is sent: callers validate what
+ * people type first (`scan`, the exposure schema), so reaching it is a bug.
  *
  * @example
  * const result = await scanPorts(['127.0.0.1'], parsePortList('1-65535').value, {}, AbortSignal.timeout(30_000));
@@ -96,14 +140,15 @@ export async function scanPorts(
   signal: AbortSignal,
   onProgress?: (progress: ScanProgress) => void,
 ): Promise<ScanResult> {
+  const problem = scanOptionProblem(options);
+  if (problem !== undefined) throw new RangeError(`scan option ${problem.option}: expected ${problem.expected}, got ${problem.got}`);
   const startedAt = Date.now();
   const started = performance.now();
   const hosts = await resolveAll(targets, signal);
   const scanned = hosts.filter((host) => host.address !== undefined);
-  const merged = { ...DEFAULTS, ...withoutUndefined(options) };
-  const resolved = { ...merged, retries: Math.max(0, Math.min(MAX_RETRIES, Math.floor(merged.retries))) };
+  const resolved = { ...DEFAULTS, ...withoutUndefined(options) };
   const total = scanned.length * ports.length;
-  const threads = WORKERS_AVAILABLE ? Math.max(1, Math.min(Math.floor(resolved.threads), MAX_SHARDS, Math.floor(total / MIN_PROBES_PER_THREAD))) : 1;
+  const threads = WORKERS_AVAILABLE ? Math.max(1, Math.min(resolved.threads, Math.floor(total / MIN_PROBES_PER_THREAD))) : 1;
   const shardTotals = Array.from({ length: threads }, () => ({ done: 0, open: 0 }));
   let lastProgress = started;
   const onTick = (shard: number, done: number, open: number) => {

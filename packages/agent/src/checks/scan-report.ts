@@ -51,7 +51,8 @@ export function renderScanReport(result: ScanResult, services?: ServiceGuesses):
   const lines: string[] = [`Starting Outpost scan at ${new Date(result.startedAt).toISOString().replace('T', ' ').slice(0, 16)} UTC`];
   for (const host of result.hosts) lines.push(...renderHost(host, result.ports.length, result.aborted, services));
   if (result.aborted) lines.push(`Scan aborted after ${result.done} of ${result.total} probes.`);
-  const addresses = result.hosts.length;
+  // As nmap: a name that did not resolve is listed above but was never scanned.
+  const addresses = result.hosts.filter((host) => host.address !== undefined).length;
   lines.push(`Outpost done: ${addresses} IP address${addresses === 1 ? '' : 'es'} scanned in ${(result.durationMs / 1000).toFixed(2)} seconds`);
   return `${lines.join('\n')}\n`;
 }
