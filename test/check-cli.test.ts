@@ -167,3 +167,32 @@ describe('check: a threshold that raises the status is not contradicted by the m
     expect(res.line).toMatch(/^SNMP WARNING - 127\.0\.0\.1:\d+ answered in [\d.]+ ms: services=72 breaks warning "0:10" \| /);
   });
 });
+
+describe('check: a threshold must name a metric the check emits', () => {
+  it('refuses a misspelt metric as UNKNOWN before probing, listing what the type emits', async () => {
+    const tcp = await check('tcp', `127.0.0.1:${plainPort}`, '--critical', 'nosuchmetric=5');
+    expect(tcp).toMatchObject({ code: 3, line: 'TCP UNKNOWN - --critical: tcp checks emit connect_ms; got "nosuchmetric"' });
+    const before = udp.received.length;
+    const target = `127.0.0.1:${udp.port}`;
+    const res = await check('udp', target, '--send', 'x', '--expect', '^x$', '--warning', 'rtt=5');
+    expect(res).toMatchObject({ code: 3, line: 'UDP UNKNOWN - --warning: udp checks emit dropped_datagrams, round1_ms, rtt_ms; got "rtt"' });
+    expect(udp.received.length).toBe(before);
+    const json = await check('udp', target, '--send', 'x', '--expect', '^x$', '--critical', 'rtt=5', '--json');
+    expect({ code: json.code, out: JSON.parse(json.stdout) as unknown }).toMatchObject({ code: 3, out: { status: 'UNKNOWN', message: expect.stringContaining('udp checks emit dropped_datagrams, round1_ms, rtt_ms; got "rtt"') } });
+  });
+
+  it('names metrics that come from the config: snmp OID labels', async () => {
+    const res = await check('snmp', snmpd.target, '--community', COMMUNITY, '--oids', SERVICES, '--warning', 'sysServices=0:10');
+    expect(res).toMatchObject({ code: 3, line: 'SNMP UNKNOWN - --warning: snmp checks emit response_ms, services; got "sysServices"' });
+  });
+
+  it('refuses --warning or --critical without METRIC=RANGE', async () => {
+    expect(await check('tcp', `127.0.0.1:${plainPort}`, '--warning')).toMatchObject({ code: 3, line: 'TCP UNKNOWN - --warning: expected METRIC=RANGE, e.g. connect_ms=100, got nothing' });
+    expect(await check('tcp', `127.0.0.1:${plainPort}`, '--critical', 'connect_ms')).toMatchObject({ code: 3, line: 'TCP UNKNOWN - --critical: expected METRIC=RANGE, e.g. connect_ms=100, got "connect_ms"' });
+  });
+
+  it('still applies a threshold on a metric the check emits', async () => {
+    const res = await check('udp', `127.0.0.1:${udp.port}`, '--send', 'x', '--expect', '^x$', '--warning', 'rtt_ms=60000');
+    expect(res).toMatchObject({ code: 0, line: expect.stringMatching(/^UDP OK - .* \| .*rtt_ms=[\d.]+ms;60000;;;/) });
+  });
+});

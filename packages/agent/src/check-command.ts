@@ -1,18 +1,24 @@
-import type { Observation } from './checks/index.js';
+import type { MetricThresholds, Observation } from './checks/index.js';
 
 // `outpost-agent check TYPE TARGET`: one check, once, as a Nagios plugin (exit 0/1/2/3,
 // perfdata), or as JSON. Loaded only when the command runs.
 
-/** `--warning connect_ms=100 --warning loss_pct=20` → { connect_ms: '100', loss_pct: '20' }. */
-function thresholdArgs(value: unknown): Record<string, string> | undefined {
-  if (value === undefined) return undefined;
+/**
+ * `--warning connect_ms=100 --warning loss_pct=20` → { connect_ms: '100', loss_pct: '20' };
+ * a usage problem as text when a value is missing or has no `=`.
+ */
+function thresholdArgs(level: string, value: unknown): Record<string, string> | string {
+  if (value === undefined) return {};
   const items = (Array.isArray(value) ? value : [value]).map(String);
-  return Object.fromEntries(items.map((item) => [item.slice(0, Math.max(0, item.indexOf('='))), item.slice(item.indexOf('=') + 1)]));
+  // yargs gives `--warning` with nothing after it (or `--warning=`) as an empty list.
+  const bad = items.length === 0 ? '' : items.find((item) => item.indexOf('=') < 1);
+  if (bad !== undefined) return `--${level}: expected METRIC=RANGE, e.g. connect_ms=100, got ${bad === '' ? 'nothing' : JSON.stringify(bad)}`;
+  return Object.fromEntries(items.map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]));
 }
 
 /** Run the check the arguments describe and exit with its Nagios code. */
 export async function runCheck(argv: Record<string, unknown>): Promise<never> {
-  const [{ applyThresholds, CHECK_TYPES, metricThresholds }, { parseDurationMs }, { EXIT_CODES, pluginOutput, unknownOutput }, { checkConfigInput }] = await Promise.all([
+  const [{ applyThresholds, CHECK_TYPES, metricThresholds, thresholdMetricProblem }, { parseDurationMs }, { EXIT_CODES, pluginOutput, unknownOutput }, { checkConfigInput }] = await Promise.all([
     import('./checks/index.js'), import('./duration.js'), import('./nagios.js'), import('./check-flags.js'),
   ]);
   const typeName = String(argv['type']);
@@ -35,12 +41,17 @@ export async function runCheck(argv: Record<string, unknown>): Promise<never> {
       : issue.message;
     return unknown(`${issue.path.join('.') || 'arguments'}: ${said}`);
   }
-  const thresholds = { warning: metricThresholds.safeParse(thresholdArgs(argv['warning']) ?? {}), critical: metricThresholds.safeParse(thresholdArgs(argv['critical']) ?? {}) };
-  for (const [level, result] of Object.entries(thresholds)) {
-    if (!result.success) return unknown(`--${level}: ${result.error.issues[0]!.message} (expected METRIC=RANGE, e.g. connect_ms=100)`);
+  const ranges: Required<MetricThresholds> = { warning: {}, critical: {} };
+  for (const level of ['warning', 'critical'] as const) {
+    const args = thresholdArgs(level, argv[level]);
+    if (typeof args === 'string') return unknown(args);
+    const result = metricThresholds.safeParse(args);
+    if (!result.success) return unknown(`--${level} ${String(result.error.issues[0]!.path[0])}: ${result.error.issues[0]!.message}`);
+    ranges[level] = result.data;
   }
+  const problem = thresholdMetricProblem(type, parsed.data, ranges);
+  if (problem !== undefined) return unknown(`--${problem.level}: ${problem.message}`);
   const started = Date.now();
-  const ranges = { warning: thresholds.warning.data ?? {}, critical: thresholds.critical.data ?? {} };
   const observation: Observation = applyThresholds(await type.run(parsed.data, { signal: AbortSignal.timeout(timeoutMs), timeoutMs }), ranges);
   if (argv['json']) {
     const { transcript, ...rest } = observation;

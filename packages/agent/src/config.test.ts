@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAgentConfig } from './config.js';
+import { mergeConfig } from './remote-config.js';
 
 const KEY = 'ed25519:rT4BQS1R-5Gwqp5T80dx2MaN-IUSctQp5lZDUgFymog';
 const FP = '7c17e65805c9b9f18361aa7b0c076a95342ba8275195d849d496609a5adbd177';
@@ -60,8 +61,58 @@ describe('agent config', () => {
     ['an SNMP v3 user without keys', config('', '  - { type: snmp, target: "127.0.0.1:161", version: 3, user: mon, level: authPriv, oids: [{ oid: "1.3.6.1.2.1.1.1.0" }] }'), /checks\[0\]\.(auth_key|auth_protocol|priv_key|priv_protocol|level).*/],
     ['a bad udp port', config('', '  - { type: udp, target: "127.0.0.1:0", send: "x", expect: "y" }'), /checks\[0\]\.target: /],
     ['a bad metric range', config('', '  - { type: tcp, target: "127.0.0.1:22", critical: { connect_ms: "fast" } }'), /checks\[0\]\.critical\.connect_ms: expected a Nagios range/],
+    ['a bad metric name', config('', '  - { type: tcp, target: "127.0.0.1:22", critical: { "connect ms": 500 } }'), /checks\[0\]\.critical\.connect ms: expected a metric name of 1-64 letters, digits, "_", "\." or "-", got "connect ms"$/],
   ])('rejects %s with the file, the key and what was expected', (_, text, message) => {
     expect(errorOf(text)).toMatch(message);
+  });
+
+  it.each([
+    ['a typo', '{ type: tcp, target: "127.0.0.1:22", critical: { conect_ms: 500 } }', 'critical.conect_ms: tcp checks emit connect_ms; got "conect_ms"'],
+    ['a metric of another check type', '{ type: tcp, target: "127.0.0.1:22", warning: { connect_ms: 100, rtt_avg_ms: 50 } }', 'warning.rtt_avg_ms: tcp checks emit connect_ms; got "rtt_avg_ms"'],
+    [
+      'a conversation metric that is not a step',
+      '{ type: tcp, target: "127.0.0.1:25", steps: [{ expect: "^220" }, { send: "QUIT\\r\\n" }], warning: { total: 5 } }',
+      'warning.total: tcp checks emit bytes_received, bytes_sent, connect_ms, step1_ms, step2_ms, total_ms; got "total"',
+    ],
+    [
+      'a step the conversation does not have',
+      '{ type: tcp, target: "127.0.0.1:25", steps: [{ expect: "^220" }], critical: { step2_ms: 5 } }',
+      'critical.step2_ms: tcp checks emit bytes_received, bytes_sent, connect_ms, step1_ms, total_ms; got "step2_ms"',
+    ],
+    ["one host's minimum on a sweep", '{ type: icmp, hosts: [127.0.0.1, 127.0.0.2], critical: { rtt_min_ms: 5 } }', 'critical.rtt_min_ms: icmp checks emit hosts_down, hosts_up, loss_pct, rtt_avg_ms, rtt_max_ms; got "rtt_min_ms"'],
+    ['an OID name the check does not give', '{ type: snmp, target: "127.0.0.1:161", oids: [{ oid: "1.3.6.1.2.1.1.3.0", name: uptime }], critical: { sysUpTime: "6000:" } }', 'critical.sysUpTime: snmp checks emit response_ms, uptime; got "sysUpTime"'],
+    [
+      'TLS time on plain HTTP that cannot redirect',
+      '{ type: http, url: "http://127.0.0.1:8080/", follow_redirects: false, warning: { tls_ms: 50 } }',
+      'warning.tls_ms: http checks emit body_bytes, body_truncated, connect_ms, dns_ms, redirects, status_code, total_ms, ttfb_ms; got "tls_ms"',
+    ],
+  ])('refuses a threshold on a metric the check never emits: %s', (_, check, message) => {
+    expect(errorOf(config('', `  - ${check}`))).toBe(`/etc/outpost/agent.yaml: checks[0].${message}`);
+  });
+
+  it('accepts thresholds on every kind of metric a check declares', () => {
+    const checks = [
+      '  - { type: tcp, target: "127.0.0.1:25", steps: [{ expect: "^220" }, { starttls: true }], critical: { step2_ms: 500, tls_handshake_ms: 200, bytes_received: "~:4096" } }',
+      '  - { type: icmp, hosts: [127.0.0.1, 127.0.0.2], warning: { hosts_down: 0 } }',
+      '  - { type: snmp, target: "127.0.0.1:161", oids: [{ oid: "1.3.6.1.2.1.1.3.0", name: uptime }, { oid: ".1.3.6.1.2.1.1.7.0" }], critical: { uptime: "6000:", 1.3.6.1.2.1.1.7.0: "72" } }',
+      '  - { type: http, url: "http://127.0.0.1:8080/", warning: { tls_ms: 50, cert_days_left: "30:" } }',
+      '  - { type: exposure, targets: 127.0.0.1, ports: "22", critical: { newly_open: 0 } }',
+    ].join('\n');
+    const cfg = parseAgentConfig(config('', checks), '/etc/outpost/agent.yaml');
+    expect(cfg.checks.map((check) => Object.keys({ ...check.thresholds.warning, ...check.thresholds.critical }))).toEqual([
+      ['step2_ms', 'tls_handshake_ms', 'bytes_received'],
+      ['hosts_down'],
+      ['uptime', '1.3.6.1.2.1.1.7.0'],
+      ['tls_ms', 'cert_days_left'],
+      ['newly_open'],
+    ]);
+  });
+
+  it('refuses such a threshold in a pushed remote config, which goes through the same parser', () => {
+    const remote = 'checks:\n  - { type: dns, server: 127.0.0.1, name: example.test, critical: { rtt_ms: 100 } }\n';
+    expect(errorOf(mergeConfig(config(), remote, []))).toBe(
+      '/etc/outpost/agent.yaml: checks[0].critical.rtt_ms: dns checks emit answers, ignored_replies, query_ms, udp_ms; got "rtt_ms"',
+    );
   });
 
   it('accepts plain ws only with insecure: true', () => {

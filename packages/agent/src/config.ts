@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError, DEFAULT_PORT, ErrorCode, OutpostError, parseFingerprint, PublicKey, WS_PATH, yamlErrorText } from '@outpost/protocol';
 import { parseDocument } from 'yaml';
 import type * as z from 'zod';
-import { CHECK_TYPES, type CheckType, type MetricThresholds } from './checks/index.js';
+import { CHECK_TYPES, thresholdMetricProblem, type CheckType, type MetricThresholds } from './checks/index.js';
 import { configSchemas, type CheckCommonSchema } from './config-schema.js';
 import { resolveRelaySettings, type RelaySettings } from './relay-config.js';
 
@@ -130,6 +130,8 @@ function resolveCheck(
   const own = Object.fromEntries(Object.entries(raw).filter(([key]) => !(key in checkCommon.shape)));
   const parsed = type.schema.safeParse(own);
   if (!parsed.success) throw firstIssue(file, path, parsed.error);
+  const problem = thresholdMetricProblem(type, parsed.data, common.data);
+  if (problem !== undefined) throw new ConfigError(file, [...path, problem.level, problem.metric], problem.message);
   const intervalMs = common.data.interval ?? defaults.interval;
   const jitterFraction = (common.data.jitter ?? defaults.jitter).fraction;
   return {

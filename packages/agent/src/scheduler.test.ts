@@ -11,6 +11,7 @@ const counting: CheckType<unknown> = {
   type: 'counting',
   schema: z.unknown(),
   describe: () => 'memory',
+  metrics: () => ['runs'],
   run: async (_config, { memory }) => {
     const runs = ((memory?.get() as number | undefined) ?? 0) + 1;
     memory?.set(runs);

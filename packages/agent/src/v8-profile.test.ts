@@ -7,7 +7,7 @@ import type { AgentConfig, ResolvedCheck } from './config.js';
 import type { Logger } from './logger.js';
 import { checksPerSecond, COMPILER_FLAGS, compilersNeededFor, LEAN_MAX_BACKLOG, V8Profile, type V8ProfileOptions } from './v8-profile.js';
 
-const tcp: CheckType<unknown> = { type: 'tcp', schema: z.unknown(), describe: () => 't', run: async () => ({ status: 'OK', observation: 'ok', message: '', metrics: {} }) };
+const tcp: CheckType<unknown> = { type: 'tcp', schema: z.unknown(), describe: () => 't', metrics: () => [], run: async () => ({ status: 'OK', observation: 'ok', message: '', metrics: {} }) };
 const exposure: CheckType<unknown> = { ...tcp, type: 'exposure' };
 
 function checks(count: number, intervalMs: number, type = tcp): ResolvedCheck[] {

@@ -38,7 +38,7 @@ export interface CheckContext {
  * interval, timeout, jitter) are handled by the agent's config and scheduler.
  *
  * @example
- * export const tcpCheck: CheckType<TcpConfig> = { type: 'tcp', schema, describe, run };
+ * export const tcpCheck: CheckType<TcpConfig> = { type: 'tcp', schema, describe, metrics, run };
  */
 export interface CheckType<Config> {
   readonly type: string;
@@ -46,6 +46,13 @@ export interface CheckType<Config> {
   readonly schema: z.ZodType<Config>;
   /** Short target text for ids and messages, e.g. `127.0.0.1:22`. */
   describe(config: Config): string;
+  /**
+   * Every metric name `run` can put in `Observation.metrics` for this config, including
+   * those only some runs carry (a TLS time, a count after a retry). `warning`/`critical`
+   * may name only these: a threshold on any other name would never fire. A function of the
+   * config because some names come from it (snmp's OID labels, a conversation's steps).
+   */
+  metrics(config: Config): readonly string[];
   /** Run once. Resolves with an observation for every network outcome; throws only on bugs. */
   run(config: Config, context: CheckContext): Promise<Observation>;
 }

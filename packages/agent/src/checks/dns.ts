@@ -232,5 +232,8 @@ export const dnsCheck: CheckType<DnsConfig> = {
   type: 'dns',
   schema: dnsSchema,
   describe,
+  // udp_ms only after a truncated UDP answer (then query_ms covers the TCP retry too),
+  // ignored_replies only when no matching reply came.
+  metrics: () => ['query_ms', 'answers', 'udp_ms', 'ignored_replies'],
   run,
 };

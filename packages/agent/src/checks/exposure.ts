@@ -242,6 +242,9 @@ function describe(config: ExposureConfig): string {
   return Array.isArray(config.targets) ? config.targets.join(',') : config.targets;
 }
 
+/** What {@link observe} can emit; `newly_*` only once there is a previous scan to compare with. */
+const EXPOSURE_METRICS = ['open_ports', 'closed_ports', 'filtered_ports', 'violations', 'scanned_ports', 'scan_ms', 'newly_open', 'newly_closed'];
+
 /**
  * Exposure check: scan hosts or a range and hold them to a port policy. Ports in
  * `must_open` must be open, ports in `may_open` may be, every other scanned port must be
@@ -255,5 +258,6 @@ export const exposureCheck: CheckType<ExposureConfig> = {
   type: 'exposure',
   schema: exposureSchema,
   describe,
+  metrics: () => EXPOSURE_METRICS,
   run,
 };

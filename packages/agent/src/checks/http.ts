@@ -214,6 +214,12 @@ async function run(config: HttpConfig, context: CheckContext): Promise<Observati
   }
 }
 
+/** What {@link metricsOf} can emit; the TLS ones only where an https:// URL can be reached, directly or by a redirect. */
+function metricNames(config: HttpConfig): string[] {
+  const tls = new URL(config.url).protocol === 'https:' || (config.follow_redirects && config.max_redirects > 0);
+  return ['redirects', 'total_ms', 'dns_ms', 'connect_ms', ...(tls ? ['tls_ms', 'cert_days_left'] : []), 'ttfb_ms', 'status_code', 'body_bytes', 'body_truncated'];
+}
+
 /**
  * HTTP(S) check: one request (plus redirects), judged on status, headers and body, with a
  * timing breakdown. Timings other than `total_ms` belong to the last request of the chain.
@@ -227,5 +233,6 @@ export const httpCheck: CheckType<HttpConfig> = {
   type: 'http',
   schema: httpSchema,
   describe: (config) => config.url,
+  metrics: metricNames,
   run,
 };

@@ -197,6 +197,12 @@ function describe(config: IcmpConfig): string {
   return rest.length === 0 ? first! : `${first} +${rest.length} hosts`;
 }
 
+/** What {@link metricsFor} can emit: one host's min/avg/max, or a sweep's counts and worst values. */
+function metricNames(config: IcmpConfig): string[] {
+  const rtt = config.hosts.length === 1 ? ['rtt_min_ms', 'rtt_avg_ms', 'rtt_max_ms'] : ['hosts_up', 'hosts_down', 'rtt_avg_ms', 'rtt_max_ms'];
+  return [...rtt, 'loss_pct'];
+}
+
 /**
  * ICMP echo check through fping: reachability, RTT and loss for one or many hosts.
  *
@@ -209,5 +215,6 @@ export const icmpCheck: CheckType<IcmpConfig> = {
   type: 'icmp',
   schema: icmpSchema,
   describe,
+  metrics: metricNames,
   run,
 };

@@ -14,4 +14,4 @@ export const CHECK_TYPES: ReadonlyMap<string, CheckType<unknown>> = new Map(
 );
 
 export type { CheckContext, CheckType, Observation, StatusName } from './check.js';
-export { applyThresholds, metricThresholds, type MetricThresholds } from './thresholds.js';
+export { applyThresholds, metricThresholds, thresholdMetricProblem, type MetricThresholds, type ThresholdMetricProblem } from './thresholds.js';

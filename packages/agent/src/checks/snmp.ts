@@ -192,5 +192,7 @@ export const snmpCheck: CheckType<SnmpConfig> = {
   type: 'snmp',
   schema: snmpSchema,
   describe: (config) => formatHostPort(config.target),
+  // Each OID's value under its name (the OID itself without one), when it reads as a number.
+  metrics: (config) => ['response_ms', ...config.oids.map((spec) => spec.name ?? spec.oid)],
   run,
 };

@@ -192,3 +192,10 @@ export const conversationStepsSchema = z.array(z.unknown()).transform((raw, ctx)
   });
   return steps;
 });
+
+/** The metric names runConversation (tcp-steps.ts) can emit for this conversation (steps counted from 1). */
+export function conversationMetrics(conversation: { tls?: unknown; steps: readonly ConversationStep[] }): string[] {
+  const tls = conversation.tls !== undefined || conversation.steps.some((step) => step.action === 'starttls');
+  const steps = conversation.steps.map((_, index) => `step${index + 1}_ms`);
+  return ['connect_ms', ...(tls ? ['tls_handshake_ms'] : []), ...steps, 'total_ms', 'bytes_received', 'bytes_sent'];
+}

@@ -8,7 +8,7 @@ import { Session, Transcript } from './tcp-session.js';
 import { escapeBytes } from './bytes-text.js';
 import type { ConversationStep } from './tcp-steps-schema.js';
 
-export { conversationStepsSchema, type ConversationStep } from './tcp-steps-schema.js';
+export { conversationMetrics, conversationStepsSchema, type ConversationStep } from './tcp-steps-schema.js';
 
 /** TLS settings for implicit TLS (`tls: true`) and for a `starttls` step. */
 export interface TlsStart {

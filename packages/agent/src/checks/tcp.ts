@@ -4,6 +4,7 @@ import type { CheckContext, CheckType, Observation, StatusName } from './check.j
 import { PandoraImportError, pandoraToSteps, type PandoraTcpFields } from './pandora.js';
 import { formatHostPort, hostPortField, type HostPort } from './target.js';
 import {
+  conversationMetrics,
   conversationStepsSchema,
   DEFAULT_MAX_RECEIVE_BYTES,
   DEFAULT_MAX_TRANSCRIPT_BYTES,
@@ -212,5 +213,6 @@ export const tcpCheck: CheckType<TcpConfig> = {
   type: 'tcp',
   schema: tcpSchema,
   describe: (config) => formatHostPort(config.target),
+  metrics: (config) => ('steps' in config ? conversationMetrics(config) : ['connect_ms']),
   run,
 };

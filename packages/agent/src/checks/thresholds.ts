@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { Observation, StatusName } from './check.js';
+import type { CheckType, Observation, StatusName } from './check.js';
 
 /**
  * A Nagios plugin threshold range (`10`, `5:`, `~:10`, `10:20`, `@10:20`). A value alerts
@@ -54,13 +54,57 @@ export const nagiosRange = z.union([z.string(), z.number()]).transform((spec, ct
   return parsed;
 });
 
-
-/** `warning` / `critical` on any metric a check emits: metric name → Nagios range. */
-export const metricThresholds = z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a metric name'), nagiosRange);
+/**
+ * `warning` / `critical` in a check's config: metric name → Nagios range. Which names a
+ * check accepts depends on its type and config: see {@link thresholdMetricProblem}.
+ */
+export const metricThresholds = z.record(z.string(), nagiosRange).superRefine((ranges, ctx) => {
+  // Checked here rather than by the record's key schema, whose failure zod reports only as
+  // "Invalid key in record".
+  for (const name of Object.keys(ranges)) {
+    if (/^[A-Za-z0-9_.-]{1,64}$/.test(name)) continue;
+    ctx.addIssue({ code: 'custom', path: [name], message: `expected a metric name of 1-64 letters, digits, "_", "." or "-", got ${JSON.stringify(name)}` });
+  }
+});
 
 export interface MetricThresholds {
   warning?: Record<string, NagiosRange>;
   critical?: Record<string, NagiosRange>;
+}
+
+/** A `warning`/`critical` entry on a metric the check never emits, with what it does emit. */
+export interface ThresholdMetricProblem {
+  level: 'warning' | 'critical';
+  metric: string;
+  /** `tcp checks emit connect_ms; got "conect_ms"`. */
+  message: string;
+}
+
+/**
+ * The first threshold that names a metric `type` never emits for `config`, if any. Such a
+ * threshold (a typo, a name from another check type) would never fire, and an alert that
+ * cannot fire looks exactly like a healthy check, so the config file and the `check`
+ * command both refuse it through this one function.
+ *
+ * @example
+ * const problem = thresholdMetricProblem(tcpCheck, config, { critical: { conect_ms: range } });
+ * // { level: 'critical', metric: 'conect_ms', message: 'tcp checks emit connect_ms; got "conect_ms"' }
+ */
+export function thresholdMetricProblem<Config>(
+  type: CheckType<Config>,
+  config: Config,
+  thresholds: { warning?: Record<string, unknown> | undefined; critical?: Record<string, unknown> | undefined },
+): ThresholdMetricProblem | undefined {
+  if (thresholds.warning === undefined && thresholds.critical === undefined) return undefined;
+  const emitted = type.metrics(config);
+  for (const level of ['warning', 'critical'] as const) {
+    const metric = Object.keys(thresholds[level] ?? {}).find((name) => !emitted.includes(name));
+    if (metric === undefined) continue;
+    // Numeric order, so step2_ms comes before step10_ms.
+    const names = [...new Set(emitted)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).join(', ');
+    return { level, metric, message: `${type.type} checks emit ${names}; got ${JSON.stringify(metric)}` };
+  }
+  return undefined;
 }
 
 const RANK: Record<StatusName, number> = { OK: 0, WARNING: 1, UNKNOWN: 2, CRITICAL: 3 };

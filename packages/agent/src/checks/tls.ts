@@ -259,5 +259,6 @@ export const tlsCheck: CheckType<TlsConfig> = {
   type: 'tls',
   schema: tlsSchema,
   describe: (config) => formatHostPort(config.target),
+  metrics: () => ['days_left', 'handshake_ms', 'chain_length', 'chain_valid'],
   run,
 };

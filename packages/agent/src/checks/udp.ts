@@ -240,6 +240,18 @@ async function run(config: UdpConfig, context: CheckContext): Promise<Observatio
   }
 }
 
+/** What {@link run} can emit: a time per round that expects a reply, the silence waited, drops. */
+function metrics(config: UdpConfig): string[] {
+  const names = new Set(['dropped_datagrams']);
+  let round = 0;
+  for (const step of config.steps) {
+    if (step.kind === 'send') round += 1;
+    else names.add(`round${round}_ms`).add('rtt_ms');
+  }
+  if (config.expect_no_reply) names.add('silence_ms');
+  return [...names];
+}
+
 /**
  * UDP send/expect check over a connected socket: replies that match, silence
  * (`no_reply`), closed ports (`port_unreachable` from ICMP) and wrong replies (`mismatch`).
@@ -251,5 +263,6 @@ export const udpCheck: CheckType<UdpConfig> = {
   type: 'udp',
   schema: udpSchema,
   describe: (config) => formatHostPort(config.target),
+  metrics,
   run,
 };
