@@ -168,6 +168,21 @@ describe('check: a threshold that raises the status is not contradicted by the m
   });
 });
 
+describe("check: perfdata carries the check's own limits", () => {
+  it('a per-OID range, certificate days and RTT/loss limits appear as warn;crit; a --warning on the same metric wins', async () => {
+    const snmp = await check('snmp', snmpd.target, '--community', COMMUNITY, '--oids', `[{oid: ${SERVICES_OID}, name: services, warning: "0:10", critical: "0:5"}]`);
+    expect(snmp.line).toMatch(/\| response_ms=[\d.]+ms;;;; services=72;0:10;0:5;;$/);
+    const over = await check('snmp', snmpd.target, '--community', COMMUNITY, '--oids', `[{oid: ${SERVICES_OID}, name: services, warning: "0:10"}]`, '--warning', 'services=100');
+    expect(over.line).toMatch(/ services=72;100;;;$/);
+    // The test certificate is self-signed (CRITICAL for trust), but its days left are graphed against the limits.
+    const tls = await check('tls', secureWeb.replace('https://', ''), '--expiry-warning-days', '30');
+    expect(tls.line).toMatch(/ days_left=[\d.]+;30:;7:;;/);
+    const icmp = await check('icmp', '127.0.0.1', '--rtt-warning-ms', '50', '--count', '1');
+    expect(icmp.line).toMatch(/ rtt_avg_ms=[\d.]+ms;50;;;/);
+    expect(icmp.line).toMatch(/ loss_pct=0%;;100;;/);
+  });
+});
+
 describe('check: a threshold must name a metric the check emits', () => {
   it('refuses a misspelt metric as UNKNOWN before probing, listing what the type emits', async () => {
     const tcp = await check('tcp', `127.0.0.1:${plainPort}`, '--critical', 'nosuchmetric=5');

@@ -59,7 +59,10 @@ export async function runCheck(argv: Record<string, unknown>): Promise<never> {
       ...(transcript ? { transcript: Buffer.from(transcript).toString('utf8') } : {}) };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {
-    process.stdout.write(`${pluginOutput(typeName, observation, ranges)}\n`);
+    // Perfdata carries the check's own limits too, for graphers; a --warning/--critical on the same metric wins.
+    const own = type.perfRanges?.(parsed.data) ?? {};
+    const perf = { warning: { ...own.warning, ...ranges.warning }, critical: { ...own.critical, ...ranges.critical } };
+    process.stdout.write(`${pluginOutput(typeName, observation, perf)}\n`);
     if (observation.transcript && observation.status !== 'OK') process.stdout.write(`${Buffer.from(observation.transcript).toString('utf8')}\n`);
   }
   process.exit(EXIT_CODES[observation.status]);

@@ -1,3 +1,4 @@
+import type { MetricThresholds } from './thresholds.js';
 import type * as z from 'zod';
 
 export type StatusName = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
@@ -53,6 +54,12 @@ export interface CheckType<Config> {
    * config because some names come from it (snmp's OID labels, a conversation's steps).
    */
   metrics(config: Config): readonly string[];
+  /**
+   * The ranges the check applies itself from its own settings (a certificate's warning
+   * days, an RTT limit, an OID's range), so perfdata can carry them for graphers as a
+   * plugin's own thresholds. Omitted when the check judges no metric by a number.
+   */
+  perfRanges?(config: Config): MetricThresholds;
   /** Run once. Resolves with an observation for every network outcome; throws only on bugs. */
   run(config: Config, context: CheckContext): Promise<Observation>;
 }

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { durationMs } from '../duration.js';
 import type { CheckContext, CheckType, Observation, StatusName } from './check.js';
 import { sweepIcmp, type IcmpHostResult } from './icmp-fping.js';
+import { parseNagiosRange, type MetricThresholds } from './thresholds.js';
 
 export { findFping, parseFpingSummary, sweepIcmp } from './icmp-fping.js';
 export type { IcmpHostResult, IcmpSweep, IcmpSweepOptions } from './icmp-fping.js';
@@ -204,6 +205,23 @@ function metricNames(config: IcmpConfig): string[] {
 }
 
 /**
+ * The check's own limits as perfdata ranges on the metrics they judge. Loss alerts at the
+ * limit itself (check_ping's convention) where the plain range alerts only above it; a
+ * plain number is what graphers read, so it is kept.
+ */
+function perfRanges(config: IcmpConfig): MetricThresholds {
+  const range = (limit: number | undefined) => (limit === undefined ? undefined : parseNagiosRange(limit)!);
+  const ranges: Required<MetricThresholds> = { warning: {}, critical: {} };
+  for (const [level, rtt, loss] of [['warning', config.rtt_warning_ms, config.loss_warning_pct], ['critical', config.rtt_critical_ms, config.loss_critical_pct]] as const) {
+    const rttRange = range(rtt);
+    const lossRange = range(loss);
+    if (rttRange) ranges[level]['rtt_avg_ms'] = rttRange;
+    if (lossRange) ranges[level]['loss_pct'] = lossRange;
+  }
+  return ranges;
+}
+
+/**
  * ICMP echo check through fping: reachability, RTT and loss for one or many hosts.
  *
  * @example
@@ -216,5 +234,6 @@ export const icmpCheck: CheckType<IcmpConfig> = {
   schema: icmpSchema,
   describe,
   metrics: metricNames,
+  perfRanges,
   run,
 };

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { CheckContext, CheckType, Observation, StatusName } from './check.js';
 import { AUTH_PROTOCOLS, PRIV_PROTOCOLS, snmpGet, type SnmpLevel, type SnmpValue, type SnmpVersion } from './snmp-session.js';
 import { formatHostPort, hostPortField } from './target.js';
-import { nagiosRange, nagiosRangeAlerts, type NagiosRange } from './thresholds.js';
+import { nagiosRange, nagiosRangeAlerts, type MetricThresholds, type NagiosRange } from './thresholds.js';
 
 const pattern = z.string().transform((source, ctx) => {
   try {
@@ -194,5 +194,13 @@ export const snmpCheck: CheckType<SnmpConfig> = {
   describe: (config) => formatHostPort(config.target),
   // Each OID's value under its name (the OID itself without one), when it reads as a number.
   metrics: (config) => ['response_ms', ...config.oids.map((spec) => spec.name ?? spec.oid)],
+  perfRanges: (config) => {
+    const ranges: Required<MetricThresholds> = { warning: {}, critical: {} };
+    for (const spec of config.oids) {
+      if (spec.warning) ranges.warning[spec.name ?? spec.oid] = spec.warning;
+      if (spec.critical) ranges.critical[spec.name ?? spec.oid] = spec.critical;
+    }
+    return ranges;
+  },
   run,
 };

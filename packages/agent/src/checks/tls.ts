@@ -4,6 +4,7 @@ import { checkServerIdentity, connect, type DetailedPeerCertificate, type PeerCe
 import * as z from 'zod';
 import type { CheckContext, CheckType, Observation, StatusName } from './check.js';
 import { formatHostPort, hostPortField } from './target.js';
+import { parseNagiosRange } from './thresholds.js';
 
 const DAY_MS = 86_400_000;
 /** A CA bundle larger than this is not a CA bundle; refuse rather than buffer it. */
@@ -260,5 +261,10 @@ export const tlsCheck: CheckType<TlsConfig> = {
   schema: tlsSchema,
   describe: (config) => formatHostPort(config.target),
   metrics: () => ['days_left', 'handshake_ms', 'chain_length', 'chain_valid'],
+  // Fewer days left than the setting alerts: the Nagios range "21:".
+  perfRanges: (config) => ({
+    warning: { days_left: parseNagiosRange(`${config.expiry_warning_days}:`)! },
+    critical: { days_left: parseNagiosRange(`${config.expiry_critical_days}:`)! },
+  }),
   run,
 };
