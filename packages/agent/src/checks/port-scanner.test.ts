@@ -65,7 +65,8 @@ describe('scanPorts on loopback', () => {
     const abortedAt = performance.now();
     controller.abort();
     const result = await scan;
-    expect(performance.now() - abortedAt).toBeLessThan(500);
+    // Generous for a loaded machine: the full range at this rate would take over 30 s.
+    expect(performance.now() - abortedAt).toBeLessThan(5_000);
     expect(result.aborted).toBe(true);
     expect(result.done).toBeGreaterThan(0);
     expect(result.done).toBeLessThan(65_535);

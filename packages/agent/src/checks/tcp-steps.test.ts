@@ -120,7 +120,7 @@ describe('tcp conversation', () => {
     const abortedAt = performance.now();
     controller.abort();
     const result = await running;
-    expect(performance.now() - abortedAt).toBeLessThan(2_000);
+    expect(performance.now() - abortedAt).toBeLessThan(10_000);
     expect(result.observation).toBe('timeout');
     expect(result.message).toContain('within the check timeout (400 ms)');
     await server.connections[0]!.closed;
