@@ -156,8 +156,8 @@ export class CollectorServer {
         await session.syncConfig();
         continue;
       }
-      this.#options.counters.add('sessions.revoked');
-      session.close(ErrorCode.REVOKED, `agent "${session.agent!.name}" is ${current?.status ?? 'gone'}`);
+      // Until its socket has closed the session stays listed here: count the revocation once.
+      if (session.close(ErrorCode.REVOKED, `agent "${session.agent!.name}" is ${current?.status ?? 'gone'}`)) this.#options.counters.add('sessions.revoked');
     }
     for (const [agentId, relay] of this.#relayRoutes) {
       if (!this.#byAgent.has(agentId)) await relay.syncRelayedConfig(agentId);

@@ -123,10 +123,21 @@ export class AgentSession {
     if (!this.#closed) await this.#traffic?.syncRelayedConfig(agentId);
   }
 
-  /** Close because the operator or a newer connection of the same agent replaced this one. */
-  close(code: ErrorCodeValue, message: string): void {
+  /**
+   * Close because the operator revoked the agent or a newer connection of the same agent
+   * replaced this one. Frames still queued are not handled. False when this session was
+   * already closing (so a revocation is counted once).
+   */
+  close(code: ErrorCodeValue, message: string): boolean {
+    if (this.#closed) return false;
+    this.#closed = true;
     this.#sendError(code, message);
     this.#ws.close(1008, code);
+    // Read again if the ingest budget paused this socket, so the agent's closing frame is
+    // seen; and a peer that does not finish the closing handshake is cut off.
+    this.#ws.resume();
+    setTimeout(() => this.#ws.terminate(), 1_000).unref();
+    return true;
   }
 
   #send(frame: FrameInit): void {
