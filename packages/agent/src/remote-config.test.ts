@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, PublicKey, signConfig, verifyConfig, type SignedConfig } from '@outpost/protocol';
@@ -147,6 +147,32 @@ describe('RemoteConfig', () => {
     expect(applied.map((c) => c.checks[0]!.id)).toEqual(['v4', 'v5', 'local-ssh']);
     expect(fresh.status()).toMatchObject({ version: 0 });
     fresh.stop();
+  });
+
+  it('reports a stored version this agent no longer loads, and runs (and reports) what it falls back to', () => {
+    const entry = (version: number, checks: string) => ({ version, config: checks, signature: '', switchedAt: 1, confirmed: true });
+    const valid = 'checks:\n  - { id: v1, type: tcp, target: "127.0.0.1:1" }\n';
+    // Stored by an older agent that let a threshold on a metric tcp never emits through.
+    const stale = 'checks:\n  - { id: v2, type: tcp, target: "127.0.0.1:2", critical: { conect_ms: 500 } }\n';
+    const state = join(dir, 'data', 'remote-config.json');
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    writeFileSync(state, JSON.stringify({ current: entry(2, stale) }));
+    const alone = open();
+    expect(alone.config.checks.map((k) => k.id)).toEqual(['local-ssh']);
+    expect(alone.status().version).toBe(0);
+    expect(alone.status().error).toMatch(/^v2: does not load with this agent \(.*conect_ms.*\); running the local file$/);
+    // The collector's next push of v2 is not taken again; v3 is.
+    alone.onPush(push(2, stale));
+    expect(alone.status().version).toBe(0);
+    alone.onPush(push(3, valid));
+    expect(alone.status()).toMatchObject({ version: 3, error: '' });
+
+    writeFileSync(state, JSON.stringify({ current: entry(2, stale), previous: entry(1, valid) }));
+    const fallback = open();
+    expect(fallback.config.checks.map((k) => k.id)).toEqual(['v1']);
+    expect(fallback.status()).toMatchObject({ version: 1, error: expect.stringMatching(/^v2: does not load with this agent .*; running v1$/) });
+    // Still said after a restart.
+    expect(open().status()).toMatchObject({ version: 1, error: expect.stringMatching(/^v2: does not load/) });
   });
 
   it('keeps the local checks beside the remote ones when the remote config says local_checks: keep', () => {

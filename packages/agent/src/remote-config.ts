@@ -247,21 +247,31 @@ export class RemoteConfig implements RemoteConfigChannel {
   /** At start: the newest stored version that still loads, else the previous, else the local file. */
   #startingConfig(): AgentConfig {
     if (!this.#local.remoteConfig.accept) return this.#local;
-    for (const which of ['current', 'previous'] as const) {
-      const entry = this.#state[which];
-      if (!entry) continue;
+    const current = this.#state.current;
+    if (!current) return this.#local;
+    let why: string;
+    try {
+      return this.#build(current, this.#localText, this.#local);
+    } catch (err: unknown) {
+      // E.g. a version stored by an older agent that this one validates more strictly.
+      why = err instanceof Error ? err.message : String(err);
+      this.#o.logger.warn({ version: current.version, reason: why }, 'stored remote config does not load');
+    }
+    // What runs from here on is what the agent reports, with why the stored version does not:
+    // the collector must not believe it runs a version it does not.
+    const previous = this.#state.previous;
+    if (previous) {
       try {
-        const config = this.#build(entry, this.#localText, this.#local);
-        if (which === 'previous') {
-          this.#refuse(this.#state.current!.version, 'does not load with this agent; running the previous version');
-          this.#state = { current: entry };
-          this.#save();
-        }
+        const config = this.#build(previous, this.#localText, this.#local);
+        this.#state = { current: previous };
+        this.#refuse(current.version, `does not load with this agent (${why}); running v${previous.version}`);
         return config;
       } catch (err: unknown) {
-        this.#o.logger.warn({ version: entry.version, reason: err instanceof Error ? err.message : String(err) }, 'stored remote config does not load');
+        this.#o.logger.warn({ version: previous.version, reason: err instanceof Error ? err.message : String(err) }, 'stored remote config does not load');
       }
     }
+    this.#state = {};
+    this.#refuse(current.version, `does not load with this agent (${why}); running the local file`);
     return this.#local;
   }
 
