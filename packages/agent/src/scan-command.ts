@@ -1,6 +1,7 @@
 import { formatDuration, parseDurationMs } from '@outpost/protocol';
 import { parsePortList, parseTargetList } from './checks/port-list.js';
 import type { ScanOptions, ScanProgress } from './checks/port-scanner.js';
+import { SCAN_CIDR_PREFIX } from './checks/scan-limits.js';
 import { renderScanReport, scanReportJson, type ServiceGuesses } from './checks/scan-report.js';
 import { identifyServices } from './checks/service-id.js';
 
@@ -19,7 +20,6 @@ export interface ScanCommandOptions {
 /** Past this many open ports the scan reports port names only: identification costs connections. */
 const MAX_IDENTIFIED_PORTS = 256;
 /** As the exposure check's `max_cidr_prefix`: a /12 already expands to a million addresses. */
-const CIDR_PREFIX = { min: 12, max: 32 };
 
 /** yargs turns `--concurrency abc` into NaN; say so rather than print "NaN". */
 const shown = (value: number) => (Number.isNaN(value) ? 'something that is not a number' : String(value));
@@ -40,8 +40,8 @@ export async function scanCommand(options: ScanCommandOptions, signal: AbortSign
     return 2;
   };
   const { maxCidrPrefix } = options;
-  if (!Number.isInteger(maxCidrPrefix) || maxCidrPrefix < CIDR_PREFIX.min || maxCidrPrefix > CIDR_PREFIX.max) {
-    return usage(`--max-cidr-prefix: expected a whole number from ${CIDR_PREFIX.min} to ${CIDR_PREFIX.max}, got ${shown(maxCidrPrefix)}`);
+  if (!Number.isInteger(maxCidrPrefix) || maxCidrPrefix < SCAN_CIDR_PREFIX.min || maxCidrPrefix > SCAN_CIDR_PREFIX.max) {
+    return usage(`--max-cidr-prefix: expected a whole number from ${SCAN_CIDR_PREFIX.min} to ${SCAN_CIDR_PREFIX.max}, got ${shown(maxCidrPrefix)}`);
   }
   const targets = parseTargetList(options.target, { maxCidrPrefix });
   if (!targets.ok) return usage(`target: ${targets.error}`);

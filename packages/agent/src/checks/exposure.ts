@@ -3,6 +3,7 @@ import { durationMs } from '../duration.js';
 import type { CheckContext, CheckMemory, CheckType, Observation, StatusName } from './check.js';
 import { formatPortList, parsePortList, parseTargetList } from './port-list.js';
 import type { HostScan, ScanResult } from './port-scanner.js';
+import { SCAN_CIDR_PREFIX, SCAN_CONCURRENCY, SCAN_PORT_TIMEOUT_MS } from './scan-limits.js';
 import { serviceName } from './scan-report.js';
 import { identifyServices } from './service-id.js';
 import { formatHostPort } from './target.js';
@@ -27,11 +28,11 @@ const baseSchema = z
     ports: portList.prefault('1-65535'),
     must_open: portList.prefault(''),
     may_open: portList.prefault(''),
-    // A /12 already expands to a million addresses; wider ranges belong in several checks.
-    max_cidr_prefix: z.number().int().min(12).max(32).default(16),
-    concurrency: z.number().int().min(1).max(16_384).default(512),
+    // Wider ranges than SCAN_CIDR_PREFIX allows belong in several checks.
+    max_cidr_prefix: z.number().int().min(SCAN_CIDR_PREFIX.min).max(SCAN_CIDR_PREFIX.max).default(16),
+    concurrency: z.number().int().min(SCAN_CONCURRENCY.min).max(SCAN_CONCURRENCY.max).default(512),
     max_rate: z.number().positive().optional(),
-    port_timeout: durationMs({ minMs: 10, maxMs: 60_000 }).prefault('1s'),
+    port_timeout: durationMs({ minMs: SCAN_PORT_TIMEOUT_MS.min, maxMs: SCAN_PORT_TIMEOUT_MS.max }).prefault('1s'),
     grab_banner: z.boolean().default(true),
   })
   .strict();

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { MAX_RETRIES, ScanEngine, type ResolvedScanOptions } from './port-scanner-engine.js';
 import { claimedRanges, MAX_SHARDS, ProbeQueue, shareProbes } from './port-scanner-queue.js';
 import { runInWorker, WORKERS_AVAILABLE, type ShardOutcome } from './port-scanner-worker.js';
+import { SCAN_CONCURRENCY, SCAN_PORT_TIMEOUT_MS } from './scan-limits.js';
 
 export interface ScanOptions {
   /** Connects in flight at once. */
@@ -82,11 +83,11 @@ const MIN_PROBES_PER_THREAD = 8_192;
 
 /**
  * What each numeric option accepts, inclusive; `maxRate` is any finite number above 0. The
- * exposure check's schema holds to the same concurrency and port timeout bounds.
+ * exposure check's schema holds to the same concurrency and port timeout bounds (scan-limits.ts).
  */
 export const SCAN_LIMITS = {
-  concurrency: { min: 1, max: 16_384 },
-  portTimeoutMs: { min: 10, max: 60_000 },
+  concurrency: SCAN_CONCURRENCY,
+  portTimeoutMs: SCAN_PORT_TIMEOUT_MS,
   retries: { min: 0, max: MAX_RETRIES },
   threads: { min: 1, max: MAX_SHARDS },
   maxListedPorts: { min: 0, max: Number.MAX_SAFE_INTEGER },
