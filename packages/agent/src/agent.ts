@@ -12,6 +12,12 @@ import { SOFTWARE } from './version.js';
 
 /** How often the outbox budgets are enforced (and at once when a write goes over). */
 const COMPACT_EVERY_MS = 5_000;
+/**
+ * How often a running agent notes in its outbox that it is alive, so `status` can tell an
+ * agent that died without a clean stop (its last state still says "connected") from a
+ * live one. Rare enough to cost nothing: one small write.
+ */
+export const ALIVE_EVERY_MS = 30_000;
 
 /** What `Agent.reload` applied, and which changed settings wait for a restart. */
 export interface AgentReload extends CheckListChange {
@@ -57,6 +63,7 @@ export class Agent {
   #flushScheduled = false;
   #compactTimer: NodeJS.Timeout | undefined;
   #lastCompactAt = 0;
+  #aliveAt = 0;
 
   constructor(config: AgentConfig, logger: Logger, options: { remoteConfig?: RemoteConfigChannel; relay?: UplinkRelay } = {}) {
     this.#log = logger;
@@ -98,7 +105,11 @@ export class Agent {
     }
     this.#uplink.start();
     this.#scheduler.start();
-    this.#compactTimer = setInterval(() => this.#compact(), COMPACT_EVERY_MS);
+    this.#markAlive();
+    this.#compactTimer = setInterval(() => {
+      this.#compact();
+      this.#markAlive();
+    }, COMPACT_EVERY_MS);
     this.#log.info({ depth: this.#outbox.depth().count }, 'agent started');
   }
 
@@ -128,6 +139,17 @@ export class Agent {
     await this.#uplink.stop();
     this.#outbox.close();
     this.#log.info('agent stopped');
+  }
+
+  #markAlive(): void {
+    const now = Date.now();
+    if (now - this.#aliveAt < ALIVE_EVERY_MS) return;
+    this.#aliveAt = now;
+    try {
+      this.#outbox.setMeta('alive_at', String(now));
+    } catch (err: unknown) {
+      this.#log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not note the agent alive in the outbox');
+    }
   }
 
   /** Keep the outbox within its budgets; what goes is reported as a gap record. */

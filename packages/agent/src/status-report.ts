@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { outboxPath } from './agent.js';
+import { ALIVE_EVERY_MS, outboxPath } from './agent.js';
 import type { AgentConfig } from './config.js';
 import { formatDuration } from './duration.js';
 import { Outbox } from './outbox.js';
@@ -10,7 +10,19 @@ export interface AgentStatusReport {
   backlog: number;
   oldestUnsentAt: string | null;
   lastResultId: number;
+  /**
+   * The last connection state the agent recorded. While the agent is not running, it is what
+   * it was when the agent stopped (`stopped` after a clean stop).
+   */
   connection: string;
+  /**
+   * Whether the agent is running: false after a clean stop or when it has not noted itself
+   * alive for three of its intervals (it died); null when it never noted it (never started,
+   * or an older agent).
+   */
+  running: boolean | null;
+  /** When the agent last noted itself alive. */
+  aliveAt: string | null;
   connectionSince: string | null;
   collectorUrl: string | null;
   lastAckAt: string | null;
@@ -35,11 +47,11 @@ export interface AgentStatusReport {
 const iso = (ms: string | number | undefined) => (ms === undefined || ms === '' ? null : new Date(Number(ms)).toISOString());
 
 /** Read an agent's state from its outbox, without disturbing a running agent. */
-export function readStatus(config: AgentConfig): AgentStatusReport {
+export function readStatus(config: AgentConfig, now = Date.now()): AgentStatusReport {
   const path = outboxPath(config);
   if (!existsSync(path)) {
     return {
-      name: config.name, outbox: path, backlog: 0, oldestUnsentAt: null, lastResultId: 0, connection: 'never started',
+      name: config.name, outbox: path, backlog: 0, oldestUnsentAt: null, lastResultId: 0, connection: 'never started', running: null, aliveAt: null,
       connectionSince: null, collectorUrl: null, lastAckAt: null, lastAckSeq: null, clockOffsetMs: null, lastError: null,
       backlogBytes: 0, dropped: 0, drainState: null, drainRatePerSec: null, drainEtaSec: null,
     };
@@ -50,6 +62,8 @@ export function readStatus(config: AgentConfig): AgentStatusReport {
     const meta = (key: string) => outbox.getMeta(key);
     const num = (key: string) => (meta(key) ? Number(meta(key)) : null);
     const connection = meta('connection_state') ?? 'never connected';
+    const aliveAt = num('alive_at');
+    const running = connection === 'stopped' ? false : aliveAt === null ? null : now - aliveAt <= 3 * ALIVE_EVERY_MS;
     return {
       name: config.name,
       outbox: path,
@@ -57,6 +71,8 @@ export function readStatus(config: AgentConfig): AgentStatusReport {
       oldestUnsentAt: iso(depth.oldestStartedAtMs),
       lastResultId: depth.maxResultId,
       connection,
+      running,
+      aliveAt: iso(meta('alive_at')),
       connectionSince: iso(meta('state_changed_at')),
       collectorUrl: meta('collector_url') ?? null,
       lastAckAt: iso(meta('last_ack_at')),
@@ -65,7 +81,7 @@ export function readStatus(config: AgentConfig): AgentStatusReport {
       lastError: meta('last_error') || null,
       backlogBytes: depth.bytes,
       dropped: depth.dropped,
-      ...drainFigures(depth.count, connection, num('connected_at'), num('drain_at'), num('drain_rate')),
+      ...drainFigures(depth.count, running === false ? 'stopped' : connection, num('connected_at'), num('drain_at'), num('drain_rate')),
     };
   } finally {
     outbox.close();
@@ -95,13 +111,13 @@ function drainFigures(
 export function formatStatus(report: AgentStatusReport, now = Date.now()): string {
   const ago = (at: string | null) => (at ? `${at} (${formatDuration(Math.max(0, now - Date.parse(at)))} ago)` : 'never');
   const lines = [
-    `agent       ${report.name}`,
-    `connection  ${report.connection}${report.connectionSince ? ` since ${ago(report.connectionSince)}` : ''}${report.collectorUrl ? ` → ${report.collectorUrl}` : ''}`,
+    `agent       ${report.name}${report.running === false && report.connection !== 'stopped' ? `: not running (no sign of life since ${ago(report.aliveAt)}; it stopped without a clean shutdown)` : ''}`,
+    `connection  ${report.running === false && report.connection !== 'stopped' ? `none (last recorded: ${report.connection})` : report.connection}${report.connectionSince ? ` since ${ago(report.connectionSince)}` : ''}${report.collectorUrl ? ` → ${report.collectorUrl}` : ''}`,
     `backlog     ${report.backlog} result${report.backlog === 1 ? '' : 's'} waiting (${(report.backlogBytes / 1_048_576).toFixed(1)} MiB)${report.oldestUnsentAt ? `, oldest from ${ago(report.oldestUnsentAt)}` : ''}`,
     `last ack    ${ago(report.lastAckAt)}${report.lastAckSeq !== null ? ` (batch ${report.lastAckSeq})` : ''}`,
     `last result id ${report.lastResultId}`,
   ];
-  if (report.drainState === 'paused') lines.push('draining    paused: not connected');
+  if (report.drainState === 'paused') lines.push(`draining    paused: ${report.running === false ? 'the agent is not running' : 'not connected'}`);
   else if (report.drainState === 'measuring') lines.push('draining    no rate yet on this connection');
   else if (report.drainRatePerSec !== null) {
     lines.push(`draining    ${report.drainRatePerSec} results/s${report.drainEtaSec !== null ? `, done in about ${formatDuration(report.drainEtaSec * 1000)}` : ''}`);
