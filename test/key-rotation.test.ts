@@ -1,8 +1,12 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestDeployment } from './support/deployment.js';
 import { eventually, runCli } from './support/processes.js';
+
+interface StatusView {
+  counters: Record<string, number>;
+}
 
 interface AgentsView {
   agents: { name: string; key: string; connected: boolean; resultsStored: number }[];
@@ -77,5 +81,29 @@ describe('key rotation', () => {
     await moreResults(d, 'rot-c', afterRestart);
     expect(again.lines.some((line) => line.includes('OUTPOST_ERR_COLLECTOR_KEY'))).toBe(false);
     expect(newKey).not.toBe(oldKey);
+  });
+
+  it('holds a config set between rotate-key and the restart, instead of pushing what the agent must refuse', async () => {
+    const d = (deployment = await TestDeployment.create());
+    await d.startCollector();
+    await d.initAgent('rot-p', { checks: checks(d) });
+    const agent = d.startAgent('rot-p');
+    await moreResults(d, 'rot-p', 0);
+    expect((await runCli('collector', ['rotate-key', '--data-dir', d.collectorDir, '--overlap', '1h'])).code).toBe(0);
+    // Signed with the new key on disk; the running collector still holds the old one.
+    const file = join(d.root, 'pushed.yaml');
+    writeFileSync(file, `checks:\n  - { id: pushed, type: tcp, target: "127.0.0.1:${d.port}", interval: 200ms, jitter: 0% }\n`);
+    expect((await runCli('collector', ['config', 'set', 'rot-p', file, '--data-dir', d.collectorDir])).code).toBe(0);
+    await eventually('the push held', async () => ((await d.api<StatusView>('/api/v1/status')).counters['sessions.config_held'] === 1 ? true : undefined));
+    const count = d.collectorResultIds('rot-p').length;
+    await moreResults(d, 'rot-p', count + 3);
+    // No push the agent had to refuse, so no reconnect loop.
+    expect(agent.lines.filter((line) => line.includes('OUTPOST_ERR_BAD_SIGNATURE'))).toEqual([]);
+    expect((await d.api<StatusView>('/api/v1/status')).counters['sessions.config_pushed'] ?? 0).toBe(0);
+
+    // Restarted with the new key: the agent follows the endorsed key and takes the version.
+    await d.stopCollector();
+    await d.startCollector();
+    await eventually('the agent runs v1', async () => ((await d.api<{ running: number }>('/api/v1/agents/rot-p/config')).running === 1 ? true : undefined), 30_000);
   });
 });

@@ -2,7 +2,7 @@
 // acked by BatchCommits), heartbeats, and relayed frames of agents behind it; with the
 // revocation check before each, its remote config kept in sync, and the state engine told.
 // The socket, the handshake and admission are session.ts.
-import { ErrorCode, isValidTimeMs, openBatch, OutpostError, type DecodedFrame, type FrameInit, type PublicKey } from '@outpost/protocol';
+import { ErrorCode, isValidTimeMs, openBatch, OutpostError, PublicKey, verifyConfig, type DecodedFrame, type FrameInit } from '@outpost/protocol';
 import { observeState } from './observe-state.js';
 import { RelayedTraffic } from './relay-ingest.js';
 import type { SessionContext } from './session.js';
@@ -42,6 +42,8 @@ export class SessionTraffic {
   /** Remote config: the version the agent says it runs, and the newest sent on this connection. */
   #reportedConfigVersion = 0;
   #pushedConfigVersion = 0;
+  /** This collector's key, which signs what this session may push. */
+  #ownKey: PublicKey | undefined;
   #observed: Promise<void> = Promise.resolve();
 
   constructor(agent: AgentRecord, agentKey: PublicKey, ctx: SessionContext, link: SessionLink) {
@@ -85,6 +87,16 @@ export class SessionTraffic {
     const latest = await this.#ctx.store.latestAgentConfig(agent.id);
     if (!latest || latest.version <= Math.max(this.#reportedConfigVersion, this.#pushedConfigVersion)) return;
     this.#pushedConfigVersion = latest.version;
+    // Signed with another collector key (`config set` after `rotate-key`, before this process
+    // restarted with the new key): the agent trusts only the key of this session and would
+    // refuse it and reconnect, to be sent it again. It goes out once a collector holding
+    // that key serves the agent.
+    this.#ownKey ??= PublicKey.from(this.#ctx.identity.keyPair.publicKey);
+    if (!verifyConfig(latest, this.#agentKey.raw, [this.#ownKey])) {
+      this.#ctx.counters.add('sessions.config_held');
+      this.#ctx.logger.warn({ agent: agent.name, version: latest.version }, 'config not pushed: it is signed with another collector key (restart the collector after rotate-key to push it)');
+      return;
+    }
     this.#link.send({ configPush: { version: latest.version, config: latest.config, signature: latest.signature } });
     this.#ctx.counters.add('sessions.config_pushed');
     this.#ctx.logger.info({ agent: agent.name, version: latest.version }, 'config pushed');
