@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPair, PublicKey } from '@outpost/protocol';
+import { generateKeyPair, PublicKey, Status } from '@outpost/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ALIVE_EVERY_MS, outboxPath } from './agent.js';
 import { parseAgentConfig, type AgentConfig } from './config.js';
@@ -41,6 +41,17 @@ describe('agent status', () => {
     const text = formatStatus(dead, T + 3 * ALIVE_EVERY_MS + 1);
     expect(text).toMatch(/^agent {7}lab-1: not running \(no sign of life since .* ago\); it stopped without a clean shutdown\)$/m);
     expect(text).toMatch(/^connection {2}none \(last recorded: connected\)/m);
+  });
+
+  it('calls a drain stalled when connected with a backlog but nothing acknowledged for a while', () => {
+    const outbox = Outbox.open(outboxPath(config));
+    outbox.append([{ checkId: 'c', startedAtMs: T, durationUs: 1, status: Status.OK, observation: 'open', message: '', metrics: {}, checkConfigHash: 'h' }]);
+    outbox.setMetas({ connection_state: 'connected', connected_at: String(T - 60_000), alive_at: String(T), last_ack_at: String(T - 5_000), drain_at: String(T - 5_000), drain_rate: '40' });
+    outbox.close();
+    expect(readStatus(config, T)).toMatchObject({ drainState: 'draining', drainRatePerSec: 40 });
+    const stalled = readStatus(config, T + 20_000);
+    expect(stalled).toMatchObject({ drainState: 'stalled', drainRatePerSec: null, drainEtaSec: null });
+    expect(formatStatus(stalled, T + 20_000)).toMatch(/^draining {4}stalled: connected, but nothing acknowledged since .* \(25s ago\)$/m);
   });
 
   it('says stopped after a clean stop, and makes no claim for an agent that never noted itself alive', () => {

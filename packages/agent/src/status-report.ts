@@ -35,14 +35,19 @@ export interface AgentStatusReport {
   /**
    * Whether the backlog is going down: `draining` with a rate; `measuring` while connected
    * but without a rate from this connection yet; `paused` while not connected, when the
-   * backlog only grows (the last rate would be stale); null with no backlog.
+   * backlog only grows (the last rate would be stale); `stalled` while connected but with
+   * no acknowledgement for STALLED_AFTER_MS (a relay or collector that stopped answering
+   * before the link timed out); null with no backlog.
    */
-  drainState: 'draining' | 'measuring' | 'paused' | null;
+  drainState: 'draining' | 'measuring' | 'stalled' | 'paused' | null;
   /** Results acknowledged per second, measured on the current connection; null unless draining. */
   drainRatePerSec: number | null;
   /** The current backlog at that rate. */
   drainEtaSec: number | null;
 }
+
+/** Connected with a backlog and no acknowledgement for this long: the drain is stalled. */
+const STALLED_AFTER_MS = 15_000;
 
 const iso = (ms: string | number | undefined) => (ms === undefined || ms === '' ? null : new Date(Number(ms)).toISOString());
 
@@ -81,7 +86,7 @@ export function readStatus(config: AgentConfig, now = Date.now()): AgentStatusRe
       lastError: meta('last_error') || null,
       backlogBytes: depth.bytes,
       dropped: depth.dropped,
-      ...drainFigures(depth.count, running === false ? 'stopped' : connection, num('connected_at'), num('drain_at'), num('drain_rate')),
+      ...drainFigures(depth.count, running === false ? 'stopped' : connection, num('connected_at'), num('drain_at'), num('drain_rate'), num('last_ack_at'), now),
     };
   } finally {
     outbox.close();
@@ -99,9 +104,14 @@ function drainFigures(
   connectedAt: number | null,
   measuredAt: number | null,
   ratePerSec: number | null,
+  lastAckAt: number | null,
+  now: number,
 ): Pick<AgentStatusReport, 'drainState' | 'drainRatePerSec' | 'drainEtaSec'> {
   if (backlog === 0) return { drainState: null, drainRatePerSec: null, drainEtaSec: null };
   if (connection !== 'connected') return { drainState: 'paused', drainRatePerSec: null, drainEtaSec: null };
+  // A draining link acks every batch within a second or so; long silence means no drain now.
+  const since = Math.max(lastAckAt ?? 0, connectedAt ?? 0);
+  if (since > 0 && now - since > STALLED_AFTER_MS) return { drainState: 'stalled', drainRatePerSec: null, drainEtaSec: null };
   const current = ratePerSec !== null && ratePerSec > 0 && measuredAt !== null && connectedAt !== null && measuredAt >= connectedAt;
   if (!current) return { drainState: 'measuring', drainRatePerSec: null, drainEtaSec: null };
   return { drainState: 'draining', drainRatePerSec: ratePerSec, drainEtaSec: Math.ceil(backlog / ratePerSec) };
@@ -119,6 +129,7 @@ export function formatStatus(report: AgentStatusReport, now = Date.now()): strin
   ];
   if (report.drainState === 'paused') lines.push(`draining    paused: ${report.running === false ? 'the agent is not running' : 'not connected'}`);
   else if (report.drainState === 'measuring') lines.push('draining    no rate yet on this connection');
+  else if (report.drainState === 'stalled') lines.push(`draining    stalled: connected, but nothing acknowledged since ${ago(report.lastAckAt ?? report.connectionSince)}`);
   else if (report.drainRatePerSec !== null) {
     lines.push(`draining    ${report.drainRatePerSec} results/s${report.drainEtaSec !== null ? `, done in about ${formatDuration(report.drainEtaSec * 1000)}` : ''}`);
   }
