@@ -33,7 +33,9 @@ export async function listAgentViews(sources: AgentViewSources) {
   const connected = sources.connectedAgents();
   return agents.map((a) =>
     agentView(a, {
-      connected: connected.has(a.id),
+      // Behind a relay, "connected" means a relay session carried its traffic: it says
+      // nothing of the agent itself once that stopped (silent) or was revoked.
+      connected: connected.has(a.id) && (a.relayPath === null || (a.silentSince === null && a.status === 'active')),
       graceMs: sources.graceFor(a),
       labels: sources.labelsFor(a.name),
       gaps: gaps.get(a.id),
