@@ -76,7 +76,10 @@ describe('collector API', () => {
       const agents = (await call('/api/v1/agents')).body['agents'] as { name: string; connected: boolean }[];
       return agents.find((a) => a.name === 'lab-1')?.connected === false ? true : undefined;
     }, 30_000);
-    const approved = await call('/api/v1/agents/lab-1/approve', { method: 'POST', token });
+    // A revoked key comes back only when named: it may be the stolen one.
+    expect((await call('/api/v1/agents/lab-1/approve', { method: 'POST', token })).status).toBe(409);
+    const key = (revoked.body['agent'] as { key: string }).key;
+    const approved = await call('/api/v1/agents/lab-1/approve', { method: 'POST', token, body: JSON.stringify({ key }) });
     expect(approved.body['agent']).toMatchObject({ status: 'active' });
     const counters = (await call('/api/v1/status')).body['counters'] as Record<string, number>;
     expect(counters['rejected.api_token']).toBe(1);

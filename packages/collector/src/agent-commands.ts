@@ -5,7 +5,7 @@ import { fail } from './cli-exit.js';
 import { dataDirOption, storeOption, withStore } from './cli-store.js';
 import { storeKind } from './collector-storage.js';
 import { loadApiToken, loadIdentity } from './data-dir.js';
-import { issueToken } from './enrollment.js';
+import { checkStatusChange, issueToken, tokenNameRefusal } from './enrollment.js';
 import { setAgentConfig } from './remote-config.js';
 import type { AgentStatus } from './store.js';
 
@@ -13,18 +13,15 @@ import type { AgentStatus } from './store.js';
 // agents, their remote configs, and the operator token for the HTTP API.
 
 async function setStatus(dataDir: string, storeUrl: string, name: string, status: AgentStatus, keyPrefix?: string): Promise<void> {
-  const key = await withStore(dataDir, storeUrl, async (store) => {
+  const { key, readmits } = await withStore(dataDir, storeUrl, async (store) => {
     const agent = await store.findAgentByName(name);
     if (!agent) fail(new OutpostError(ErrorCode.CONFIG, `no agent named "${name}" (outpost-collector agents list)`));
-    const text = encodeKey(agent.publicKey);
-    // Anyone can claim a name while pending; --key makes sure the approved key is the one the operator saw.
-    if (keyPrefix !== undefined && !text.startsWith(keyPrefix)) {
-      fail(new OutpostError(ErrorCode.CONFIG, `agent "${name}" has key ${text}, which does not start with --key ${keyPrefix}`));
-    }
+    const change = checkStatusChange(agent, status, keyPrefix, (prefix) => `--key ${prefix}`);
+    if (change.refused !== undefined) fail(new OutpostError(agent.status === 'revoked' ? ErrorCode.REVOKED : ErrorCode.CONFIG, change.refused));
     await store.setAgentStatus(name, status, Date.now());
-    return text;
+    return { key: encodeKey(agent.publicKey), readmits: change.readmits };
   });
-  process.stdout.write(`${name}: ${status} (key ${key})\n`);
+  process.stdout.write(`${name}: ${status} (key ${key})${readmits ? ', re-admitted after its revocation: the key given with --key matched' : ''}\n`);
 }
 
 /**
@@ -47,14 +44,18 @@ export function addTokenCommand(y: Argv): Argv {
     async (argv) => {
       const ttlMs = parseDurationMs(argv.ttl);
       if (ttlMs === undefined || ttlMs <= 0) fail(new OutpostError(ErrorCode.CONFIG, `--ttl ${argv.ttl}: expected a duration such as 30m or 24h`));
-      const token = await withStore(argv['data-dir'], argv.store, (store) => issueToken(store, ttlMs, argv.agent ?? null));
+      const token = await withStore(argv['data-dir'], argv.store, async (store) => {
+        const refusal = argv.agent === undefined ? undefined : await tokenNameRefusal(store, argv.agent);
+        if (refusal !== undefined) fail(new OutpostError(ErrorCode.REVOKED, refusal));
+        return issueToken(store, ttlMs, argv.agent ?? null);
+      });
       const expires = new Date(Date.now() + ttlMs).toISOString();
       process.stdout.write(argv.json ? `${JSON.stringify({ token, expires, agent: argv.agent ?? null })}\n` : `${token}\n`);
     },
   );
 }
 
-/** `outpost-collector agents list|approve|revoke [name]`: approval only for a key that starts with --key. */
+/** `outpost-collector agents list|approve|revoke [name]`: approval only for a key that starts with --key; a revoked agent only with --key. */
 export function addAgentsCommand(y: Argv): Argv {
   return y.command(
     'agents <action> [name]',
@@ -63,7 +64,7 @@ export function addAgentsCommand(y: Argv): Argv {
       y
         .positional('action', { choices: ['list', 'approve', 'revoke'] as const, demandOption: true })
         .positional('name', { type: 'string' })
-        .option('key', { type: 'string', describe: 'approve only if the agent key starts with this (as printed by outpost-agent init)' })
+        .option('key', { type: 'string', describe: 'approve only if the agent key starts with this (as printed by outpost-agent init); required to re-admit a revoked agent' })
         .option('data-dir', dataDirOption)
         .option('store', storeOption)
         .option('json', { type: 'boolean', default: false }),

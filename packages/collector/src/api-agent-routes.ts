@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { encodeKey } from '@outpost/protocol';
 import { iso } from './api-views.js';
 import { HttpError, readBody, readJsonBody } from './api-request.js';
+import { checkStatusChange } from './enrollment.js';
 import type { ApiOptions } from './http-api.js';
 import { MAX_REMOTE_CONFIG_BYTES, setAgentConfig } from './remote-config.js';
 import type { AgentStatus } from './store.js';
@@ -48,7 +48,7 @@ export async function putAgentConfig(o: ApiOptions, req: IncomingMessage, res: S
   res.end(JSON.stringify({ agent: name, version }));
 }
 
-/** POST /api/v1/agents/{name}/approve|revoke, optionally only for a key that starts with body.key. */
+/** POST /api/v1/agents/{name}/approve|revoke, optionally only for a key that starts with body.key; a revoked agent is approved only with it. */
 export async function postAgentStatus(o: ApiOptions, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const match = /^\/api\/v1\/agents\/([^/]+)\/(approve|revoke)$/.exec(url.pathname);
   if (!match) throw new HttpError(404, `no such endpoint: POST ${url.pathname}`);
@@ -56,13 +56,15 @@ export async function postAgentStatus(o: ApiOptions, req: IncomingMessage, res: 
   const body = await readJsonBody(req);
   const agent = await o.store.findAgentByName(name);
   if (!agent) throw new HttpError(404, `no agent named "${name}"`);
-  const key = encodeKey(agent.publicKey);
-  if (body['key'] !== undefined && (typeof body['key'] !== 'string' || !key.startsWith(body['key']))) {
-    throw new HttpError(409, `agent "${name}" has key ${key}, which does not start with the key given`);
-  }
+  const keyPrefix = body['key'];
+  // A key that is no string matches no key: 409 like any other mismatch.
+  if (keyPrefix !== undefined && typeof keyPrefix !== 'string') throw new HttpError(409, `agent "${name}": the key given is not a string, so it matches no key`);
   const status: AgentStatus = match[2] === 'approve' ? 'active' : 'revoked';
+  // The same rule as `agents approve`: a revoked agent comes back only with its key given.
+  const change = checkStatusChange(agent, status, keyPrefix, (prefix) => `{"key": "${prefix}"} in the body`);
+  if (change.refused !== undefined) throw new HttpError(409, change.refused);
   await o.store.setAgentStatus(name, status, Date.now());
-  o.logger.warn({ agent: name, status, remote: req.socket.remoteAddress }, 'agent status changed through the API');
+  o.logger.warn({ agent: name, status, readmitted: change.readmits, remote: req.socket.remoteAddress }, 'agent status changed through the API');
   const view = (await o.engine.agentViews()).find((a) => a.name === name);
   o.feed.publish('agent', view);
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });

@@ -3,7 +3,7 @@ import { redactUrl, storeKind } from './collector-storage.js';
 import { dataFiles } from './data-dir.js';
 import { PgStore } from './pg-store.js';
 import { SqliteStore } from './sqlite-store.js';
-import type { CollectorStore } from './store.js';
+import type { CollectorStore, StateEngineSettings } from './store.js';
 
 // The options every command shares (--data-dir, --store) and how a command opens the store
 // they name: the data directory's SQLite file or a PostgreSQL database.
@@ -21,14 +21,15 @@ export const storeOption = {
 /**
  * Run `work` on the store `--store` names: the data directory's SQLite file, or a PostgreSQL
  * database (migrated first, as a collector would; a SQLite file only by `run`, see
- * SqliteStore.open). Closed afterwards either way.
+ * SqliteStore.open). Closed afterwards either way. `settings`: the state engine's flapping
+ * rule for what the command stores (import), the defaults otherwise.
  *
  * @example
  * const agents = await withStore(argv['data-dir'], argv.store, (store) => store.listAgents());
  */
-export async function withStore<T>(dataDir: string, store: string, work: (store: CollectorStore) => Promise<T>): Promise<T> {
+export async function withStore<T>(dataDir: string, store: string, work: (store: CollectorStore) => Promise<T>, settings?: StateEngineSettings): Promise<T> {
   const opened: CollectorStore =
-    storeKind(store) === 'postgres' ? await openPostgres(store) : SqliteStore.open(dataFiles(dataDir).database, undefined, { migrate: false });
+    storeKind(store) === 'postgres' ? await openPostgres(store, settings) : SqliteStore.open(dataFiles(dataDir).database, settings, { migrate: false });
   try {
     return await work(opened);
   } finally {
@@ -36,9 +37,9 @@ export async function withStore<T>(dataDir: string, store: string, work: (store:
   }
 }
 
-async function openPostgres(url: string): Promise<PgStore> {
+async function openPostgres(url: string, settings?: StateEngineSettings): Promise<PgStore> {
   try {
-    return await PgStore.open(url);
+    return await PgStore.open(url, settings);
   } catch (err: unknown) {
     // A connection error alone ("ECONNREFUSED") does not say which database was meant. Not an
     // OutpostError: an unreachable server is a failure (exit 1), not a usage error (exit 2).

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ErrorCode, type ErrorCodeValue, type VerifiedHello } from '@outpost/protocol';
-import type { AgentRecord, CollectorStore } from './store.js';
+import { encodeKey, ErrorCode, type ErrorCodeValue, type VerifiedHello } from '@outpost/protocol';
+import type { AgentRecord, AgentStatus, CollectorStore } from './store.js';
 
 /** Unknown agents recorded as pending at most; past this only a token enrolls. */
 export const MAX_PENDING_AGENTS = 1_000;
@@ -15,6 +15,45 @@ export async function issueToken(store: CollectorStore, ttlMs: number, agentName
   const token = `opt_${randomBytes(24).toString('base64url')}`;
   await store.createToken(hashToken(token), agentName, now + ttlMs, now);
   return token;
+}
+
+/** What an operator's approve or revoke would do: refused with a reason, or done, and whether it re-admits a revoked key. */
+export type StatusChange = { refused: string } | { refused?: undefined; readmits: boolean };
+
+/**
+ * Check an operator's `status` change of `agent` against the key prefix they gave, if any
+ * (`keyArg` writes a prefix the way they give it: `--key …` or a request body). A revoked
+ * key may be lost or stolen, so approving a revoked agent needs its key prefix: re-admitting
+ * it is then on purpose, never the side effect of approving a name out of habit.
+ *
+ * @example
+ * const change = checkStatusChange(agent, 'active', argv.key, (prefix) => `--key ${prefix}`);
+ * if (change.refused !== undefined) fail(new OutpostError(ErrorCode.REVOKED, change.refused));
+ */
+export function checkStatusChange(agent: AgentRecord, status: AgentStatus, keyPrefix: string | undefined, keyArg: (prefix: string) => string): StatusChange {
+  const key = encodeKey(agent.publicKey);
+  // Anyone can claim a name while pending; the prefix makes sure the approved key is the one the operator saw.
+  if (keyPrefix !== undefined && !key.startsWith(keyPrefix)) return { refused: `agent "${agent.name}" has key ${key}, which does not start with ${keyArg(keyPrefix)}` };
+  const readmits = status === 'active' && agent.status === 'revoked';
+  if (readmits && keyPrefix === undefined) {
+    return {
+      refused:
+        `agent "${agent.name}" is revoked: approving it would re-admit its key ${key}, which may be lost or stolen. ` +
+        `To re-admit that same key on purpose, approve with ${keyArg(key.slice(0, 20))}; ` +
+        `for a new key, enroll it under a new name (outpost-collector token --agent NEW-NAME): the name "${agent.name}" stays with the revoked key`,
+    };
+  }
+  return { readmits };
+}
+
+/** Why no token may be bound to `name`, when it belongs to a revoked agent: any new key would be refused under it. */
+export async function tokenNameRefusal(store: CollectorStore, name: string): Promise<string | undefined> {
+  const agent = await store.findAgentByName(name);
+  if (agent?.status !== 'revoked') return undefined;
+  return (
+    `agent name "${name}" is revoked and stays with its revoked key ${encodeKey(agent.publicKey)}: a new key enrolling under it would get OUTPOST_ERR_NAME_TAKEN. ` +
+    `Enroll the new key under a new name (outpost-collector token --agent NEW-NAME)`
+  );
 }
 
 export type Admission = { admitted: true; agent: AgentRecord } | { admitted: false; code: ErrorCodeValue; message: string };

@@ -29,6 +29,7 @@ export function agentsView(root) {
 
   async function act(agent, action) {
     if (action === 'revoke' && !confirm(`Revoke ${agent.name}? It will be disconnected and refused until approved again.`)) return;
+    if (action === 'approve' && agent.status === 'revoked' && !confirm(`Re-admit ${agent.name} with its revoked key ${agent.key}? Only if that key is known not to be lost or stolen; otherwise enroll a new key under a new name.`)) return;
     errors.delete(agent.name);
     try {
       // The key prefix guards against approving a different key that enrolled under this name meanwhile.
