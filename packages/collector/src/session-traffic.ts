@@ -2,7 +2,7 @@
 // acked by BatchCommits), heartbeats, and relayed frames of agents behind it; with the
 // revocation check before each, its remote config kept in sync, and the state engine told.
 // The socket, the handshake and admission are session.ts.
-import { ErrorCode, isValidTimeMs, openBatch, OutpostError, PublicKey, verifyConfig, type DecodedFrame, type FrameInit } from '@outpost/protocol';
+import { ErrorCode, isValidTimeMs, openBatch, OutpostError, PublicKey, signConfig, verifyConfig, type DecodedFrame, type FrameInit } from '@outpost/protocol';
 import { observeState } from './observe-state.js';
 import { RelayedTraffic } from './relay-ingest.js';
 import type { SessionContext } from './session.js';
@@ -87,17 +87,18 @@ export class SessionTraffic {
     const latest = await this.#ctx.store.latestAgentConfig(agent.id);
     if (!latest || latest.version <= Math.max(this.#reportedConfigVersion, this.#pushedConfigVersion)) return;
     this.#pushedConfigVersion = latest.version;
-    // Signed with another collector key (`config set` after `rotate-key`, before this process
-    // restarted with the new key): the agent trusts only the key of this session and would
-    // refuse it and reconnect, to be sent it again. It goes out once a collector holding
-    // that key serves the agent.
+    // The agent takes a push signed by the key of this session only. A version stored with
+    // another collector key (`config set` after `rotate-key`, before this process restarted
+    // with the new key; or stored before a rotation and served after it) would be refused
+    // as an attack and the agent would reconnect, to be sent it again: this collector signs
+    // it anew for that agent and version with the key it holds.
     this.#ownKey ??= PublicKey.from(this.#ctx.identity.keyPair.publicKey);
-    if (!verifyConfig(latest, this.#agentKey.raw, [this.#ownKey])) {
-      this.#ctx.counters.add('sessions.config_held');
-      this.#ctx.logger.warn({ agent: agent.name, version: latest.version }, 'config not pushed: it is signed with another collector key (restart the collector after rotate-key to push it)');
-      return;
+    let push = { version: latest.version, config: latest.config, signature: latest.signature };
+    if (!verifyConfig(push, this.#agentKey.raw, [this.#ownKey])) {
+      push = signConfig(this.#ctx.identity.keyPair.secretKey, this.#agentKey.raw, latest.version, latest.config);
+      this.#ctx.counters.add('sessions.config_resigned');
     }
-    this.#link.send({ configPush: { version: latest.version, config: latest.config, signature: latest.signature } });
+    this.#link.send({ configPush: push });
     this.#ctx.counters.add('sessions.config_pushed');
     this.#ctx.logger.info({ agent: agent.name, version: latest.version }, 'config pushed');
   }
