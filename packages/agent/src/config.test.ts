@@ -40,16 +40,22 @@ describe('agent config', () => {
     expect(cfg.uplink.window).toBe(8);
   });
 
+  it('takes what the yaml package takes where js-yaml is stricter: a tab inside braces, an empty file', () => {
+    const cfg = parseAgentConfig(config('', '  - {\tid: ssh,\ttype: tcp, target: "127.0.0.1:22" }'), '/etc/outpost/agent.yaml');
+    expect(cfg.checks.map((c) => c.id)).toEqual(['ssh']);
+    expect(() => parseAgentConfig('', '/etc/outpost/agent.yaml')).toThrow(/agent\.yaml: agent: expected object/);
+  });
+
   it('reads YAML 1.2 core: a date-like id and yes/no stay text', () => {
     const cfg = parseAgentConfig(config('', '  - { id: 2026-11-29, type: tcp, target: "127.0.0.1:22" }\n  - { id: no, type: tcp, target: "127.0.0.1:23" }'), '/etc/outpost/agent.yaml');
     expect(cfg.checks.map((c) => c.id)).toEqual(['2026-11-29', 'no']);
   });
 
   it.each([
-    ['invalid YAML', 'agent: [unclosed', /agent\.yaml: \(top level\): invalid YAML at line 1 column 17: unexpected end of the stream within a flow collection$/],
-    ['a key given twice', config('agent: { name: lab-2 }\n'), /agent\.yaml: \(top level\): invalid YAML at line \d+ column 1: duplicated mapping key$/],
-    ['a tab in the indentation', 'agent:\n\tname: a\n', /invalid YAML at line 2 column 1: tab characters must not be used in indentation$/],
-    ['two documents in one file', 'agent: { name: a }\n---\nagent: { name: b }\n', /invalid YAML: expected a single document in the stream/],
+    ['invalid YAML', 'agent: [unclosed', /agent\.yaml: \(top level\): invalid YAML at line 1 column 17: Flow sequence in block collection must be sufficiently indented and end with a \]$/],
+    ['a key given twice', config('agent: { name: lab-2 }\n'), /agent\.yaml: \(top level\): invalid YAML at line \d+ column 1: Map keys must be unique$/],
+    ['a tab in the indentation', 'agent:\n\tname: a\n', /invalid YAML at line 2 column 1: Tabs are not allowed as indentation$/],
+    ['two documents in one file', 'agent: { name: a }\n---\nagent: { name: b }\n', /invalid YAML at line 2 column 1: Source contains multiple documents$/],
     ['an unknown top-level key', config('colector: {}\n'), /agent\.yaml: \(top level\): unknown key "colector"/],
     ['an unknown check key', config('', '  - { type: tcp, target: "127.0.0.1:22", expct: open }'), /checks\[0\]: unknown key "expct"/],
     ['an unknown check type', config('', '  - { type: tcpp, target: "127.0.0.1:22" }'), /checks\[0\]\.type: unknown check type "tcpp", expected one of/],

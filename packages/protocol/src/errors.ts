@@ -58,7 +58,8 @@ export function formatConfigPath(path: readonly PropertyKey[]): string {
  * The yaml package's pretty message repeats the position and appends the source excerpt.
  */
 export function yamlErrorText(err: { message: string; linePos?: readonly { line: number; col: number }[] }): string {
-  const problem = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  // The yaml package's advice to call its own API means nothing to someone editing a file.
+  const problem = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/; please use YAML\.\w+\(\)$/, '');
   const at = err.linePos?.[0];
   return `invalid YAML${at ? ` at line ${at.line} column ${at.col}` : ''}: ${problem}`;
 }
