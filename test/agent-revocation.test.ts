@@ -49,6 +49,14 @@ describe('outpost-collector agents approve / token for a revoked agent', () => {
     expect(bare.stderr).toContain('token --agent NEW-NAME');
     expect(await statusOf(d, 'w2-c')).toBe('revoked');
 
+    // An empty or bare prefix (an unset shell variable) names no key: refused, not matched.
+    for (const empty of ['', 'ed25519:', 'ed25519:ab']) {
+      const res = await cli(d, 'agents', 'approve', 'w2-c', '--key', empty);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain('expected at least 4 characters of the key after "ed25519:"');
+    }
+    expect(await statusOf(d, 'w2-c')).toBe('revoked');
+
     const wrong = await cli(d, 'agents', 'approve', 'w2-c', '--key', 'ed25519:nope');
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('does not start with --key ed25519:nope');

@@ -32,6 +32,10 @@ export type StatusChange = { refused: string } | { refused?: undefined; readmits
  */
 export function checkStatusChange(agent: AgentRecord, status: AgentStatus, keyPrefix: string | undefined, keyArg: (prefix: string) => string): StatusChange {
   const key = encodeKey(agent.publicKey);
+  // An empty or bare "ed25519:" prefix (an unset shell variable) would match every key.
+  if (keyPrefix !== undefined && keyPrefix.replace(/^ed25519:/, '').length < MIN_KEY_PREFIX_CHARS) {
+    return { refused: `${keyArg(keyPrefix)}: expected at least ${MIN_KEY_PREFIX_CHARS} characters of the key after "ed25519:", e.g. ${keyArg(key.slice(0, 20))}` };
+  }
   // Anyone can claim a name while pending; the prefix makes sure the approved key is the one the operator saw.
   if (keyPrefix !== undefined && !key.startsWith(keyPrefix)) return { refused: `agent "${agent.name}" has key ${key}, which does not start with ${keyArg(keyPrefix)}` };
   const readmits = status === 'active' && agent.status === 'revoked';
@@ -45,6 +49,9 @@ export function checkStatusChange(agent: AgentRecord, status: AgentStatus, keyPr
   }
   return { readmits };
 }
+
+/** The shortest key prefix an approval accepts: enough that it names one key. */
+const MIN_KEY_PREFIX_CHARS = 4;
 
 /** Why no token may be bound to `name`, when it belongs to a revoked agent: any new key would be refused under it. */
 export async function tokenNameRefusal(store: CollectorStore, name: string): Promise<string | undefined> {
