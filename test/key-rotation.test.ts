@@ -24,6 +24,17 @@ async function agentView(d: TestDeployment, name: string) {
   return (await d.api<AgentsView>('/api/v1/agents')).agents.find((a) => a.name === name);
 }
 
+async function status(d: TestDeployment): Promise<Record<string, number>> {
+  return (await d.api<StatusView>('/api/v1/status')).counters;
+}
+
+/** `config set` with one check named `id`, signed with whatever key the data directory holds now. */
+async function setConfig(d: TestDeployment, agent: string, id: string): Promise<void> {
+  const file = join(d.root, `${id}.yaml`);
+  writeFileSync(file, `checks:\n  - { id: ${id}, type: tcp, target: "127.0.0.1:${d.port}", interval: 200ms, jitter: 0% }\n`);
+  expect((await runCli('collector', ['config', 'set', agent, file, '--data-dir', d.collectorDir])).code).toBe(0);
+}
+
 async function moreResults(d: TestDeployment, name: string, than: number) {
   await eventually(`more than ${than} results from ${name}`, () => (d.collectorResultIds(name).length > than ? true : undefined));
 }
@@ -83,21 +94,42 @@ describe('key rotation', () => {
     expect(newKey).not.toBe(oldKey);
   });
 
-  it('delivers a config set between rotate-key and the restart, signed anew with the key the agents trust', async () => {
+  it('holds a config set between rotate-key and the restart instead of pushing what the agent must refuse, and delivers it after', async () => {
     const d = (deployment = await TestDeployment.create());
     await d.startCollector();
     await d.initAgent('rot-p', { checks: checks(d) });
     const agent = d.startAgent('rot-p');
     await moreResults(d, 'rot-p', 0);
     expect((await runCli('collector', ['rotate-key', '--data-dir', d.collectorDir, '--overlap', '1h'])).code).toBe(0);
-    // Signed with the new key on disk; the running collector and the agent still use the old one.
-    const file = join(d.root, 'pushed.yaml');
-    writeFileSync(file, `checks:\n  - { id: pushed, type: tcp, target: "127.0.0.1:${d.port}", interval: 200ms, jitter: 0% }\n`);
-    expect((await runCli('collector', ['config', 'set', 'rot-p', file, '--data-dir', d.collectorDir])).code).toBe(0);
-    await eventually('the agent runs v1', async () => ((await d.api<{ running: number }>('/api/v1/agents/rot-p/config')).running === 1 ? true : undefined), 30_000);
-    const { counters } = await d.api<StatusView>('/api/v1/status');
-    expect(counters).toMatchObject({ 'sessions.config_resigned': 1, 'sessions.config_pushed': 1 });
-    // Nothing the agent had to refuse, so no reconnect loop.
+    // Signed with the new key on disk, which the running collector does not hold.
+    await setConfig(d, 'rot-p', 'pushed');
+    await eventually('the push held', async () => ((await status(d))['sessions.config_held'] === 1 ? true : undefined));
+    const count = d.collectorResultIds('rot-p').length;
+    await moreResults(d, 'rot-p', count + 3);
+    // No push the agent had to refuse, so no reconnect loop.
     expect(agent.lines.filter((line) => line.includes('OUTPOST_ERR_BAD_SIGNATURE'))).toEqual([]);
+    expect((await status(d))['sessions.config_pushed'] ?? 0).toBe(0);
+    // Restarted with the new key: the agent follows the endorsed key and takes the version.
+    await d.stopCollector();
+    await d.startCollector();
+    await eventually('the agent runs v1', async () => ((await d.api<{ running: number }>('/api/v1/agents/rot-p/config')).running === 1 ? true : undefined), 30_000);
+  });
+
+  it('signs anew a version stored before a rotation and served after it', async () => {
+    const d = (deployment = await TestDeployment.create());
+    await d.startCollector();
+    await d.initAgent('rot-s', { checks: checks(d) });
+    const agent = d.startAgent('rot-s');
+    await moreResults(d, 'rot-s', 0);
+    await agent.stop();
+    // Stored with the old key while the agent is away, then the collector's key rotates.
+    await setConfig(d, 'rot-s', 'pushed');
+    await d.stopCollector();
+    expect((await runCli('collector', ['rotate-key', '--data-dir', d.collectorDir, '--overlap', '1h'])).code).toBe(0);
+    await d.startCollector();
+    const again = d.startAgent('rot-s');
+    await eventually('the agent runs v1', async () => ((await d.api<{ running: number }>('/api/v1/agents/rot-s/config')).running === 1 ? true : undefined), 30_000);
+    expect(await status(d)).toMatchObject({ 'sessions.config_resigned': 1 });
+    expect(again.lines.filter((line) => line.includes('OUTPOST_ERR_BAD_SIGNATURE'))).toEqual([]);
   });
 });

@@ -42,8 +42,8 @@ export class SessionTraffic {
   /** Remote config: the version the agent says it runs, and the newest sent on this connection. */
   #reportedConfigVersion = 0;
   #pushedConfigVersion = 0;
-  /** This collector's key, which signs what this session may push. */
-  #ownKey: PublicKey | undefined;
+  /** The keys this collector vouches for: its own first, then the one that endorsed it. */
+  #trustedKeys: PublicKey[] | undefined;
   #observed: Promise<void> = Promise.resolve();
 
   constructor(agent: AgentRecord, agentKey: PublicKey, ctx: SessionContext, link: SessionLink) {
@@ -87,14 +87,22 @@ export class SessionTraffic {
     const latest = await this.#ctx.store.latestAgentConfig(agent.id);
     if (!latest || latest.version <= Math.max(this.#reportedConfigVersion, this.#pushedConfigVersion)) return;
     this.#pushedConfigVersion = latest.version;
-    // The agent takes a push signed by the key of this session only. A version stored with
-    // another collector key (`config set` after `rotate-key`, before this process restarted
-    // with the new key; or stored before a rotation and served after it) would be refused
-    // as an attack and the agent would reconnect, to be sent it again: this collector signs
-    // it anew for that agent and version with the key it holds.
-    this.#ownKey ??= PublicKey.from(this.#ctx.identity.keyPair.publicKey);
+    // The agent takes a push signed by the key of this session only, for its current key. A
+    // version stored with a key this collector vouches for (its own or, after a rotation,
+    // the old key that endorsed it; for the agent's previous key after the agent rotated)
+    // is signed anew; one signed with a key it does not know (`config set` after
+    // `rotate-key`, before this process restarted) waits for a collector that holds it.
+    // Pushed as stored, the agent would refuse it as an attack and reconnect, to get it again.
+    const endorsedBy = this.#ctx.identity.endorsement?.oldKey;
+    this.#trustedKeys ??= [PublicKey.from(this.#ctx.identity.keyPair.publicKey), ...(endorsedBy ? [PublicKey.from(endorsedBy)] : [])];
     let push = { version: latest.version, config: latest.config, signature: latest.signature };
-    if (!verifyConfig(push, this.#agentKey.raw, [this.#ownKey])) {
+    if (!verifyConfig(push, this.#agentKey.raw, this.#trustedKeys.slice(0, 1))) {
+      const agentKeys = [this.#agentKey.raw, ...(agent.previousPublicKey ? [agent.previousPublicKey] : [])];
+      if (!agentKeys.some((key) => verifyConfig(push, key, this.#trustedKeys!))) {
+        this.#ctx.counters.add('sessions.config_held');
+        this.#ctx.logger.warn({ agent: agent.name, version: latest.version }, 'config not pushed: signed with a collector key this collector does not hold (set after rotate-key, before this restart?); a collector holding it will push it');
+        return;
+      }
       push = signConfig(this.#ctx.identity.keyPair.secretKey, this.#agentKey.raw, latest.version, latest.config);
       this.#ctx.counters.add('sessions.config_resigned');
     }

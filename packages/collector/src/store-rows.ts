@@ -7,6 +7,8 @@ export interface AgentRow {
   id: number;
   name: string;
   public_key: Buffer;
+  /** The key before the agent's last rotation; undefined where a query did not select it. */
+  previous_public_key?: Buffer | null;
   status: AgentStatus;
   created_at: number;
   approved_at: number | null;
@@ -74,6 +76,7 @@ export function toAgent(row: AgentRow): AgentRecord {
     id: row.id,
     name: row.name,
     publicKey: new Uint8Array(row.public_key),
+    previousPublicKey: row.previous_public_key ? new Uint8Array(row.previous_public_key) : null,
     status: row.status,
     createdAt: row.created_at,
     approvedAt: row.approved_at,

@@ -6,6 +6,8 @@ export interface AgentRecord {
   id: number;
   name: string;
   publicKey: Uint8Array;
+  /** The agent's key before its last rotation, if it rotated. */
+  previousPublicKey: Uint8Array | null;
   status: AgentStatus;
   createdAt: number;
   approvedAt: number | null;
