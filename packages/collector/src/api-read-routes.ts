@@ -3,6 +3,7 @@ import { decodeCursor, HttpError, page, parseLimit, parseTime } from './api-requ
 import { eventView, gapView, iso, resultView, SEVERITY_RANK } from './api-views.js';
 import type { ApiOptions } from './http-api.js';
 import { cellHistoryView, segmentationView } from './segmentation-views.js';
+import { isConnected } from './state-views.js';
 import type { EventKind } from './store.js';
 
 // The API's JSON reads (docs/api.md): agents, checks, results, events, gaps, notifications,
@@ -94,7 +95,7 @@ export async function readRoute(o: ApiOptions, url: URL): Promise<unknown> {
     case '/api/v1/status':
       return {
         startedAt: iso(o.startedAt),
-        connectedAgents: o.connectedAgents().size,
+        connectedAgents: (await store.listAgents()).filter((a) => isConnected(a, o.connectedAgents())).length,
         notifications: o.notifications.depth(),
         counters: o.counters.toJSON(),
       };

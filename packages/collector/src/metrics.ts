@@ -1,4 +1,5 @@
 import type { Counters } from './counters.js';
+import { isConnected } from './state-views.js';
 import type { CollectorStore } from './store.js';
 
 export interface MetricsSources {
@@ -45,11 +46,12 @@ export async function renderMetrics(sources: MetricsSources): Promise<string> {
     for (const [key, value] of byFamily.get(family) ?? []) lines.push(`${metric}{${label}="${escapeLabel(key)}"} ${value}`);
   }
   const agents = await sources.store.listAgents();
+  const routed = sources.connectedAgents();
   lines.push('# HELP outpost_agents Agents known to the collector, by enrollment status.', '# TYPE outpost_agents gauge');
   for (const status of ['active', 'pending', 'revoked'] as const) {
     lines.push(`outpost_agents{status="${status}"} ${agents.filter((a) => a.status === status).length}`);
   }
-  lines.push('# HELP outpost_connected_agents Agents with a live session.', '# TYPE outpost_connected_agents gauge', `outpost_connected_agents ${sources.connectedAgents().size}`);
+  lines.push('# HELP outpost_connected_agents Agents with a live session.', '# TYPE outpost_connected_agents gauge', `outpost_connected_agents ${agents.filter((a) => isConnected(a, routed)).length}`);
   lines.push('# HELP outpost_agent_backlog Results waiting in each agent outbox, from its last heartbeat.', '# TYPE outpost_agent_backlog gauge');
   for (const agent of agents) if (agent.backlog !== null) lines.push(`outpost_agent_backlog{agent="${escapeLabel(agent.name)}"} ${agent.backlog}`);
   const silent = agents.filter((a) => a.status === 'active' && a.silentSince !== null).length;

@@ -15,6 +15,15 @@ export interface AgentViewSources {
 }
 
 /**
+ * Whether an agent counts as connected, given the agents with a live route (a session of
+ * their own or the relay session that last carried them). Behind a relay the route says
+ * nothing of the agent itself once it stopped being heard (silent) or was revoked.
+ */
+export function isConnected(agent: AgentRecord, routed: ReadonlySet<number>): boolean {
+  return routed.has(agent.id) && (agent.relayPath === null || (agent.silentSince === null && agent.status === 'active'));
+}
+
+/**
  * Every agent as the API shows it.
  *
  * @example
@@ -33,9 +42,7 @@ export async function listAgentViews(sources: AgentViewSources) {
   const connected = sources.connectedAgents();
   return agents.map((a) =>
     agentView(a, {
-      // Behind a relay, "connected" means a relay session carried its traffic: it says
-      // nothing of the agent itself once that stopped (silent) or was revoked.
-      connected: connected.has(a.id) && (a.relayPath === null || (a.silentSince === null && a.status === 'active')),
+      connected: isConnected(a, connected),
       graceMs: sources.graceFor(a),
       labels: sources.labelsFor(a.name),
       gaps: gaps.get(a.id),
