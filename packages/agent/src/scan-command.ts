@@ -19,8 +19,6 @@ export interface ScanCommandOptions {
 
 /** Past this many open ports the scan reports port names only: identification costs connections. */
 const MAX_IDENTIFIED_PORTS = 256;
-/** As the exposure check's `max_cidr_prefix`: a /12 already expands to a million addresses. */
-
 /** yargs turns `--concurrency abc` into NaN; say so rather than print "NaN". */
 const shown = (value: number) => (Number.isNaN(value) ? 'something that is not a number' : String(value));
 
