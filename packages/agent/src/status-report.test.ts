@@ -45,7 +45,8 @@ describe('agent status', () => {
 
   it('calls a drain stalled when connected with a backlog but nothing acknowledged for a while', () => {
     const outbox = Outbox.open(outboxPath(config));
-    outbox.append([{ checkId: 'c', startedAtMs: T, durationUs: 1, status: Status.OK, observation: 'open', message: '', metrics: {}, checkConfigHash: 'h' }]);
+    // Checked long before: a result waiting minutes with no ack for a while is a stalled drain.
+    outbox.append([{ checkId: 'c', startedAtMs: T - 200_000, durationUs: 1, status: Status.OK, observation: 'open', message: '', metrics: {}, checkConfigHash: 'h' }]);
     outbox.setMetas({ connection_state: 'connected', connected_at: String(T - 60_000), alive_at: String(T), last_ack_at: String(T - 5_000), drain_at: String(T - 5_000), drain_rate: '40' });
     outbox.close();
     expect(readStatus(config, T)).toMatchObject({ drainState: 'draining', drainRatePerSec: 40 });

@@ -48,6 +48,8 @@ export interface AgentStatusReport {
 
 /** Connected with a backlog and no acknowledgement for this long: the drain is stalled. */
 const STALLED_AFTER_MS = 15_000;
+/** ... and with a result waiting that was checked this long ago (longer than any check's timeout). */
+const STALLED_WAITING_MS = 120_000;
 
 const iso = (ms: string | number | undefined) => (ms === undefined || ms === '' ? null : new Date(Number(ms)).toISOString());
 
@@ -86,7 +88,7 @@ export function readStatus(config: AgentConfig, now = Date.now()): AgentStatusRe
       lastError: meta('last_error') || null,
       backlogBytes: depth.bytes,
       dropped: depth.dropped,
-      ...drainFigures(depth.count, running === false ? 'stopped' : connection, num('connected_at'), num('drain_at'), num('drain_rate'), num('last_ack_at'), now),
+      ...drainFigures(depth.count, running === false ? 'stopped' : connection, num('connected_at'), num('drain_at'), num('drain_rate'), num('last_ack_at'), depth.oldestStartedAtMs ?? null, now),
     };
   } finally {
     outbox.close();
@@ -105,13 +107,17 @@ function drainFigures(
   measuredAt: number | null,
   ratePerSec: number | null,
   lastAckAt: number | null,
+  oldestUnsentMs: number | null,
   now: number,
 ): Pick<AgentStatusReport, 'drainState' | 'drainRatePerSec' | 'drainEtaSec'> {
   if (backlog === 0) return { drainState: null, drainRatePerSec: null, drainEtaSec: null };
   if (connection !== 'connected') return { drainState: 'paused', drainRatePerSec: null, drainEtaSec: null };
-  // A draining link acks every batch within a second or so; long silence means no drain now.
+  // A draining link acks every batch within a second or so; long silence means no drain
+  // now, unless what waits was only just made (an agent checking once a minute, read
+  // between writing a result and its ack).
   const since = Math.max(lastAckAt ?? 0, connectedAt ?? 0);
-  if (since > 0 && now - since > STALLED_AFTER_MS) return { drainState: 'stalled', drainRatePerSec: null, drainEtaSec: null };
+  const waitingLong = oldestUnsentMs !== null && now - oldestUnsentMs > STALLED_WAITING_MS;
+  if (since > 0 && now - since > STALLED_AFTER_MS && waitingLong) return { drainState: 'stalled', drainRatePerSec: null, drainEtaSec: null };
   const current = ratePerSec !== null && ratePerSec > 0 && measuredAt !== null && connectedAt !== null && measuredAt >= connectedAt;
   if (!current) return { drainState: 'measuring', drainRatePerSec: null, drainEtaSec: null };
   return { drainState: 'draining', drainRatePerSec: ratePerSec, drainEtaSec: Math.ceil(backlog / ratePerSec) };
