@@ -130,13 +130,7 @@ export class AgentSession {
    */
   close(code: ErrorCodeValue, message: string): boolean {
     if (this.#closed) return false;
-    this.#closed = true;
-    this.#sendError(code, message);
-    this.#ws.close(1008, code);
-    // Read again if the ingest budget paused this socket, so the agent's closing frame is
-    // seen; and a peer that does not finish the closing handshake is cut off.
-    this.#ws.resume();
-    setTimeout(() => this.#ws.terminate(), 1_000).unref();
+    this.#end(code, message, 1008);
     return true;
   }
 
@@ -151,13 +145,19 @@ export class AgentSession {
   /** Close this connection for `code`, counted once under `counter` (default rejected.<code>). */
   #reject(code: ErrorCodeValue, message: string, tellPeer = true, counter = rejectionCounter(code)): void {
     if (this.#closed) return;
-    this.#closed = true;
     this.#ctx.counters.add(counter);
     this.#ctx.rejections.warn(counter, { remote: this.remoteAddress, agent: this.#traffic?.agent.name, code }, message);
-    if (tellPeer) this.#sendError(code, message);
-    const wsCode = code === ErrorCode.BAD_FRAME || code === ErrorCode.UNEXPECTED_FRAME ? 1002 : 1008;
+    this.#end(code, tellPeer ? message : undefined, code === ErrorCode.BAD_FRAME || code === ErrorCode.UNEXPECTED_FRAME ? 1002 : 1008);
+  }
+
+  /** Stop handling frames, tell the peer why (when `message` is given) and close. */
+  #end(code: ErrorCodeValue, message: string | undefined, wsCode: number): void {
+    this.#closed = true;
+    if (message !== undefined) this.#sendError(code, message);
     this.#ws.close(wsCode, code);
-    // A peer that does not finish the closing handshake is cut off.
+    // Read again if the ingest budget paused this socket, so the agent's closing frame is
+    // seen; and a peer that does not finish the closing handshake is cut off.
+    this.#ws.resume();
     setTimeout(() => this.#ws.terminate(), 1_000).unref();
   }
 
