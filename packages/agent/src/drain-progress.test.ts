@@ -33,9 +33,10 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** What the uplink session writes when it connects. */
+/** What the uplink session writes and tells the progress when it connects. */
 function connect(at: number): void {
   outbox.setMetas({ connection_state: 'connected', connected_at: String(at) });
+  progress.connected(at);
 }
 
 const T0 = 1_700_000_000_000;

@@ -15,19 +15,20 @@ export const MIN_RATE_WINDOW_MS = 1_000;
  * outbox's meta for `outpost-agent status` (`drain_rate`, `drain_remaining`,
  * `drain_eta_s`, and `drain_at`, when they were measured).
  *
- * Each connection measures afresh: the meta's `connected_at` (written by the session when
- * it connects) starts a new window, so time spent disconnected never dilutes a rate, and
- * a rate is only computed over at least MIN_RATE_WINDOW_MS.
+ * Each connection measures afresh: `connected` (called by the session when it connects)
+ * starts a new window, so time spent disconnected never dilutes a rate, and a rate is only
+ * computed over at least MIN_RATE_WINDOW_MS.
  *
  * @example
  * const progress = new DrainProgress(outbox, log);
+ * progress.connected(Date.now()); // at Welcome
  * // on every Ack:
  * progress.acked(resultsInBatch, outbox.depth().count);
  */
 export class DrainProgress {
   readonly #outbox: Outbox;
   readonly #log: Logger;
-  /** The connection (its `connected_at`) the current window belongs to. */
+  /** A connection began since the last ack, at this time. */
   #connectedAt: number | undefined;
   #windowStart = Date.now();
   #ackedInWindow = 0;
@@ -71,11 +72,16 @@ export class DrainProgress {
     this.#ackedInWindow = 0;
   }
 
+  /** A session connected at `at`: the next ack starts a new window. */
+  connected(at: number): void {
+    this.#connectedAt = at;
+  }
+
   /** Start a new window when the session has connected since the last ack; true if it has. */
   #followConnection(now: number): boolean {
-    const connectedAt = Number(this.#outbox.getMeta('connected_at') ?? Number.NaN);
-    if (!Number.isFinite(connectedAt) || connectedAt === this.#connectedAt) return false;
-    this.#connectedAt = connectedAt;
+    const connectedAt = this.#connectedAt;
+    if (connectedAt === undefined) return false;
+    this.#connectedAt = undefined;
     this.#windowStart = Math.min(connectedAt, now);
     this.#ackedInWindow = 0;
     this.#draining = false;

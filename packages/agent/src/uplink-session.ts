@@ -259,7 +259,9 @@ export class UplinkSession {
       log.warn({ renumbered, collectorMaxResultId: session.maxResultId }, 'outbox was behind the collector (recreated?); unsent results renumbered');
     }
     this.#established = true;
-    host.setState('connected', { connected_at: String(Date.now()), clock_offset_ms: String(session.clockOffsetMs), last_error: '' });
+    const connectedAt = Date.now();
+    host.setState('connected', { connected_at: String(connectedAt), clock_offset_ms: String(session.clockOffsetMs), last_error: '' });
+    host.progress.connected(connectedAt);
     log.info({ url, clockOffsetMs: session.clockOffsetMs, roundTripMs: session.roundTripMs }, 'connected to collector');
     this.#heartbeat = setInterval(() => this.#sendHeartbeat(), config.uplink.heartbeatIntervalMs);
     this.#queue = new SendQueue({
