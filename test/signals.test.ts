@@ -7,6 +7,17 @@ import { range, TestDeployment } from './support/deployment.js';
 import { eventually } from './support/processes.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
 
+interface CheckState {
+  check: string;
+  status: string;
+  reportedStatus: string;
+  stale: boolean;
+  everyMs: number | null;
+  observation: string;
+  message: string;
+  satelliteSilent: boolean;
+}
+
 interface ResultsView {
   results: { check: string; resultId: number }[];
 }
@@ -80,6 +91,33 @@ describe('agent signals', () => {
     expect(counters['sessions.admitted']).toBe(1);
     expect(await agent.stop('SIGTERM')).toBe(0);
   }, 120_000);
+
+  it('a check removed by SIGHUP turns stale (UNKNOWN) at the collector once three intervals and 30 s pass; the one that runs stays OK', async () => {
+    const d = (deployment = await TestDeployment.create());
+    await d.startCollector();
+    const file = await d.initAgent('lab-1', { checks: [tcpCheck('kept', d.httpPort), tcpCheck('dropped', d.httpPort)] });
+    const agent = d.startAgent('lab-1');
+    const checks = async () => new Map((await d.api<{ checks: CheckState[] }>('/api/v1/checks?agent=lab-1')).checks.map((c) => [c.check, c]));
+    await eventually('both checks report, their interval known', async () => ((await checks()).get('dropped')?.everyMs ? true : undefined));
+    expect((await checks()).get('dropped')).toMatchObject({ status: 'OK', stale: false });
+
+    editConfig(file, (doc) => (doc['checks'] = [tcpCheck('kept', d.httpPort)]));
+    agent.child.kill('SIGHUP');
+    await agent.waitForLine((l) => l.includes('config reloaded') && l.includes('dropped'));
+    const removedAt = Date.now();
+    const stale = await eventually('the removed check turns stale', async () => {
+      const view = (await checks()).get('dropped');
+      return view?.stale ? view : undefined;
+    }, 60_000);
+    // Not before three of its intervals (200 ms) and 30 s after its last result.
+    expect(Date.now() - removedAt).toBeGreaterThanOrEqual(30_000);
+    expect(stale).toMatchObject({ status: 'UNKNOWN', reportedStatus: 'OK', observation: 'stale', satelliteSilent: false });
+    expect(stale.message).toMatch(/^no result since .*, runs every \d+ ms; last result: /);
+    expect((await checks()).get('kept')).toMatchObject({ status: 'OK', stale: false });
+    const metrics = await (await fetch(`${d.apiUrl}/metrics`)).text();
+    expect(metrics).toContain('outpost_checks_stale 1');
+    expect(await agent.stop('SIGTERM')).toBe(0);
+  }, 150_000);
 
   it('SIGTERM during a steady upload exits 0; after a restart every result is stored exactly once', async () => {
     const d = (deployment = await TestDeployment.create());

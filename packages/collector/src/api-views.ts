@@ -1,4 +1,5 @@
 import { encodeKey, statusName } from '@outpost/protocol';
+import { humanDuration } from './agent-liveness.js';
 import type { AgentRecord, CheckStateRecord, EventRecord, GapRecord, ResultRecord } from './store.js';
 
 // The JSON shapes of the API and the live feed (docs/api.md), in one place so both agree.
@@ -65,18 +66,46 @@ export function agentView(agent: AgentRecord, ctx: AgentContext) {
   };
 }
 
-/** A check as the operator sees it: UNKNOWN while its satellite is silent, whatever it last said. */
-export function checkView(state: CheckStateRecord, satelliteSilent: boolean) {
+/** Why a check's last result no longer stands: its satellite is silent, or the check stopped reporting (stale). */
+export interface CheckCondition {
+  satelliteSilent: boolean;
+  /** Check time (agent clock) by which a newer result was due; set when the check is stale. */
+  staleDueBy?: number;
+}
+
+/** "200 ms", "30 s", "1 h 30 min": a check's interval as the operator reads it. */
+const interval = (ms: number) => (ms < 1_000 ? `${ms} ms` : humanDuration(ms));
+
+/**
+ * A check as the operator sees it: UNKNOWN while its satellite is silent or while it is
+ * stale (its agent reports but the check does not), whatever it last said.
+ */
+export function checkView(state: CheckStateRecord, condition: CheckCondition) {
+  const { satelliteSilent, staleDueBy } = condition;
+  const stale = !satelliteSilent && staleDueBy !== undefined;
+  let observation = state.observation;
+  let message = state.message;
+  if (satelliteSilent) {
+    observation = 'satellite_silent';
+    message = `satellite silent; last result: ${state.message}`;
+  } else if (stale) {
+    observation = 'stale';
+    message = `no result since ${iso(state.startedAt)}, runs every ${interval(state.everyMs ?? 0)}; last result: ${state.message}`;
+  }
   return {
     agent: state.agent,
     check: state.checkId,
-    status: satelliteSilent ? 'UNKNOWN' : statusName(state.status),
+    status: satelliteSilent || stale ? 'UNKNOWN' : statusName(state.status),
     reportedStatus: statusName(state.status),
     satelliteSilent,
-    observation: satelliteSilent ? 'satellite_silent' : state.observation,
-    message: satelliteSilent ? `satellite silent; last result: ${state.message}` : state.message,
+    stale,
+    observation,
+    message,
     lastCheck: iso(state.startedAt),
     lastCheckMs: state.startedAt,
+    // How often the check runs, as its results show it; null until it reported twice.
+    everyMs: state.everyMs,
+    staleSince: stale ? iso(staleDueBy) : null,
     since: iso(state.since),
     sinceMs: state.since,
     lastOk: iso(state.lastOk),

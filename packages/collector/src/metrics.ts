@@ -6,8 +6,8 @@ export interface MetricsSources {
   counters: Counters;
   store: CollectorStore;
   connectedAgents: () => Set<number>;
-  /** Checks with their effective status (UNKNOWN while the satellite is silent). */
-  checks: () => Promise<{ status: string; flapping: boolean }[]>;
+  /** Checks with their effective status (UNKNOWN while the satellite is silent or the check is stale). */
+  checks: () => Promise<{ status: string; flapping: boolean; stale: boolean }[]>;
   notificationDepth: () => { pending: number; failed: number };
   liveClients: () => number;
 }
@@ -62,6 +62,11 @@ export async function renderMetrics(sources: MetricsSources): Promise<string> {
   lines.push('# HELP outpost_checks Checks by current (effective) status.', '# TYPE outpost_checks gauge');
   for (const status of ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN']) lines.push(`outpost_checks{status="${status}"} ${counts.get(status) ?? 0}`);
   lines.push('# HELP outpost_checks_flapping Checks marked flapping.', '# TYPE outpost_checks_flapping gauge', `outpost_checks_flapping ${checks.filter((c) => c.flapping).length}`);
+  lines.push(
+    '# HELP outpost_checks_stale Checks that stopped reporting while their agent reports (removed from its config, or runs that hang).',
+    '# TYPE outpost_checks_stale gauge',
+    `outpost_checks_stale ${checks.filter((c) => c.stale).length}`,
+  );
   const depth = sources.notificationDepth();
   lines.push('# HELP outpost_notification_queue Notifications waiting for delivery, and given up.', '# TYPE outpost_notification_queue gauge');
   lines.push(`outpost_notification_queue{state="pending"} ${depth.pending}`, `outpost_notification_queue{state="failed"} ${depth.failed}`);

@@ -195,6 +195,11 @@ export const PG_MIGRATIONS: readonly string[] = [
     results_at_back bigint NOT NULL
   );
   `,
+  // A check's interval as its results show it, and the check config of its newest result
+  // (sqlite-migrations.ts, 11).
+  `
+  ALTER TABLE check_state ADD COLUMN every_ms bigint, ADD COLUMN gap_ms bigint, ADD COLUMN config_hash text;
+  `,
 ];
 
 /**

@@ -185,7 +185,8 @@ export class PgStore implements CollectorStore {
   async listCheckStates(agent?: string, checkId?: string): Promise<CheckStateRecord[]> {
     const rows = await this.#all<Omit<CheckStateRecord, 'metrics' | 'flapping'> & { metrics: string | null; flapping: number }>(
       `SELECT a.name AS agent, s.check_id AS "checkId", s.status, s.observation, s.message, s.started_at AS "startedAt",
-              s.result_id AS "resultId", s.since, s.duration_us AS "durationUs", s.metrics, s.last_ok AS "lastOk", s.flapping
+              s.result_id AS "resultId", s.since, s.duration_us AS "durationUs", s.metrics, s.last_ok AS "lastOk", s.flapping,
+              s.every_ms AS "everyMs", s.gap_ms AS "gapMs", s.config_hash AS "configHash"
          FROM check_state s JOIN agents a ON a.id = s.agent_id
         WHERE ($1::text IS NULL OR a.name = $1) AND ($2::text IS NULL OR s.check_id = $2)
         ORDER BY a.name, s.check_id`,

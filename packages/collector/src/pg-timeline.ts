@@ -118,12 +118,13 @@ export class PgTimeline {
 
   async #states(client: pg.ClientBase, agentId: number, checkIds: string[]): Promise<Map<string, TimelineState>> {
     // Not named: a generic plan for `= ANY($2)` scans the agent's whole state (5x slower).
-    const { rows } = await client.query<{ checkId: string; status: number; startedAt: number; resultId: number; since: number; lastOk: number | null; flapping: number }>({
-      text: `SELECT check_id AS "checkId", status, started_at AS "startedAt", result_id AS "resultId", since, last_ok AS "lastOk", flapping
+    const { rows } = await client.query<Omit<TimelineState, 'flapping'> & { checkId: string; flapping: number }>({
+      text: `SELECT check_id AS "checkId", status, started_at AS "startedAt", result_id AS "resultId", since, last_ok AS "lastOk", flapping,
+                    every_ms AS "everyMs", gap_ms AS "gapMs", config_hash AS "configHash"
          FROM check_state WHERE agent_id = $1 AND check_id = ANY($2::text[])`,
       values: [agentId, textArray(checkIds)],
     });
-    return new Map(rows.map((r) => [r.checkId, { status: r.status, startedAt: r.startedAt, resultId: r.resultId, since: r.since, lastOk: r.lastOk, flapping: r.flapping === 1 }]));
+    return new Map(rows.map(({ checkId, ...r }) => [checkId, { ...r, flapping: r.flapping === 1 }]));
   }
 
   async #history(
@@ -162,12 +163,14 @@ export class PgTimeline {
     const col = <T>(pick: (u: { checkId: string; row: NewStateRow }) => T) => upserts.map(pick);
     await client.query({
       name: 'outpost-upsert-check-states',
-      text: `INSERT INTO check_state (agent_id, check_id, status, observation, message, started_at, result_id, since, duration_us, metrics, last_ok, flapping)
-       SELECT $1, * FROM unnest($2::text[], $3::smallint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::bigint[], $12::smallint[])
+      text: `INSERT INTO check_state (agent_id, check_id, status, observation, message, started_at, result_id, since, duration_us, metrics, last_ok, flapping, every_ms, gap_ms, config_hash)
+       SELECT $1, * FROM unnest($2::text[], $3::smallint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::bigint[], $12::smallint[],
+                                $13::bigint[], $14::bigint[], $15::text[])
        ON CONFLICT (agent_id, check_id) DO UPDATE SET
          status = excluded.status, observation = excluded.observation, message = excluded.message,
          started_at = excluded.started_at, result_id = excluded.result_id, since = excluded.since,
-         duration_us = excluded.duration_us, metrics = excluded.metrics, last_ok = excluded.last_ok, flapping = excluded.flapping`,
+         duration_us = excluded.duration_us, metrics = excluded.metrics, last_ok = excluded.last_ok, flapping = excluded.flapping,
+         every_ms = excluded.every_ms, gap_ms = excluded.gap_ms, config_hash = excluded.config_hash`,
       values: [
         agentId,
         textArray(col((u) => u.checkId)),
@@ -181,6 +184,9 @@ export class PgTimeline {
         textArray(col((u) => (Object.keys(u.row.metrics).length > 0 ? JSON.stringify(u.row.metrics) : null))),
         col((u) => u.row.lastOk),
         col((u) => (u.row.flapping ? 1 : 0)),
+        col((u) => u.row.everyMs),
+        col((u) => u.row.gapMs),
+        textArray(col((u) => u.row.configHash)),
       ],
     });
   }

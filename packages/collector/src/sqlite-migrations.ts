@@ -206,4 +206,11 @@ export const MIGRATIONS: readonly string[] = [
     results_at_back INTEGER NOT NULL
   );
   `,
+  // 11: a check's interval as its results show it, and the check config of its newest
+  // result, so the views can tell a check that stopped reporting (stale) from one that runs.
+  `
+  ALTER TABLE check_state ADD COLUMN every_ms INTEGER;
+  ALTER TABLE check_state ADD COLUMN gap_ms INTEGER;
+  ALTER TABLE check_state ADD COLUMN config_hash TEXT;
+  `,
 ];

@@ -116,10 +116,10 @@ describe('migration 10 (returns waiting for their summary)', () => {
     old.prepare("INSERT INTO agents (id, name, public_key, status, created_at, last_seen_at, silent_since, results_stored) VALUES (1, 'a', x'01', 'active', 0, 500, 900, 41)").run();
     old.close();
     // Commands leave it to `run`: the table is new.
-    expect(() => SqliteStore.open(path, undefined, { migrate: false })).toThrow('schema version 9, this outpost-collector needs 10');
+    expect(() => SqliteStore.open(path, undefined, { migrate: false })).toThrow(`schema version 9, this outpost-collector needs ${MIGRATIONS.length}`);
     const store = SqliteStore.open(path);
     try {
-      expect(store.database.pragma('user_version', { simple: true })).toBe(10);
+      expect(store.database.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
       expect(await store.listAgentReturns()).toEqual([]);
       expect(await store.beginAgentReturn(1, 500, 2_000)).toEqual({ agentId: 1, agent: 'a', silentSince: 900, lastHeardAt: 500, backAt: 2_000, resultsAtBack: 41 });
     } finally {

@@ -142,7 +142,8 @@ export class SqliteStore implements CollectorStore {
     const rows = this.#db
       .prepare(
         `SELECT a.name AS agent, s.check_id AS checkId, s.status, s.observation, s.message, s.started_at AS startedAt,
-                s.result_id AS resultId, s.since, s.duration_us AS durationUs, s.metrics, s.last_ok AS lastOk, s.flapping
+                s.result_id AS resultId, s.since, s.duration_us AS durationUs, s.metrics, s.last_ok AS lastOk, s.flapping,
+                s.every_ms AS everyMs, s.gap_ms AS gapMs, s.config_hash AS configHash
            FROM check_state s JOIN agents a ON a.id = s.agent_id
           WHERE (? IS NULL OR a.name = ?) AND (? IS NULL OR s.check_id = ?)
           ORDER BY a.name, s.check_id`,

@@ -20,6 +20,9 @@ interface StateRow {
   since: number;
   last_ok: number | null;
   flapping: number;
+  every_ms: number | null;
+  gap_ms: number | null;
+  config_hash: string | null;
 }
 
 /** What one check's new results did to its state. */
@@ -55,14 +58,15 @@ export class SqliteTimeline {
 
   constructor(db: Database.Database, settings: StateEngineSettings) {
     this.#settings = settings;
-    this.#getState = db.prepare('SELECT status, started_at, result_id, since, last_ok, flapping FROM check_state WHERE agent_id = ? AND check_id = ?');
+    this.#getState = db.prepare('SELECT status, started_at, result_id, since, last_ok, flapping, every_ms, gap_ms, config_hash FROM check_state WHERE agent_id = ? AND check_id = ?');
     this.#upsertState = db.prepare(
-      `INSERT INTO check_state (agent_id, check_id, status, observation, message, started_at, result_id, since, duration_us, metrics, last_ok, flapping)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO check_state (agent_id, check_id, status, observation, message, started_at, result_id, since, duration_us, metrics, last_ok, flapping, every_ms, gap_ms, config_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (agent_id, check_id) DO UPDATE SET
          status = excluded.status, observation = excluded.observation, message = excluded.message,
          started_at = excluded.started_at, result_id = excluded.result_id, since = excluded.since,
-         duration_us = excluded.duration_us, metrics = excluded.metrics, last_ok = excluded.last_ok, flapping = excluded.flapping`,
+         duration_us = excluded.duration_us, metrics = excluded.metrics, last_ok = excluded.last_ok, flapping = excluded.flapping,
+         every_ms = excluded.every_ms, gap_ms = excluded.gap_ms, config_hash = excluded.config_hash`,
     );
     this.#updateHistory = db.prepare('UPDATE check_state SET since = ?, last_ok = ? WHERE agent_id = ? AND check_id = ?');
     this.#setFlapping = db.prepare('UPDATE check_state SET flapping = ? WHERE agent_id = ? AND check_id = ? AND flapping <> ?');
@@ -94,6 +98,7 @@ export class SqliteTimeline {
     const row = this.#getState.get(agentId, checkId);
     const state: TimelineState | undefined = row && {
       status: row.status, startedAt: row.started_at, resultId: row.result_id, since: row.since, lastOk: row.last_ok, flapping: row.flapping === 1,
+      everyMs: row.every_ms, gapMs: row.gap_ms, configHash: row.config_hash,
     };
     const split = splitFresh(state, fresh, this.#settings);
     let history: HistoryRows | undefined;
@@ -125,7 +130,7 @@ export class SqliteTimeline {
     if (plan.state?.kind === 'upsert') {
       const s = plan.state.row;
       const metrics = Object.keys(s.metrics).length > 0 ? JSON.stringify(s.metrics) : null;
-      this.#upsertState.run(agentId, checkId, s.status, s.observation, s.message, s.startedAt, s.resultId, s.since, s.durationUs, metrics, s.lastOk, s.flapping ? 1 : 0);
+      this.#upsertState.run(agentId, checkId, s.status, s.observation, s.message, s.startedAt, s.resultId, s.since, s.durationUs, metrics, s.lastOk, s.flapping ? 1 : 0, s.everyMs, s.gapMs, s.configHash);
     } else if (plan.state?.kind === 'history' && (plan.state.since !== state?.since || plan.state.lastOk !== state.lastOk)) {
       // A backlog that drains oldest first is all late history: most of it moves nothing.
       this.#updateHistory.run(plan.state.since, plan.state.lastOk, agentId, checkId);

@@ -61,6 +61,8 @@ export class StateEngine {
   #timer: NodeJS.Timeout | undefined;
   #sweeps = 0;
   #sweeping = false;
+  /** Checks the console was last told are stale (agent, newline, check id). */
+  #stale = new Set<string>();
   // With several collectors on one database only the leader sweeps (see PgLeadership).
   #leader = true;
   #leaderSince = 0;
@@ -131,7 +133,7 @@ export class StateEngine {
     });
   }
 
-  /** Checks as the API shows them: UNKNOWN while their satellite is silent. */
+  /** Checks as the API shows them: UNKNOWN while their satellite is silent or while they are stale. */
   async checkViews(agent?: string, checkId?: string) {
     return listCheckViews(this.#o.store, agent, checkId);
   }
@@ -191,6 +193,7 @@ export class StateEngine {
       this.#sweeps += 1;
       await this.#liveness.sweep();
       if (this.#sweeps % 5 === 0) await this.#flapping();
+      if (this.#sweeps % 10 === 0) await this.#publishStaleness();
       if (this.#sweeps % 30 === 0) this.#o.alerts.remind(await problemSnapshots(this.#o.store, (agent) => this.labelsFor(agent)));
     } catch (err: unknown) {
       this.#o.logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'state sweep failed');
@@ -211,6 +214,27 @@ export class StateEngine {
       this.#o.feed.publish('event', eventView(event));
       for (const view of await this.checkViews(f.agent, f.checkId)) this.#o.feed.publish('check', view);
     }
+  }
+
+  /**
+   * Tell the console of checks that turned stale (or fresh) since the last look: staleness
+   * comes with time, not with a result. A result that ends it is published by its ingest too.
+   */
+  async #publishStaleness(): Promise<void> {
+    if (this.#o.feed.size === 0) {
+      this.#stale.clear();
+      return;
+    }
+    const stale = new Set<string>();
+    const changed = [];
+    for (const view of await this.checkViews()) {
+      const key = `${view.agent}\n${view.check}`;
+      if (view.stale) stale.add(key);
+      if (view.stale !== this.#stale.has(key)) changed.push(view);
+    }
+    this.#stale = stale;
+    if (changed.length > MAX_LIVE_MESSAGES) for (const agent of new Set(changed.map((v) => v.agent))) this.#publishAgent(agent);
+    else for (const view of changed) this.#o.feed.publish('check', view);
   }
 
   async #publishChecks(agent: string): Promise<void> {

@@ -15,6 +15,9 @@ export interface TimelineState {
   since: number;
   lastOk: number | null;
   flapping: boolean;
+  everyMs: number | null;
+  gapMs: number | null;
+  configHash: string | null;
 }
 
 /** A stored result on the timeline, with the text its change message quotes. */
@@ -223,6 +226,7 @@ export function planTimeline(input: PlanInput): TimelinePlan {
       row: {
         status: newest.status, observation: newest.observation, message: newest.message, startedAt: newest.startedAtMs, resultId: newest.resultId,
         since, durationUs: newest.durationUs, metrics: newest.metrics, lastOk, flapping,
+        ...observedInterval(state, split.newer), configHash: newest.checkConfigHash,
       },
     };
   } else if (state) {
@@ -230,6 +234,30 @@ export function planTimeline(input: PlanInput): TimelinePlan {
   }
   plan.changed = !state || status !== state.status || since !== state.since || flapping !== state.flapping;
   return plan;
+}
+
+/**
+ * The check's interval after its new newest results (the state's newest, then `newer` in
+ * timeline order): the longer of the last two gaps between results made under one check
+ * config. One gap alone can mislead both ways: short when the agent restarted just after a
+ * run (it runs every check at start), long across an outage (it sends each check's newest
+ * result first on reconnect); two in a row of either are rare. A new config starts over.
+ */
+function observedInterval(state: TimelineState | undefined, newer: readonly Result[]): { everyMs: number | null; gapMs: number | null } {
+  let everyMs = state?.everyMs ?? null;
+  let gapMs = state?.gapMs ?? null;
+  let prev = state ? { at: state.startedAt, configHash: state.configHash } : undefined;
+  for (const r of newer) {
+    if (prev && prev.configHash !== r.checkConfigHash) {
+      everyMs = gapMs = null;
+    } else if (prev && r.startedAtMs > prev.at) {
+      const gap = r.startedAtMs - prev.at;
+      everyMs = gapMs === null ? gap : Math.max(gapMs, gap);
+      gapMs = gap;
+    }
+    prev = { at: r.startedAtMs, configHash: r.checkConfigHash };
+  }
+  return { everyMs, gapMs };
 }
 
 /**

@@ -1,10 +1,10 @@
-import { statusName } from '@outpost/protocol';
 import { agentView, checkView } from './api-views.js';
 import type { StatusName } from './notify/types.js';
-import type { AgentRecord, CollectorStore } from './store.js';
+import type { AgentRecord, CheckStateRecord, CollectorStore } from './store.js';
 
 // The current state as the API and the console show it: every agent with its health and its
-// checks counted, and checks with their status, UNKNOWN while their satellite is silent.
+// checks counted, and checks with their status, UNKNOWN while their satellite is silent or
+// while they are stale.
 
 /** What an agent's view needs besides the store. */
 export interface AgentViewSources {
@@ -23,6 +23,33 @@ export function isConnected(agent: AgentRecord, routed: ReadonlySet<number>): bo
   return routed.has(agent.id) && (agent.relayPath === null || (agent.silentSince === null && agent.status === 'active'));
 }
 
+/** A check is stale once this late: three of its intervals, plus time for a slow run and the uplink. */
+export function staleAfterMs(everyMs: number): number {
+  return 3 * everyMs + 30_000;
+}
+
+/**
+ * The check time by which a check that stopped reporting owed a newer result, or undefined
+ * while it is not stale. Stale means: its agent is heard from (not silent), later than
+ * `staleAfterMs` past the check's newest result by the agent's own clock, and everything
+ * the agent made up to that moment has arrived (its oldest unsent result, as of its last
+ * heartbeat, is newer), so a newer result is not merely waiting behind a backlog. A check
+ * removed from the agent's config turns stale this way; so does one whose runs hang.
+ */
+export function staleDueBy(state: CheckStateRecord, agent: AgentRecord | undefined): number | undefined {
+  if (!agent || agent.silentSince !== null || agent.lastSeenAt === null || state.everyMs === null) return undefined;
+  const dueBy = state.startedAt + staleAfterMs(state.everyMs);
+  const agentNow = agent.lastSeenAt - (agent.clockOffsetMs ?? 0);
+  const delivered = !agent.oldestUnsentMs || agent.oldestUnsentMs > dueBy;
+  return agentNow > dueBy && delivered ? dueBy : undefined;
+}
+
+/** A check's view given the agents, by name. */
+function viewOf(state: CheckStateRecord, agents: ReadonlyMap<string, AgentRecord>) {
+  const agent = agents.get(state.agent);
+  return checkView(state, { satelliteSilent: agent?.silentSince != null, staleDueBy: staleDueBy(state, agent) });
+}
+
 /**
  * Every agent as the API shows it.
  *
@@ -32,11 +59,11 @@ export function isConnected(agent: AgentRecord, routed: ReadonlySet<number>): bo
 export async function listAgentViews(sources: AgentViewSources) {
   const { store } = sources;
   const [agents, gaps, states] = await Promise.all([store.listAgents(), store.gapTotals(), store.listCheckStates()]);
-  const silent = new Set(agents.filter((a) => a.silentSince !== null).map((a) => a.name));
+  const byName = new Map(agents.map((a) => [a.name, a]));
   const counts = new Map<string, Record<StatusName, number>>();
   for (const s of states) {
     const c = counts.get(s.agent) ?? { OK: 0, WARNING: 0, CRITICAL: 0, UNKNOWN: 0 };
-    c[(silent.has(s.agent) ? 'UNKNOWN' : statusName(s.status)) as StatusName] += 1;
+    c[viewOf(s, byName).status as StatusName] += 1;
     counts.set(s.agent, c);
   }
   const connected = sources.connectedAgents();
@@ -51,9 +78,9 @@ export async function listAgentViews(sources: AgentViewSources) {
   );
 }
 
-/** Checks as the API shows them: UNKNOWN while their satellite is silent. */
+/** Checks as the API shows them: UNKNOWN while their satellite is silent or while they are stale. */
 export async function listCheckViews(store: CollectorStore, agent?: string, checkId?: string) {
   const [agents, states] = await Promise.all([store.listAgents(), store.listCheckStates(agent, checkId)]);
-  const silent = new Set(agents.filter((a) => a.silentSince !== null).map((a) => a.name));
-  return states.map((s) => checkView(s, silent.has(s.agent)));
+  const byName = new Map(agents.map((a) => [a.name, a]));
+  return states.map((s) => viewOf(s, byName));
 }

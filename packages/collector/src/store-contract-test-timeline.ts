@@ -65,6 +65,34 @@ export function describeTimelineContract(name: string, open: OpenStore, close: (
       expect(state).toMatchObject({ status: Status.OK, since: 5_000, resultId: 10 });
     });
 
+    it('learns how often a check runs from its last two gaps: one short (a restart) or long (an outage) gap does not mislead it for long', async () => {
+      const every = async () => (await store.listCheckStates('lab-1'))[0]!.everyMs;
+      const under = (hash: string, result: Result) => ({ ...result, checkConfigHash: hash }) as Result;
+      await ingest(r(1, 1_000, Status.OK));
+      expect(await every()).toBeNull();
+      await ingest(r(2, 61_000, Status.OK), r(3, 121_000, Status.OK));
+      expect(await every()).toBe(60_000);
+      // The agent restarted 5 s after a run and ran the check at once: still every minute.
+      await ingest(r(4, 126_000, Status.OK));
+      expect(await every()).toBe(60_000);
+      await ingest(r(5, 186_000, Status.OK));
+      expect(await every()).toBe(60_000);
+      // Back after ten minutes away: the newest result first, then the backlog (history,
+      // which moves no interval). The long gap counts until two gaps have passed it.
+      await ingest(r(20, 786_000, Status.OK));
+      await ingest(r(6, 246_000, Status.OK), r(7, 306_000, Status.CRITICAL));
+      expect(await every()).toBe(600_000);
+      await ingest(r(21, 846_000, Status.OK));
+      expect(await every()).toBe(600_000);
+      await ingest(r(22, 906_000, Status.OK));
+      expect(await every()).toBe(60_000);
+      // Reconfigured to every 5 min: unknown until two results under the new config.
+      await ingest(under('h2', r(23, 966_000, Status.OK)));
+      expect(await every()).toBeNull();
+      await ingest(under('h2', r(24, 1_266_000, Status.OK)));
+      expect(await store.listCheckStates('lab-1')).toMatchObject([{ everyMs: 300_000, gapMs: 300_000, configHash: 'h2', resultId: 24 }]);
+    });
+
     it('moves an ongoing incident to where it really began, keeping its identity (it was notified live)', async () => {
       await ingest(r(1, 1_000, Status.OK));
       const live = await ingest(r(10, 10_000, Status.CRITICAL));

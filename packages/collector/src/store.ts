@@ -62,6 +62,15 @@ export interface CheckStateRecord {
   /** Check time of the newest OK result; null when it was never OK. */
   lastOk: number | null;
   flapping: boolean;
+  /**
+   * How often the check runs, as its results show it: the longer of the last two gaps
+   * between successive results made under one check config; null until there are two.
+   */
+  everyMs: number | null;
+  /** The gap between the newest result and the one before it, under one config. */
+  gapMs: number | null;
+  /** The check config the newest result was made under (its `check_config_hash`). */
+  configHash: string | null;
 }
 
 export type EventKind = 'check' | 'agent_silent' | 'agent_back' | 'summary' | 'flapping_start' | 'flapping_stop' | 'segmentation_drift' | 'unexpected_service';

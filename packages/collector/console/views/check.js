@@ -72,6 +72,7 @@ export function checkView(root, agent, check) {
         h('dt', {}, 'last check'), h('dd', {}, ago(ms(state.lastCheckMs, state.lastCheck))),
         'lastOk' in state ? [h('dt', {}, 'last OK'), h('dd', {}, ago(ms(state.lastOkMs, state.lastOk)))] : null,
         state.satelliteSilent ? [h('dt', {}, 'agent'), h('dd', {}, h('span', { class: 'tag silent' }, `satellite silent, last reported ${state.reportedStatus}`))] : null,
+        state.stale ? [h('dt', {}, 'reporting'), h('dd', {}, h('span', { class: 'tag silent' }, `stale: no result when due, last reported ${state.reportedStatus}`))] : null,
         state.flapping ? [h('dt', {}, 'flapping'), h('dd', {}, h('span', { class: 'tag' }, 'changing status often'))] : null,
       ),
     );

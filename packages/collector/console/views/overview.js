@@ -82,11 +82,11 @@ function chipOrder(a, b) {
 }
 
 function checkChip(c) {
-  const tip = [c.status, c.satelliteSilent ? 'satellite silent' : null, c.message].filter(Boolean).join(' · ');
+  const tip = [c.status, c.satelliteSilent ? 'satellite silent' : null, c.stale ? 'stale' : null, c.message].filter(Boolean).join(' · ');
   return h(
     'li',
     {},
-    h('a', { class: 'chip', href: checkHref(c.agent, c.check), 'data-check': `${c.agent}/${c.check}`, 'data-status': c.status, 'data-silent': c.satelliteSilent || null, title: tip }, c.check),
+    h('a', { class: 'chip', href: checkHref(c.agent, c.check), 'data-check': `${c.agent}/${c.check}`, 'data-status': c.status, 'data-silent': c.satelliteSilent || c.stale || null, title: tip }, c.check),
   );
 }
 

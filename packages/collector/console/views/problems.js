@@ -50,7 +50,7 @@ function row(c) {
     { 'data-check': `${c.agent}/${c.check}`, 'data-status': c.status },
     h('td', {}, badge(c.status), c.flapping ? h('span', { class: 'tag', title: 'changing status often' }, 'flapping') : null),
     h('td', {}, c.agent, c.satelliteSilent ? h('span', { class: 'tag silent' }, 'satellite silent') : null),
-    h('td', {}, h('a', { href: checkHref(c.agent, c.check) }, c.check)),
+    h('td', {}, h('a', { href: checkHref(c.agent, c.check) }, c.check), c.stale ? h('span', { class: 'tag silent', title: 'no result when due' }, 'stale') : null),
     h('td', { class: 'message' }, c.message ?? c.observation ?? ''),
     h('td', { title: sinceMs ? new Date(sinceMs).toLocaleString() : null }, sinceMs ? duration(Date.now() - sinceMs) : '–'),
   );
