@@ -34,6 +34,21 @@ afterAll(async () => {
 });
 
 describe('collector API', () => {
+  it('DELETE /api/v1/checks/{agent}/{check} forgets a check with the token; one still reporting comes back with its next result', async () => {
+    expect((await call('/api/v1/checks/lab-1/self', { method: 'DELETE' })).status).toBe(401);
+    expect(await call('/api/v1/checks/lab-1/nothing', { method: 'DELETE', token })).toMatchObject({ status: 404, body: { error: 'agent "lab-1" has no check "nothing"' } });
+    expect((await call('/api/v1/checks/nobody/self', { method: 'DELETE', token })).status).toBe(404);
+    const before = (await call('/api/v1/checks?agent=lab-1')).body['checks'] as { resultId: number }[];
+    const gone = await call('/api/v1/checks/lab-1/self', { method: 'DELETE', token });
+    expect(gone).toMatchObject({ status: 200, body: { agent: 'lab-1', check: 'self', forgotten: true, wasReporting: true } });
+    // It runs every 200 ms: back with a newer result.
+    const back = await eventually('the check back', async () => {
+      const [view] = (await call('/api/v1/checks?agent=lab-1')).body['checks'] as { resultId: number }[];
+      return view && view.resultId > before[0]!.resultId ? view : undefined;
+    });
+    expect(back).toMatchObject({ check: 'self', status: 'OK', stale: false });
+  });
+
   it('pages results and events with cursors that cover everything exactly once', async () => {
     const seen: number[] = [];
     let cursor: string | null = '';

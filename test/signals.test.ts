@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { range, TestDeployment } from './support/deployment.js';
-import { eventually } from './support/processes.js';
+import { eventually, runCli } from './support/processes.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
 
 interface CheckState {
@@ -116,6 +116,19 @@ describe('agent signals', () => {
     expect((await checks()).get('kept')).toMatchObject({ status: 'OK', stale: false });
     const metrics = await (await fetch(`${d.apiUrl}/metrics`)).text();
     expect(metrics).toContain('outpost_checks_stale 1');
+
+    // The operator's side: listed among the problems, then forgotten; its history stays.
+    const problems = await runCli('collector', ['checks', 'list', '--problems', '--data-dir', d.collectorDir]);
+    expect(problems.code).toBe(0);
+    expect(problems.stdout.split('\n')[1]).toMatch(/^UNKNOWN\s+lab-1\s+dropped\s+\S+\s+stale \(last OK\)\s+no result since /);
+    expect(problems.stdout).not.toContain('kept');
+    const forgotten = await runCli('collector', ['checks', 'forget', 'lab-1', 'dropped', '--data-dir', d.collectorDir]);
+    expect(forgotten).toMatchObject({ code: 0, stdout: 'lab-1/dropped: forgotten\n' });
+    expect([...(await checks()).keys()]).toEqual(['kept']);
+    expect(await countOf(d, 'lab-1', 'dropped')).toBeGreaterThan(0);
+    const again = await runCli('collector', ['checks', 'forget', 'lab-1', 'dropped', '--data-dir', d.collectorDir]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('agent "lab-1" has no check "dropped"');
     expect(await agent.stop('SIGTERM')).toBe(0);
   }, 150_000);
 

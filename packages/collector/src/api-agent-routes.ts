@@ -6,8 +6,9 @@ import type { ApiOptions } from './http-api.js';
 import { MAX_REMOTE_CONFIG_BYTES, setAgentConfig } from './remote-config.js';
 import type { AgentStatus } from './store.js';
 
-// The API's routes on one agent: its remote config (read and set) and approving or revoking
-// it. The writes are logged with the caller's address: they change what agents may do.
+// The API's routes on one agent: its remote config (read and set), approving or revoking
+// it, and forgetting a check it no longer runs. The writes are logged with the caller's
+// address: they change what agents may do or what the collector shows.
 
 /**
  * GET /api/v1/agents/{name}/config: the newest version stored, the one it runs, why it refused the last.
@@ -69,4 +70,21 @@ export async function postAgentStatus(o: ApiOptions, req: IncomingMessage, res: 
   o.feed.publish('agent', view);
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   res.end(JSON.stringify({ agent: view }));
+}
+
+/** DELETE /api/v1/checks/{agent}/{check}: forget the state of a check its agent no longer runs (its history stays). */
+export async function deleteCheck(o: ApiOptions, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const match = /^\/api\/v1\/checks\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+  if (!match) throw new HttpError(404, `no such endpoint: DELETE ${url.pathname}`);
+  const [name, check] = [decodeURIComponent(match[1]!), decodeURIComponent(match[2]!)];
+  const agent = await o.store.findAgentByName(name);
+  if (!agent) throw new HttpError(404, `no agent named "${name}"`);
+  const [view] = await o.engine.checkViews(name, check);
+  if (!view || !(await o.store.forgetCheck(agent.id, check))) throw new HttpError(404, `agent "${name}" has no check "${check}"`);
+  const wasReporting = !view.stale && !view.satelliteSilent;
+  o.logger.warn({ agent: name, check, wasReporting, remote: req.socket.remoteAddress }, 'check forgotten through the API');
+  // The console counts the agent's checks: its view changed.
+  o.feed.publish('agent', (await o.engine.agentViews()).find((a) => a.name === name));
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ agent: name, check, forgotten: true, wasReporting }));
 }

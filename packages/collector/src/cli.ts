@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { addAgentsCommand, addApiTokenCommand, addConfigCommand, addTokenCommand } from './agent-commands.js';
+import { addChecksCommand } from './check-commands.js';
 import { EXIT, fail } from './cli-exit.js';
 import { addCheckConfigCommand, addNotifyTestCommand } from './config-file-commands.js';
 import { addInitCommand, addRotateKeyCommand } from './identity-commands.js';
@@ -19,6 +20,7 @@ const COMMANDS: readonly ((y: Argv) => Argv)[] = [
   addInitCommand,
   addTokenCommand,
   addAgentsCommand,
+  addChecksCommand,
   addImportCommand,
   addRotateKeyCommand,
   addConfigCommand,

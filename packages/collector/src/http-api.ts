@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KeyPair } from '@outpost/protocol';
-import { postAgentStatus, putAgentConfig } from './api-agent-routes.js';
+import { deleteCheck, postAgentStatus, putAgentConfig } from './api-agent-routes.js';
 import { readRoute } from './api-read-routes.js';
 import { HttpError } from './api-request.js';
 import { LiveClients } from './api-stream.js';
@@ -111,8 +111,9 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'http://api');
     const isApi = url.pathname.startsWith('/api/') || url.pathname === '/metrics';
     if (!isApi && (req.method === 'GET' || req.method === 'HEAD') && this.#o.console?.(req, res)) return;
-    if (req.method === 'POST' || req.method === 'PUT') {
+    if (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE') {
       this.#authorise(req, url, true);
+      if (req.method === 'DELETE') return deleteCheck(this.#o, req, res, url);
       return req.method === 'PUT' ? putAgentConfig(this.#o, req, res, url) : postAgentStatus(this.#o, req, res, url);
     }
     if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed`);

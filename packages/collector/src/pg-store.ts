@@ -182,6 +182,11 @@ export class PgStore implements CollectorStore {
     return next;
   }
 
+  async forgetCheck(agentId: number, checkId: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query('DELETE FROM check_state WHERE agent_id = $1 AND check_id = $2', [agentId, checkId]);
+    return rowCount === 1;
+  }
+
   async listCheckStates(agent?: string, checkId?: string): Promise<CheckStateRecord[]> {
     const rows = await this.#all<Omit<CheckStateRecord, 'metrics' | 'flapping'> & { metrics: string | null; flapping: number }>(
       `SELECT a.name AS agent, s.check_id AS "checkId", s.status, s.observation, s.message, s.started_at AS "startedAt",

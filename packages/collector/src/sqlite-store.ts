@@ -138,6 +138,10 @@ export class SqliteStore implements CollectorStore {
     return batches.length === 0 ? [] : this.#ingest(agentId, batches, receivedAt, options.heard ?? true);
   }
 
+  async forgetCheck(agentId: number, checkId: string): Promise<boolean> {
+    return this.#db.prepare('DELETE FROM check_state WHERE agent_id = ? AND check_id = ?').run(agentId, checkId).changes === 1;
+  }
+
   async listCheckStates(agent?: string, checkId?: string): Promise<CheckStateRecord[]> {
     const rows = this.#db
       .prepare(

@@ -93,6 +93,18 @@ export function describeTimelineContract(name: string, open: OpenStore, close: (
       expect(await store.listCheckStates('lab-1')).toMatchObject([{ everyMs: 300_000, gapMs: 300_000, configHash: 'h2', resultId: 24 }]);
     });
 
+    it('forgets a check: its state goes, its results and events stay, and a later result makes it anew', async () => {
+      await ingest(r(1, 1_000, Status.OK), r(2, 2_000, Status.CRITICAL), r(3, 1_000, Status.OK, 'other'));
+      expect(await store.forgetCheck(agentId, 'web')).toBe(true);
+      expect(await store.forgetCheck(agentId, 'web')).toBe(false);
+      expect((await store.listCheckStates('lab-1')).map((s) => s.checkId)).toEqual(['other']);
+      expect(await timeline()).toEqual(['1000:>OK', '2000:OK>CRITICAL']);
+      expect((await store.queryResults({ agent: 'lab-1', checkId: 'web', limit: 10 })).map((x) => x.resultId)).toEqual([1, 2]);
+      const back = await ingest(r(4, 3_000, Status.CRITICAL));
+      expect(back.events).toMatchObject([{ from: null, to: Status.CRITICAL, suppressed: null }]);
+      expect(await store.listCheckStates('lab-1', 'web')).toMatchObject([{ status: Status.CRITICAL, since: 3_000, everyMs: null }]);
+    });
+
     it('moves an ongoing incident to where it really began, keeping its identity (it was notified live)', async () => {
       await ingest(r(1, 1_000, Status.OK));
       const live = await ingest(r(10, 10_000, Status.CRITICAL));

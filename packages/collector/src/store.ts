@@ -272,6 +272,11 @@ export interface CollectorStore {
   /** Several batches of one agent in one commit (fewer syncs while a backlog drains). */
   ingestBatches(agentId: number, batches: readonly OpenedBatch[], receivedAt: number, options?: IngestOptions): Promise<IngestOutcome[]>;
   listCheckStates(agent?: string, checkId?: string): Promise<CheckStateRecord[]>;
+  /**
+   * Drop one check's state (a check its agent no longer runs); its results and events stay.
+   * A later result of the check makes it anew. False when it had none.
+   */
+  forgetCheck(agentId: number, checkId: string): Promise<boolean>;
   queryResults(query: ResultQuery): Promise<(ResultRecord & { agentId: number })[]>;
   queryEvents(query: EventQuery): Promise<EventRecord[]>;
   /** Record an agent-level event (silent, back, summary) at collector time. */
