@@ -149,8 +149,15 @@ describe('end to end: agent → signed batches on wss → collector → API', ()
 
     const listed = await runCli('collector', ['agents', 'list', '--data-dir', d.collectorDir, '--json']);
     expect(JSON.parse(listed.stdout)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'lab-2', status: 'pending', resultsStored: 0, gaps: 0, dropped: 0 })]),
+      expect.arrayContaining([expect.objectContaining({ name: 'lab-2', status: 'pending', lastSeen: null, remoteAddress: '127.0.0.1', resultsStored: 0, gaps: 0, dropped: 0 })]),
     );
+    // Never seen, but still knocking: when it last tried, in the list and the API.
+    const knocked = (JSON.parse(listed.stdout) as { name: string; lastRefused: number | null }[]).find((a) => a.name === 'lab-2')!.lastRefused;
+    expect(knocked).toBeGreaterThan(Date.now() - 60_000);
+    const table = await runCli('collector', ['agents', 'list', '--data-dir', d.collectorDir]);
+    expect(table.stdout).toMatch(new RegExp(`^lab-2 +pending +never .*  \\(tried ${new Date(knocked!).toISOString().slice(0, 10)}\\S+ from 127\\.0\\.0\\.1\\)$`, 'm'));
+    const [view] = (await d.api<{ agents: { name: string; lastRefused: string | null }[] }>('/api/v1/agents')).agents.filter((a) => a.name === 'lab-2');
+    expect(view!.lastRefused).not.toBeNull();
     const approve = await runCli('collector', ['agents', 'approve', 'lab-2', '--data-dir', d.collectorDir]);
     expect(approve.code).toBe(0);
     await eventually('results after approval', () => (d.collectorResultIds('lab-2').length > 0 ? true : undefined));

@@ -73,7 +73,8 @@ export function addAgentsCommand(y: Argv): Argv {
         const [agents, gaps] = await withStore(argv['data-dir'], argv.store, async (store) => [await store.listAgents(), await store.gapTotals()] as const);
         if (argv.json) {
           const rows = agents.map((a) => ({
-            name: a.name, status: a.status, key: encodeKey(a.publicKey), lastSeen: a.lastSeenAt, resultsStored: a.resultsStored,
+            name: a.name, status: a.status, key: encodeKey(a.publicKey), lastSeen: a.lastSeenAt, lastRefused: a.lastRefusedAt, remoteAddress: a.remoteAddress,
+            resultsStored: a.resultsStored,
             gaps: gaps.get(a.id)?.gaps ?? 0, dropped: gaps.get(a.id)?.dropped ?? 0,
           }));
           process.stdout.write(`${JSON.stringify(rows)}\n`);
@@ -83,7 +84,9 @@ export function addAgentsCommand(y: Argv): Argv {
         for (const a of agents) {
           const seen = a.lastSeenAt ? new Date(a.lastSeenAt).toISOString() : 'never';
           const dropped = String(gaps.get(a.id)?.dropped ?? 0);
-          process.stdout.write(`${a.name.padEnd(24)} ${a.status.padEnd(8)} ${seen.padEnd(24)} ${String(a.resultsStored).padStart(10)} ${dropped.padStart(8)}  ${encodeKey(a.publicKey)}\n`);
+          // A pending or revoked agent is never seen: when it last knocked, and from where.
+          const tried = a.status !== 'active' && a.lastRefusedAt ? `  (tried ${new Date(a.lastRefusedAt).toISOString()} from ${a.remoteAddress ?? '?'})` : '';
+          process.stdout.write(`${a.name.padEnd(24)} ${a.status.padEnd(8)} ${seen.padEnd(24)} ${String(a.resultsStored).padStart(10)} ${dropped.padStart(8)}  ${encodeKey(a.publicKey)}${tried}\n`);
         }
         return;
       }

@@ -36,6 +36,9 @@ export function agentView(agent: AgentRecord, ctx: AgentContext) {
     connected: ctx.connected,
     lastSeen: iso(agent.lastSeenAt),
     lastSeenMs: agent.lastSeenAt,
+    // A pending or revoked agent's last refused attempt to connect.
+    lastRefused: iso(agent.lastRefusedAt),
+    lastRefusedMs: agent.lastRefusedAt,
     silentSince: iso(agent.silentSince),
     graceMs: ctx.graceMs,
     labels: ctx.labels,

@@ -112,6 +112,10 @@ export class PgAgents {
     );
   }
 
+  async recordRefusedHello(publicKey: Uint8Array, remoteAddress: string, at: number): Promise<void> {
+    await this.#pool.query("UPDATE agents SET last_refused_at = $1, remote_address = $2 WHERE public_key = $3 AND status <> 'active'", [at, remoteAddress, Buffer.from(publicKey)]);
+  }
+
   async recordHeartbeat(
     agentId: number,
     heartbeat: { backlog: number; oldestUnsentMs: number; dropped: number; configHash: string; configVersion: number; configError: string; at: number },

@@ -200,6 +200,10 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE check_state ADD COLUMN every_ms bigint, ADD COLUMN gap_ms bigint, ADD COLUMN config_hash text;
   `,
+  // When an agent waiting for approval (or revoked) last tried to connect (sqlite-migrations.ts, 12).
+  `
+  ALTER TABLE agents ADD COLUMN last_refused_at bigint;
+  `,
 ];
 
 /**

@@ -211,6 +211,11 @@ export class AgentSession {
     const admission = await admit(this.#ctx.store, verified);
     if (this.#closed) return;
     if (!admission.admitted) {
+      if (admission.code === ErrorCode.PENDING_APPROVAL || admission.code === ErrorCode.REVOKED) {
+        // The operator deciding on a pending agent (or watching a revoked one) sees it still knock, and from where.
+        await this.#ctx.store.recordRefusedHello(verified.agentKey.raw, this.remoteAddress, Date.now());
+        if (this.#closed) return;
+      }
       // A verified Hello that admission turns away: counted once, as a refusal.
       this.#reject(admission.code, admission.message, true, `refused.${admission.code.replace(/^OUTPOST_ERR_/, '').toLowerCase()}`);
       return;

@@ -119,6 +119,10 @@ export class SqliteAgents {
       .run(hello.software, hello.configHash, hello.configVersion, hello.clockOffsetMs, hello.remoteAddress, hello.at, hello.heartbeatIntervalMs || null, agentId);
   }
 
+  async recordRefusedHello(publicKey: Uint8Array, remoteAddress: string, at: number): Promise<void> {
+    this.#db.prepare("UPDATE agents SET last_refused_at = ?, remote_address = ? WHERE public_key = ? AND status <> 'active'").run(at, remoteAddress, Buffer.from(publicKey));
+  }
+
   async recordRelayPath(agentId: number, path: readonly string[] | null, at: number): Promise<void> {
     this.#db
       .prepare('UPDATE agents SET relay_path = ?, last_seen_at = max(coalesce(last_seen_at, 0), ?) WHERE id = ?')

@@ -213,4 +213,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE check_state ADD COLUMN gap_ms INTEGER;
   ALTER TABLE check_state ADD COLUMN config_hash TEXT;
   `,
+  // 12: when an agent waiting for approval (or revoked) last tried to connect, so the
+  // operator can tell a pending agent that is still knocking from one long gone.
+  `
+  ALTER TABLE agents ADD COLUMN last_refused_at INTEGER;
+  `,
 ];

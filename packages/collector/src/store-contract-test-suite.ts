@@ -123,6 +123,19 @@ export function describeStoreContract(name: string, open: OpenStore, close: (sto
       expect((await store.listAgents()).map((a) => [a.name, a.status, a.approvedAt])).toEqual([['p0', 'pending', null], ['p1', 'active', 50], ['p2', 'pending', null]]);
     });
 
+    it('records when a pending or revoked agent last knocked, and from where; an active one only by its Hello', async () => {
+      const key = generateKeyPair().publicKey;
+      expect(await store.createPendingAgent('p0', key, 1, 3)).toBe('created');
+      await store.recordRefusedHello(key, '127.0.0.5', 40);
+      expect(await store.findAgentByName('p0')).toMatchObject({ status: 'pending', lastSeenAt: null, lastRefusedAt: 40, remoteAddress: '127.0.0.5' });
+      await store.setAgentStatus('p0', 'active', 50);
+      await store.recordRefusedHello(key, '127.0.0.6', 60);
+      expect(await store.findAgentByName('p0')).toMatchObject({ status: 'active', lastRefusedAt: 40, remoteAddress: '127.0.0.5' });
+      await store.setAgentStatus('p0', 'revoked', 70);
+      await store.recordRefusedHello(key, '127.0.0.7', 80);
+      expect(await store.findAgentByName('p0')).toMatchObject({ status: 'revoked', lastRefusedAt: 80, remoteAddress: '127.0.0.7' });
+    });
+
     it('rotates an agent key, keeping the old one as previous, and refuses a key another agent holds', async () => {
       const agent = await enrolled('lab-1');
       const other = await enrolled('lab-2');

@@ -26,6 +26,8 @@ export interface AgentRecord {
   maxResultId: number;
   /** The agent's idle heartbeat interval from its Hello; null when it never said. */
   heartbeatIntervalMs: number | null;
+  /** When it last tried to connect and was turned away (pending approval or revoked); null if never. */
+  lastRefusedAt: number | null;
   /** When its grace period ran out; null while it is heard from. */
   silentSince: number | null;
   /** The remote config version the agent says it runs (0: its local file only); null before it said. */
@@ -250,6 +252,11 @@ export interface CollectorStore {
       software: string; configHash: string; configVersion: number; clockOffsetMs: number; remoteAddress: string; heartbeatIntervalMs: number; at: number;
     },
   ): Promise<void>;
+  /**
+   * A verified Hello that was turned away because the agent waits for approval or is
+   * revoked: when it last tried and from where (an active agent's row is left alone).
+   */
+  recordRefusedHello(publicKey: Uint8Array, remoteAddress: string, at: number): Promise<void>;
   recordHeartbeat(
     agentId: number,
     heartbeat: { backlog: number; oldestUnsentMs: number; dropped: number; configHash: string; configVersion: number; configError: string; at: number },
@@ -323,7 +330,7 @@ export interface CollectorStore {
 /** The CollectorStore calls on the agents table, which each store hands through to its agents class (sqlite-agents.ts, pg-agents.ts). */
 export const AGENT_CALLS = [
   'findAgentByKey', 'findAgentByName', 'findAgentByPreviousKey', 'rotateAgentKey', 'listAgents', 'createPendingAgent', 'setAgentStatus',
-  'createToken', 'enrollWithToken', 'recordHello', 'recordRelayPath', 'recordRelayHealth', 'recordHeartbeat', 'putAgentConfig',
+  'createToken', 'enrollWithToken', 'recordHello', 'recordRefusedHello', 'recordRelayPath', 'recordRelayHealth', 'recordHeartbeat', 'putAgentConfig',
   'latestAgentConfig', 'setAgentSilence', 'beginAgentReturn', 'listAgentReturns', 'finishAgentReturn',
 ] as const satisfies readonly (keyof CollectorStore)[];
 

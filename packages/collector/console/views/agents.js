@@ -70,7 +70,13 @@ function row(agent, error, act) {
     h('td', {}, segmentOf(agent)),
     h('td', {}, h('code', { class: 'key', title: agent.key }, agent.key)),
     h('td', {}, agent.remoteAddress ?? '–'),
-    h('td', {}, ago(ms(agent.lastSeenMs, agent.lastSeen))),
+    h(
+      'td',
+      {},
+      ago(ms(agent.lastSeenMs, agent.lastSeen)),
+      // A pending (or revoked) agent is never seen; whether it still knocks is what the operator needs.
+      agent.status !== 'active' && agent.lastRefused ? h('div', { class: 'muted small' }, 'tried ', ago(ms(agent.lastRefusedMs, agent.lastRefused))) : null,
+    ),
     h(
       'td',
       { class: 'actions' },
