@@ -4,7 +4,7 @@ import { LOCK_AGENT_NAMESPACE } from './pg-migrations.js';
 import { insertResults, notAfter, runLength, type NewestByCheck } from './pg-result-rows.js';
 import type { ResultPartitions } from './pg-partitions.js';
 import type { PgTimeline } from './pg-timeline.js';
-import { fromTheFuture } from './state-timeline-plan.js';
+import { fromTheFuture, IMPORTED } from './state-timeline-plan.js';
 import type { IngestOutcome } from './store.js';
 
 /** PostgreSQL's error when a row fits no partition (another collector dropped it by retention). */
@@ -50,7 +50,7 @@ async function inTransaction(pool: pg.Pool, agentId: number, batches: readonly O
       `BEGIN; SELECT pg_advisory_xact_lock(${LOCK_AGENT_NAMESPACE}, ${sqlInt(agentId)}); SELECT name FROM agents WHERE id = ${sqlInt(agentId)}`,
     )) as unknown as pg.QueryResult<{ name: string }>[];
     const agent = replies[2]?.rows[0]?.name ?? String(agentId);
-    const { outcomes, maxId, maxSeq } = await ingestAll(client, agentId, agent, batches, receivedAt, timeline);
+    const { outcomes, maxId, maxSeq } = await ingestAll(client, agentId, agent, batches, receivedAt, timeline, heard ? undefined : IMPORTED);
     const stored = outcomes.reduce((n, o) => n + o.stored, 0);
     const duplicates = outcomes.reduce((n, o) => n + o.duplicates, 0);
     await client.query(
@@ -89,6 +89,7 @@ async function ingestAll(
   batches: readonly OpenedBatch[],
   receivedAt: number,
   timeline: PgTimeline,
+  suppressAs: string | undefined,
 ): Promise<{ outcomes: IngestOutcome[]; maxId: number; maxSeq: number }> {
   const outcomes: IngestOutcome[] = [];
   const waiting = new Map<string, Result[]>();
@@ -107,7 +108,7 @@ async function ingestAll(
       newest.delete(checkId);
     }
     if (fresh.size === 0) return;
-    const change = await timeline.apply(client, agentId, agent, fresh, receivedAt);
+    const change = await timeline.apply(client, agentId, agent, fresh, receivedAt, suppressAs);
     // A backfilled event may sit on a row stored earlier: it goes with the newest batch.
     const last = outcomes[outcomes.length - 1]!;
     for (const e of change.events) (batchOf?.get(e.resultId ?? 0) ?? last).events.push(e);

@@ -259,8 +259,12 @@ export class PgStore implements CollectorStore {
         )
       ).rows[0];
       if (!state) return undefined;
+      // The stop is told only where its start was (an imported start was not): it takes the start's reason.
       const { rows } = await c.query<{ id: number }>(
-        "INSERT INTO events (kind, agent_id, check_id, at, result_id, to_status, message, created_at) VALUES ('flapping_stop', $1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        `INSERT INTO events (kind, agent_id, check_id, at, result_id, to_status, message, created_at, suppressed)
+         VALUES ('flapping_stop', $1, $2, $3, $4, $5, $6, $7,
+                 (SELECT suppressed FROM events WHERE agent_id = $1 AND check_id = $2 AND kind = 'flapping_start' ORDER BY at DESC, id DESC LIMIT 1))
+         RETURNING id`,
         [agentId, checkId, state.started_at, state.result_id, state.status, message, at],
       );
       return rows[0]!.id;

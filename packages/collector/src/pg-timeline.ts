@@ -43,7 +43,7 @@ export class PgTimeline {
   }
 
   /** Apply one batch's newly stored results (grouped by check, any order). */
-  async apply(client: pg.ClientBase, agentId: number, agent: string, fresh: Map<string, Result[]>, now: number): Promise<TimelineBatchChange> {
+  async apply(client: pg.ClientBase, agentId: number, agent: string, fresh: Map<string, Result[]>, now: number, suppressAs?: string): Promise<TimelineBatchChange> {
     const out: TimelineBatchChange = { events: [], changedChecks: [] };
     if (fresh.size === 0) return out;
     const states = await this.#states(client, agentId, [...fresh.keys()]);
@@ -54,7 +54,9 @@ export class PgTimeline {
     const deletes: number[] = [];
     for (const [checkId, split] of splits) {
       const history = split.history && (await this.#history(client, agentId, checkId, split.history));
-      const plan = planTimeline({ agent, checkId, settings: this.#settings, state: states.get(checkId), split, history, recent: recent.get(checkId) ?? [] });
+      const plan = planTimeline({
+        agent, checkId, settings: this.#settings, state: states.get(checkId), split, history, recent: recent.get(checkId) ?? [], ...(suppressAs === undefined ? {} : { suppressAs }),
+      });
       deletes.push(...plan.deletes);
       for (const m of plan.moves) await client.query('UPDATE events SET at = $1, result_id = $2, from_status = $3, message = $4 WHERE id = $5', [m.at, m.resultId, m.from, m.message, m.id]);
       for (const event of plan.inserts) inserts.push({ checkId, event });

@@ -2,7 +2,7 @@ import type { OpenedBatch, Result } from '@outpost/protocol';
 import type Database from 'better-sqlite3';
 import type { SqliteCheckKeys } from './sqlite-check-keys.js';
 import type { SqliteTimeline } from './sqlite-timeline.js';
-import { fromTheFuture } from './state-timeline-plan.js';
+import { fromTheFuture, IMPORTED } from './state-timeline-plan.js';
 import type { IngestOutcome } from './store.js';
 
 /** One check's freshly stored results of this commit, and the latest of them on its timeline. */
@@ -83,7 +83,7 @@ export class SqliteIngest {
     const apply = (checkId: string, fresh: FreshResults) => {
       waiting.delete(checkId);
       agent ??= this.#agentName.get(agentId)?.name ?? String(agentId);
-      const change = this.#timeline.apply(agentId, agent, checkId, fresh.checkKey, fresh.results, receivedAt);
+      const change = this.#timeline.apply(agentId, agent, checkId, fresh.checkKey, fresh.results, receivedAt, heard ? undefined : IMPORTED);
       // A backfilled event may sit on a row stored earlier: it goes with the newest batch.
       const newest = outcomes[outcomes.length - 1]!;
       for (const e of change.events) (batchOf?.get(e.resultId ?? 0) ?? newest).events.push(e);

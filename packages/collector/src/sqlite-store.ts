@@ -27,6 +27,10 @@ import type {
 } from './store.js';
 import { delegateAgentCalls, type AgentCalls } from './store.js';
 
+/** The newest flapping start's reason for not being notified, for its stop (agent_id, check_id bound last). */
+const FLAPPING_START_SUPPRESSED =
+  "SELECT suppressed FROM events WHERE agent_id = ? AND check_id = ? AND kind = 'flapping_start' ORDER BY at DESC, id DESC LIMIT 1";
+
 /** Flapping: five changes within ten minutes of check time, unless configured otherwise. */
 export const DEFAULT_STATE_SETTINGS: StateEngineSettings = { flapChanges: 5, flapWindowMs: 600_000 };
 
@@ -222,9 +226,13 @@ export class SqliteStore implements CollectorStore {
       const state = this.#db.prepare('SELECT status, started_at, result_id FROM check_state WHERE agent_id = ? AND check_id = ?').get(agentId, checkId) as
         | { status: number; started_at: number; result_id: number }
         | undefined;
+      // The stop is told only where its start was (an imported start was not): it takes the start's reason.
       const { lastInsertRowid } = this.#db
-        .prepare("INSERT INTO events (kind, agent_id, check_id, at, result_id, to_status, message, created_at) VALUES ('flapping_stop', ?, ?, ?, ?, ?, ?, ?)")
-        .run(agentId, checkId, state?.started_at ?? at, state?.result_id ?? null, state?.status ?? null, message, at);
+        .prepare(
+          `INSERT INTO events (kind, agent_id, check_id, at, result_id, to_status, message, created_at, suppressed)
+           VALUES ('flapping_stop', ?, ?, ?, ?, ?, ?, ?, (${FLAPPING_START_SUPPRESSED}))`,
+        )
+        .run(agentId, checkId, state?.started_at ?? at, state?.result_id ?? null, state?.status ?? null, message, at, agentId, checkId);
       return this.#eventById(Number(lastInsertRowid));
     }).immediate();
   }

@@ -94,7 +94,7 @@ export class SqliteTimeline {
   }
 
   /** Apply one check's newly stored results (any order) to its state and events. */
-  apply(agentId: number, agent: string, checkId: string, checkKey: number, fresh: Result[], now: number): TimelineChange {
+  apply(agentId: number, agent: string, checkId: string, checkKey: number, fresh: Result[], now: number, suppressAs?: string): TimelineChange {
     const row = this.#getState.get(agentId, checkId);
     const state: TimelineState | undefined = row && {
       status: row.status, startedAt: row.started_at, resultId: row.result_id, since: row.since, lastOk: row.last_ok, flapping: row.flapping === 1,
@@ -119,7 +119,7 @@ export class SqliteTimeline {
       };
     }
     const recent = split.recentSince === undefined ? [] : this.#recent.all(agentId, checkId, split.recentSince);
-    const plan = planTimeline({ agent, checkId, settings: this.#settings, state, split, history, recent });
+    const plan = planTimeline({ agent, checkId, settings: this.#settings, state, split, history, recent, ...(suppressAs === undefined ? {} : { suppressAs }) });
 
     for (const id of plan.deletes) this.#deleteEvent.run(id);
     for (const m of plan.moves) this.#moveEvent.run(m.at, m.resultId, m.from, m.message, m.id);

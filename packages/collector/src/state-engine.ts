@@ -210,7 +210,8 @@ export class StateEngine {
       if (f.changes > Math.floor(flapChanges / 2)) continue;
       const event = await this.#o.store.endFlapping(f.agentId, f.checkId, now, `${f.agent}/${f.checkId}: stopped flapping; now ${statusName(f.status)}`);
       if (!event) continue;
-      this.#notify([event]);
+      // An imported flapping start was never told: neither is its stop (it keeps the start's reason).
+      if (event.suppressed === null) this.#notify([event]);
       this.#o.feed.publish('event', eventView(event));
       for (const view of await this.checkViews(f.agent, f.checkId)) this.#o.feed.publish('check', view);
     }

@@ -162,7 +162,15 @@ export interface PlanInput {
   history?: HistoryRows;
   /** Check events after `split.recentSince`; empty when it is unset. */
   recent: readonly RecentChange[];
+  /**
+   * For results no one hears of live (an air-gap import): each new event is recorded as
+   * not notified, for this reason, unless it has a reason of its own.
+   */
+  suppressAs?: string;
 }
+
+/** Why an imported event was not notified (docs/air-gap.md). */
+export const IMPORTED = 'imported';
 
 /**
  * Plan what one check's newly stored results do to its timeline. Results newer than the
@@ -233,6 +241,7 @@ export function planTimeline(input: PlanInput): TimelinePlan {
     plan.state = { kind: 'history', since, lastOk };
   }
   plan.changed = !state || status !== state.status || since !== state.since || flapping !== state.flapping;
+  if (input.suppressAs !== undefined) for (const e of plan.inserts) e.suppressed ??= input.suppressAs;
   return plan;
 }
 

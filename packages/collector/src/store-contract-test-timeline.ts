@@ -162,6 +162,25 @@ export function describeTimelineContract(name: string, open: OpenStore, close: (
       expect((await store.listCheckStates('lab-1'))[0]).toMatchObject({ flapping: false });
     });
 
+    it('records imported changes as not notified ("imported"), and a flapping stop as its start was', async () => {
+      const statuses = [Status.OK, Status.CRITICAL, Status.OK, Status.CRITICAL, Status.OK, Status.CRITICAL];
+      const events = [];
+      for (let i = 0; i < statuses.length; i++) {
+        seq += 1;
+        const batch = { agentKey: new Uint8Array(32), batchSeq: seq, results: [r(i + 1, (i + 1) * 1_000, statuses[i]!)], gaps: [], createdMs: 0, clockOffsetMs: 0 } as unknown as OpenedBatch;
+        events.push(...(await store.ingestBatches(agentId, [batch], 1_000_000 + seq, { heard: false }))[0]!.events);
+      }
+      // An air-gap import: nothing of it is told live, and the events say why.
+      expect(events.map((e) => [e.kind, e.suppressed])).toEqual([
+        ['check', 'initial'], ['check', 'imported'], ['check', 'imported'], ['check', 'imported'],
+        ['check', 'flapping'], ['flapping_start', 'imported'], ['check', 'flapping'],
+      ]);
+      expect(await store.endFlapping(agentId, 'web', 100_000, 'lab-1/web: stopped flapping')).toMatchObject({ kind: 'flapping_stop', suppressed: 'imported' });
+      // Live again: a new flapping start is told, and so is its stop.
+      for (let i = 0; i < statuses.length; i++) await ingest(r(10 + i, (10 + i) * 1_000, statuses[(i + 1) % 2]!));
+      expect(await store.endFlapping(agentId, 'web', 200_000, 'lab-1/web: stopped flapping')).toMatchObject({ kind: 'flapping_stop', suppressed: null });
+    });
+
     it('pages events newest first with a position cursor', async () => {
       for (let i = 1; i <= 5; i++) await ingest(r(i, i * 1_000, i % 2 ? Status.OK : Status.WARNING));
       // Four changes also start flapping at 5 s: two events share that millisecond.
