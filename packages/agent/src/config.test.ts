@@ -40,6 +40,16 @@ describe('agent config', () => {
     expect(cfg.uplink.window).toBe(8);
   });
 
+  it("hashes a check's config with what it runs with: a new interval from defaults is a new config hash, a moved comment is not", () => {
+    const hash = (extra: string, checks?: string) => parseAgentConfig(config(extra, checks), 'a.yaml').checks[0]!.configHash;
+    const base = hash('defaults: { interval: 30s }\n');
+    expect(hash('defaults: { interval: 30s }\n')).toBe(base);
+    expect(hash('defaults: { interval: 30s }\n', '  - { type: tcp, target: "127.0.0.1:22" } # ssh')).toBe(base);
+    expect(hash('defaults: { interval: 1h }\n')).not.toBe(base);
+    expect(hash('defaults: { interval: 30s, timeout: 9s }\n')).not.toBe(base);
+    expect(hash('defaults: { interval: 30s }\n', '  - { type: tcp, target: "127.0.0.1:22", interval: 30s }')).not.toBe(base);
+  });
+
   it('takes what the yaml package takes where js-yaml is stricter: a tab inside braces, an empty file', () => {
     const cfg = parseAgentConfig(config('', '  - {\tid: ssh,\ttype: tcp, target: "127.0.0.1:22" }'), '/etc/outpost/agent.yaml');
     expect(cfg.checks.map((c) => c.id)).toEqual(['ssh']);

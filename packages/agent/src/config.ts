@@ -134,19 +134,22 @@ function resolveCheck(
   const problem = thresholdMetricProblem(type, parsed.data, common.data);
   if (problem !== undefined) throw new ConfigError(file, [...path, problem.level, problem.metric], problem.message);
   const intervalMs = common.data.interval ?? defaults.interval;
+  const timeoutMs = common.data.timeout ?? defaults.timeout;
   const jitterFraction = (common.data.jitter ?? defaults.jitter).fraction;
   return {
     id: common.data.id ?? defaultId(`${type.type}:${type.describe(parsed.data)}`),
     type,
     config: parsed.data,
     intervalMs,
-    timeoutMs: common.data.timeout ?? defaults.timeout,
+    timeoutMs,
     jitterMs: Math.round(intervalMs * jitterFraction),
     thresholds:
       common.data.warning || common.data.critical
         ? { ...(common.data.warning ? { warning: common.data.warning } : {}), ...(common.data.critical ? { critical: common.data.critical } : {}) }
         : NO_THRESHOLDS,
-    configHash: createHash('sha256').update(JSON.stringify(raw)).digest('hex').slice(0, 16),
+    // What the check runs with, defaults included: a new interval from `defaults` is a new
+    // config too (the collector learns a check's interval per config hash).
+    configHash: createHash('sha256').update(JSON.stringify([raw, intervalMs, timeoutMs, jitterFraction])).digest('hex').slice(0, 16),
   };
 }
 

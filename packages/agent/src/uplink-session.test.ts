@@ -175,7 +175,8 @@ describe('UplinkSession send buffer', () => {
     expect(first).toHaveLength(2);
     expect(opened(first[0]!).results).toHaveLength(1);
     expect(opened(first[1]!).results.length).toBeGreaterThan(20);
-    expect(socket.bufferedBytes()).toBe(bytesOf(first));
+    // Unsent: the heartbeat sent on connect and the two batches.
+    expect(socket.bufferedBytes()).toBe(bytesOf(first) + bytesOf(socket.sent.filter((sent) => sent.frame.type === 'heartbeat')));
     expect(socket.bufferedBytes()).toBeGreaterThanOrEqual(MAX_BATCH_BYTES);
     live.pump(); // new rows in the outbox change nothing while the bytes wait
     expect(socket.batches).toHaveLength(2);
@@ -227,14 +228,18 @@ describe('UplinkSession send buffer', () => {
     expect(socket.sent).toHaveLength(frames);
   });
 
-  it('sends heartbeats while batches are held back', async () => {
+  it('sends a heartbeat as soon as it connects, and heartbeats while batches are held back', async () => {
     outbox.append(Array.from({ length: 1_000 }, (_, i) => result(i)));
     const socket = new HeldSocket();
     connect(socket, { window: 64, heartbeatInterval: '200ms' });
     expect(socket.batches).toHaveLength(2);
-    await vi.waitFor(() => expect(socket.sent.some((sent) => sent.frame.type === 'heartbeat')).toBe(true), { timeout: 10_000, interval: 50 });
-    const heartbeat = socket.sent.find((sent) => sent.frame.type === 'heartbeat')!;
-    expect(heartbeat.bufferedBefore).toBeGreaterThanOrEqual(MAX_BATCH_BYTES);
+    // The collector learns this connection's backlog before any batch: it judges drains and stale checks by it.
+    const types = socket.sent.map((sent) => sent.frame.type);
+    expect(types.slice(types.indexOf('hello') + 1, types.indexOf('batch'))).toEqual(['heartbeat']);
+    expect(socket.sent.find((sent) => sent.frame.type === 'heartbeat')!.frame.body).toMatchObject({ backlog: 1_000 });
+    const heartbeats = () => socket.sent.filter((sent) => sent.frame.type === 'heartbeat');
+    await vi.waitFor(() => expect(heartbeats().length).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 50 });
+    expect(heartbeats()[1]!.bufferedBefore).toBeGreaterThanOrEqual(MAX_BATCH_BYTES);
     expect(socket.batches).toHaveLength(2);
   });
 

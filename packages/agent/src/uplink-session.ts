@@ -264,6 +264,9 @@ export class UplinkSession {
     host.progress.connected(connectedAt);
     log.info({ url, clockOffsetMs: session.clockOffsetMs, roundTripMs: session.roundTripMs }, 'connected to collector');
     this.#heartbeat = setInterval(() => this.#sendHeartbeat(), config.uplink.heartbeatIntervalMs);
+    // One at once: the collector knows nothing of this connection's backlog until a heartbeat
+    // says it (it judges a drained return, and stale checks, by it).
+    this.#sendHeartbeat();
     this.#queue = new SendQueue({
       outbox,
       settings: config.uplink,

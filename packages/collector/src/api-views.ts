@@ -106,6 +106,8 @@ export function checkView(state: CheckStateRecord, condition: CheckCondition) {
     message,
     lastCheck: iso(state.startedAt),
     lastCheckMs: state.startedAt,
+    // When the newest result reached the collector (collector clock); staleness counts from it.
+    reported: iso(state.reportedAt),
     // How often the check runs, as its results show it; null until it reported twice.
     everyMs: state.everyMs,
     staleSince: stale ? iso(staleDueBy) : null,

@@ -204,6 +204,10 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE agents ADD COLUMN last_refused_at bigint;
   `,
+  // When a check's newest result reached the collector (sqlite-migrations.ts, 13).
+  `
+  ALTER TABLE check_state ADD COLUMN reported_at bigint;
+  `,
 ];
 
 /**

@@ -55,7 +55,7 @@ export class PgTimeline {
     for (const [checkId, split] of splits) {
       const history = split.history && (await this.#history(client, agentId, checkId, split.history));
       const plan = planTimeline({
-        agent, checkId, settings: this.#settings, state: states.get(checkId), split, history, recent: recent.get(checkId) ?? [], ...(suppressAs === undefined ? {} : { suppressAs }),
+        agent, checkId, receivedAt: now, settings: this.#settings, state: states.get(checkId), split, history, recent: recent.get(checkId) ?? [], ...(suppressAs === undefined ? {} : { suppressAs }),
       });
       deletes.push(...plan.deletes);
       for (const m of plan.moves) await client.query('UPDATE events SET at = $1, result_id = $2, from_status = $3, message = $4 WHERE id = $5', [m.at, m.resultId, m.from, m.message, m.id]);
@@ -165,14 +165,14 @@ export class PgTimeline {
     const col = <T>(pick: (u: { checkId: string; row: NewStateRow }) => T) => upserts.map(pick);
     await client.query({
       name: 'outpost-upsert-check-states',
-      text: `INSERT INTO check_state (agent_id, check_id, status, observation, message, started_at, result_id, since, duration_us, metrics, last_ok, flapping, every_ms, gap_ms, config_hash)
+      text: `INSERT INTO check_state (agent_id, check_id, status, observation, message, started_at, result_id, since, duration_us, metrics, last_ok, flapping, every_ms, gap_ms, config_hash, reported_at)
        SELECT $1, * FROM unnest($2::text[], $3::smallint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::bigint[], $12::smallint[],
-                                $13::bigint[], $14::bigint[], $15::text[])
+                                $13::bigint[], $14::bigint[], $15::text[], $16::bigint[])
        ON CONFLICT (agent_id, check_id) DO UPDATE SET
          status = excluded.status, observation = excluded.observation, message = excluded.message,
          started_at = excluded.started_at, result_id = excluded.result_id, since = excluded.since,
          duration_us = excluded.duration_us, metrics = excluded.metrics, last_ok = excluded.last_ok, flapping = excluded.flapping,
-         every_ms = excluded.every_ms, gap_ms = excluded.gap_ms, config_hash = excluded.config_hash`,
+         every_ms = excluded.every_ms, gap_ms = excluded.gap_ms, config_hash = excluded.config_hash, reported_at = excluded.reported_at`,
       values: [
         agentId,
         textArray(col((u) => u.checkId)),
@@ -189,6 +189,7 @@ export class PgTimeline {
         col((u) => u.row.everyMs),
         col((u) => u.row.gapMs),
         textArray(col((u) => u.row.configHash)),
+        col((u) => u.row.reportedAt),
       ],
     });
   }

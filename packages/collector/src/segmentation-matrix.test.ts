@@ -13,7 +13,7 @@ const ALLOW: SegmentationRule = { index: 0, from: 'office', to: 'web', action: '
 function state(status: Status, observation: string, overrides: Partial<CheckStateRecord> = {}): CheckStateRecord {
   return {
     agent: 'office-1', checkId: 'seg:office:db', status, observation, message: `exposure: ${observation}`,
-    startedAt: NOW - 5_000, resultId: 7, since: NOW - 5_000, durationUs: 2_000_000, metrics: {}, lastOk: null, flapping: false, everyMs: null, gapMs: null, configHash: null, ...overrides,
+    startedAt: NOW - 5_000, resultId: 7, since: NOW - 5_000, durationUs: 2_000_000, metrics: {}, lastOk: null, flapping: false, everyMs: null, gapMs: null, configHash: null, reportedAt: null, ...overrides,
   };
 }
 

@@ -113,8 +113,9 @@ export class SqliteAgents {
   ): Promise<void> {
     this.#db
       .prepare(
+        // The backlog it had before is history: unknown until its first heartbeat on this connection.
         `UPDATE agents SET software = ?, config_hash = ?, config_version = ?, clock_offset_ms = ?, remote_address = ?, last_seen_at = ?,
-           heartbeat_interval_ms = coalesce(?, heartbeat_interval_ms) WHERE id = ?`,
+           heartbeat_interval_ms = coalesce(?, heartbeat_interval_ms), backlog = NULL, oldest_unsent_ms = NULL WHERE id = ?`,
       )
       .run(hello.software, hello.configHash, hello.configVersion, hello.clockOffsetMs, hello.remoteAddress, hello.at, hello.heartbeatIntervalMs || null, agentId);
   }

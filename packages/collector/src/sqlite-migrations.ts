@@ -218,4 +218,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE agents ADD COLUMN last_refused_at INTEGER;
   `,
+  // 13: when a check's newest result reached the collector, so staleness is judged on the
+  // collector's clock (an agent behind a relay has no measured clock offset).
+  `
+  ALTER TABLE check_state ADD COLUMN reported_at INTEGER;
+  `,
 ];

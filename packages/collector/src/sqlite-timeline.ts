@@ -60,13 +60,13 @@ export class SqliteTimeline {
     this.#settings = settings;
     this.#getState = db.prepare('SELECT status, started_at, result_id, since, last_ok, flapping, every_ms, gap_ms, config_hash FROM check_state WHERE agent_id = ? AND check_id = ?');
     this.#upsertState = db.prepare(
-      `INSERT INTO check_state (agent_id, check_id, status, observation, message, started_at, result_id, since, duration_us, metrics, last_ok, flapping, every_ms, gap_ms, config_hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO check_state (agent_id, check_id, status, observation, message, started_at, result_id, since, duration_us, metrics, last_ok, flapping, every_ms, gap_ms, config_hash, reported_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (agent_id, check_id) DO UPDATE SET
          status = excluded.status, observation = excluded.observation, message = excluded.message,
          started_at = excluded.started_at, result_id = excluded.result_id, since = excluded.since,
          duration_us = excluded.duration_us, metrics = excluded.metrics, last_ok = excluded.last_ok, flapping = excluded.flapping,
-         every_ms = excluded.every_ms, gap_ms = excluded.gap_ms, config_hash = excluded.config_hash`,
+         every_ms = excluded.every_ms, gap_ms = excluded.gap_ms, config_hash = excluded.config_hash, reported_at = excluded.reported_at`,
     );
     this.#updateHistory = db.prepare('UPDATE check_state SET since = ?, last_ok = ? WHERE agent_id = ? AND check_id = ?');
     this.#setFlapping = db.prepare('UPDATE check_state SET flapping = ? WHERE agent_id = ? AND check_id = ? AND flapping <> ?');
@@ -119,7 +119,7 @@ export class SqliteTimeline {
       };
     }
     const recent = split.recentSince === undefined ? [] : this.#recent.all(agentId, checkId, split.recentSince);
-    const plan = planTimeline({ agent, checkId, settings: this.#settings, state, split, history, recent, ...(suppressAs === undefined ? {} : { suppressAs }) });
+    const plan = planTimeline({ agent, checkId, receivedAt: now, settings: this.#settings, state, split, history, recent, ...(suppressAs === undefined ? {} : { suppressAs }) });
 
     for (const id of plan.deletes) this.#deleteEvent.run(id);
     for (const m of plan.moves) this.#moveEvent.run(m.at, m.resultId, m.from, m.message, m.id);
@@ -130,7 +130,7 @@ export class SqliteTimeline {
     if (plan.state?.kind === 'upsert') {
       const s = plan.state.row;
       const metrics = Object.keys(s.metrics).length > 0 ? JSON.stringify(s.metrics) : null;
-      this.#upsertState.run(agentId, checkId, s.status, s.observation, s.message, s.startedAt, s.resultId, s.since, s.durationUs, metrics, s.lastOk, s.flapping ? 1 : 0, s.everyMs, s.gapMs, s.configHash);
+      this.#upsertState.run(agentId, checkId, s.status, s.observation, s.message, s.startedAt, s.resultId, s.since, s.durationUs, metrics, s.lastOk, s.flapping ? 1 : 0, s.everyMs, s.gapMs, s.configHash, s.reportedAt);
     } else if (plan.state?.kind === 'history' && (plan.state.since !== state?.since || plan.state.lastOk !== state.lastOk)) {
       // A backlog that drains oldest first is all late history: most of it moves nothing.
       this.#updateHistory.run(plan.state.since, plan.state.lastOk, agentId, checkId);

@@ -1,5 +1,6 @@
 import { Status, statusName } from '@outpost/protocol';
 import type { AlertEvent, ProblemSnapshot, StatusName } from './notify/types.js';
+import { staleDueBy } from './state-views.js';
 import type { CollectorStore, EventRecord } from './store.js';
 
 // What the state engine hands the notification service: stored events as alert events with
@@ -30,7 +31,11 @@ export function toAlertEvents(events: readonly EventRecord[], labelsFor: LabelsF
   }));
 }
 
-/** What is wrong now, for reminders: silent satellites, then checks not OK (flapping and silent agents' checks aside). */
+/**
+ * What is wrong now, for reminders: silent satellites, then checks not OK (flapping and
+ * silent agents' checks aside, and stale ones: staleness is not notified, and their last
+ * word is no longer news).
+ */
 export async function problemSnapshots(store: CollectorStore, labelsFor: LabelsFor): Promise<ProblemSnapshot[]> {
   const agents = await store.listAgents();
   const silent = agents.filter((a) => a.silentSince !== null);
@@ -38,8 +43,9 @@ export async function problemSnapshots(store: CollectorStore, labelsFor: LabelsF
     agent: a.name, check: null, status: 'UNKNOWN', since: a.silentSince!, labels: labelsFor(a.name), message: `${a.name}: satellite silent`,
   }));
   const silentNames = new Set(silent.map((a) => a.name));
+  const byName = new Map(agents.map((a) => [a.name, a]));
   for (const s of await store.listCheckStates()) {
-    if (s.status === Status.OK || s.flapping || silentNames.has(s.agent)) continue;
+    if (s.status === Status.OK || s.flapping || silentNames.has(s.agent) || staleDueBy(s, byName.get(s.agent)) !== undefined) continue;
     problems.push({ agent: s.agent, check: s.checkId, status: statusName(s.status) as StatusName, since: s.since, labels: labelsFor(s.agent), message: s.message });
   }
   return problems;

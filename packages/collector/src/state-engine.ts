@@ -7,7 +7,7 @@ import type { LiveFeed } from './live-feed.js';
 import type { Logger } from './logger.js';
 import type { AlertEvent, ProblemSnapshot } from './notify/types.js';
 import { problemSnapshots, toAlertEvents } from './state-alerts.js';
-import { listAgentViews, listCheckViews } from './state-views.js';
+import { listAgentViews, listCheckViews, listStaleCheckViews } from './state-views.js';
 import type { AgentRecord, CollectorStore, EventRecord, IngestOutcome } from './store.js';
 
 // The state engine's front: what sessions, the API and the segmentation monitor call, the
@@ -187,13 +187,15 @@ export class StateEngine {
   }
 
   async #sweep(): Promise<void> {
-    if (this.#sweeping || !this.#leader) return;
+    if (this.#sweeping) return;
     this.#sweeping = true;
     try {
       this.#sweeps += 1;
+      if (this.#sweeps % 10 === 0) await this.#publishStaleness();
+      // The rest writes and notifies: the leader's alone.
+      if (!this.#leader) return;
       await this.#liveness.sweep();
       if (this.#sweeps % 5 === 0) await this.#flapping();
-      if (this.#sweeps % 10 === 0) await this.#publishStaleness();
       if (this.#sweeps % 30 === 0) this.#o.alerts.remind(await problemSnapshots(this.#o.store, (agent) => this.labelsFor(agent)));
     } catch (err: unknown) {
       this.#o.logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'state sweep failed');
@@ -218,24 +220,24 @@ export class StateEngine {
   }
 
   /**
-   * Tell the console of checks that turned stale (or fresh) since the last look: staleness
-   * comes with time, not with a result. A result that ends it is published by its ingest too.
+   * Tell the console of checks that turned stale since the last look, and of those that no
+   * longer are: staleness comes with time, not with a result (and a result that ends it may
+   * change nothing else, so its ingest may publish nothing). Every collector does this for
+   * its own consoles; it only reads.
    */
   async #publishStaleness(): Promise<void> {
     if (this.#o.feed.size === 0) {
       this.#stale.clear();
       return;
     }
-    const stale = new Set<string>();
-    const changed = [];
-    for (const view of await this.checkViews()) {
-      const key = `${view.agent}\n${view.check}`;
-      if (view.stale) stale.add(key);
-      if (view.stale !== this.#stale.has(key)) changed.push(view);
+    const stale = new Map((await listStaleCheckViews(this.#o.store)).map((view) => [`${view.agent}\n${view.check}`, view]));
+    for (const [key, view] of stale) if (!this.#stale.has(key)) this.#o.feed.publish('check', view);
+    for (const key of this.#stale) {
+      if (stale.has(key)) continue;
+      const [agent, check] = key.split('\n') as [string, string];
+      for (const view of await this.checkViews(agent, check)) this.#o.feed.publish('check', view);
     }
-    this.#stale = stale;
-    if (changed.length > MAX_LIVE_MESSAGES) for (const agent of new Set(changed.map((v) => v.agent))) this.#publishAgent(agent);
-    else for (const view of changed) this.#o.feed.publish('check', view);
+    this.#stale = new Set(stale.keys());
   }
 
   async #publishChecks(agent: string): Promise<void> {

@@ -155,6 +155,8 @@ export function plannedEventRecord(e: PlannedEvent, id: number, agent: string, c
 export interface PlanInput {
   agent: string;
   checkId: string;
+  /** When these results reached the collector (its clock). */
+  receivedAt: number;
   settings: StateEngineSettings;
   state: TimelineState | undefined;
   split: TimelineSplit;
@@ -234,7 +236,7 @@ export function planTimeline(input: PlanInput): TimelinePlan {
       row: {
         status: newest.status, observation: newest.observation, message: newest.message, startedAt: newest.startedAtMs, resultId: newest.resultId,
         since, durationUs: newest.durationUs, metrics: newest.metrics, lastOk, flapping,
-        ...observedInterval(state, split.newer), configHash: newest.checkConfigHash,
+        ...observedInterval(state, split.newer), configHash: newest.checkConfigHash, reportedAt: input.receivedAt,
       },
     };
   } else if (state) {
@@ -248,9 +250,10 @@ export function planTimeline(input: PlanInput): TimelinePlan {
 /**
  * The check's interval after its new newest results (the state's newest, then `newer` in
  * timeline order): the longer of the last two gaps between results made under one check
- * config. One gap alone can mislead both ways: short when the agent restarted just after a
- * run (it runs every check at start), long across an outage (it sends each check's newest
- * result first on reconnect); two in a row of either are rare. A new config starts over.
+ * config, so never known from one gap alone. One gap can mislead both ways: short when the
+ * agent restarted just after a run (it runs every check at start), long across an outage
+ * (it sends each check's newest result first on reconnect); two in a row of either are
+ * rare. A new config (its hash covers the interval, defaults included) starts over.
  */
 function observedInterval(state: TimelineState | undefined, newer: readonly Result[]): { everyMs: number | null; gapMs: number | null } {
   let everyMs = state?.everyMs ?? null;
@@ -261,7 +264,7 @@ function observedInterval(state: TimelineState | undefined, newer: readonly Resu
       everyMs = gapMs = null;
     } else if (prev && r.startedAtMs > prev.at) {
       const gap = r.startedAtMs - prev.at;
-      everyMs = gapMs === null ? gap : Math.max(gapMs, gap);
+      everyMs = gapMs === null ? null : Math.max(gapMs, gap);
       gapMs = gap;
     }
     prev = { at: r.startedAtMs, configHash: r.checkConfigHash };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { generateKeyPair, Status, type OpenedBatch, type Result } from '@outpost/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from './sqlite-store.js';
-import { listAgentViews, listCheckViews, staleAfterMs } from './state-views.js';
+import { listAgentViews, listCheckViews, listStaleCheckViews, staleAfterMs } from './state-views.js';
 
 let dir: string;
 let store: SqliteStore;
@@ -49,56 +49,70 @@ describe('stale checks', () => {
   let agentId: number;
   let seq = 0;
 
-  async function report(...results: [checkId: string, resultId: number, at: number][]) {
+  /** Results of `agent` (check, id, check time) that reach the collector at `receivedAt`. */
+  async function report(receivedAt: number, results: [checkId: string, resultId: number, at: number][], agent = agentId) {
     seq += 1;
     const rows = results.map(([checkId, resultId, at]) => ({
       resultId, checkId, startedAtMs: at, durationUs: 5, status: Status.OK, observation: 'open', message: 'open', metrics: {}, transcript: new Uint8Array(0), checkConfigHash: 'h',
     }));
-    await store.ingestBatch(agentId, { agentKey: new Uint8Array(32), batchSeq: seq, results: rows as unknown as Result[], gaps: [], createdMs: 0, clockOffsetMs: 0 } as unknown as OpenedBatch, 1);
+    const batch = { agentKey: new Uint8Array(32), batchSeq: seq, results: rows as unknown as Result[], gaps: [], createdMs: 0, clockOffsetMs: 0 } as unknown as OpenedBatch;
+    await store.ingestBatch(agent, batch, receivedAt);
   }
 
-  const heartbeat = (at: number, oldestUnsentMs = 0) =>
-    store.recordHeartbeat(agentId, { backlog: oldestUnsentMs ? 1 : 0, oldestUnsentMs, dropped: 0, configHash: '', configVersion: 0, configError: '', at });
+  const heartbeat = (at: number, oldestUnsentMs = 0, agent = agentId) =>
+    store.recordHeartbeat(agent, { backlog: oldestUnsentMs ? 1 : 0, oldestUnsentMs, dropped: 0, configHash: '', configVersion: 0, configError: '', at });
   const views = async () => new Map((await listCheckViews(store)).map((v) => [v.check, v]));
+  // 'gone' last reported at 2 min (check time), arriving 1 s later; due again by this.
+  const due = 2 * MIN + 1_000 + staleAfterMs(MIN);
 
   beforeEach(async () => {
     agentId = await agent('lab-1');
-    // Two checks every minute; 'gone' then stops reporting (removed from the agent's config).
-    await report(['gone', 1, 0], ['runs', 2, 0]);
-    await report(['gone', 3, MIN], ['runs', 4, MIN]);
+    // Two checks every minute, arriving a second after they ran; 'gone' then stops
+    // reporting (removed from the agent's config). Two gaps make the interval known.
+    for (let i = 0; i <= 2; i++) await report(i * MIN + 1_000, [['gone', 1 + 2 * i, i * MIN], ['runs', 2 + 2 * i, i * MIN]]);
   });
 
-  it('turns a check UNKNOWN (stale) once its agent reports past three intervals and 30 s with nothing from it; a result ends it', async () => {
-    const due = MIN + staleAfterMs(MIN);
-    expect(due).toBe(MIN + 3 * MIN + 30_000);
-    for (let at = 2 * MIN; at <= 5 * MIN; at += MIN) await report(['runs', 10 + at / MIN, at]);
+  it('turns a check UNKNOWN (stale) once its agent is heard past three intervals and 30 s with nothing from it; a result ends it', async () => {
+    expect(staleAfterMs(MIN)).toBe(3 * MIN + 30_000);
+    for (let at = 3 * MIN; at <= 6 * MIN; at += MIN) await report(at + 1_000, [['runs', 10 + at / MIN, at]]);
     await heartbeat(due);
     expect((await views()).get('gone')).toMatchObject({ status: 'OK', stale: false, everyMs: MIN });
     await heartbeat(due + 1);
     expect((await views()).get('gone')).toMatchObject({
       status: 'UNKNOWN', reportedStatus: 'OK', stale: true, satelliteSilent: false, observation: 'stale', staleSince: new Date(due).toISOString(),
-      message: 'no result since 1970-01-01T00:01:00.000Z, runs every 1 min; last result: open',
+      message: 'no result since 1970-01-01T00:02:00.000Z, runs every 1 min; last result: open',
     });
     expect((await views()).get('runs')).toMatchObject({ status: 'OK', stale: false });
+    expect((await listStaleCheckViews(store)).map((v) => v.check)).toEqual(['gone']);
     const [view] = await listAgentViews({ store, connectedAgents: () => new Set([agentId]), graceFor: () => 40_000, labelsFor: () => ({}) });
     expect(view!.checks).toEqual({ OK: 1, WARNING: 0, CRITICAL: 0, UNKNOWN: 1 });
-    await report(['gone', 30, 6 * MIN]);
+    await report(7 * MIN + 1_000, [['gone', 30, 7 * MIN]]);
     expect((await views()).get('gone')).toMatchObject({ status: 'OK', stale: false, staleSince: null });
+    expect(await listStaleCheckViews(store)).toEqual([]);
   });
 
-  it('is not stale while a newer result may wait behind a backlog, while the satellite is silent, or by a clock that runs behind', async () => {
-    const due = MIN + staleAfterMs(MIN);
-    // The agent's oldest unsent result is older than the moment the check was due.
-    await heartbeat(due + 10 * MIN, due - 1);
+  it('is not stale before a heartbeat since the agent connected, while a newer result may wait behind a backlog, or while the satellite is silent', async () => {
+    // Back after a long absence: its Hello says nothing of its backlog, so nothing is judged yet.
+    await store.recordHello(agentId, { software: 't', configHash: 'c', configVersion: 0, clockOffsetMs: 0, remoteAddress: '127.0.0.1', heartbeatIntervalMs: 10_000, at: due + 10 * MIN });
     expect((await views()).get('gone')).toMatchObject({ status: 'OK', stale: false });
-    await heartbeat(due + 10 * MIN, due + 1);
+    // Its heartbeat: the oldest result it has not delivered is older than when 'gone' was due (agent clock).
+    const dueByAgentClock = 2 * MIN + staleAfterMs(MIN);
+    await heartbeat(due + 10 * MIN, dueByAgentClock - 1);
+    expect((await views()).get('gone')).toMatchObject({ status: 'OK', stale: false });
+    await heartbeat(due + 10 * MIN, dueByAgentClock + 1);
     expect((await views()).get('gone')).toMatchObject({ status: 'UNKNOWN', stale: true });
     // Silent: that says it all; the check is not called stale on top.
     await store.setAgentSilence(agentId, due + 11 * MIN);
     expect((await views()).get('gone')).toMatchObject({ status: 'UNKNOWN', stale: false, satelliteSilent: true, observation: 'satellite_silent' });
-    await store.setAgentSilence(agentId, null);
-    // Its clock is 20 min behind the collector's: by its own clock the check is not yet late.
-    await store.recordHello(agentId, { software: 't', configHash: 'c', configVersion: 0, clockOffsetMs: 20 * MIN, remoteAddress: '127.0.0.1', heartbeatIntervalMs: 10_000, at: due + 10 * MIN });
-    expect((await views()).get('gone')).toMatchObject({ status: 'OK', stale: false });
+    expect(await listStaleCheckViews(store)).toEqual([]);
+  });
+
+  it('judges on the collector clock: an agent whose clock is 20 min behind (behind a relay, no offset measured) is not stale while it reports', async () => {
+    const behind = await agent('behind-relay');
+    for (let i = 0; i <= 3; i++) await report(20 * MIN + i * MIN, [['c', 1 + i, i * MIN]], behind);
+    await heartbeat(23 * MIN + 30_000, 0, behind);
+    expect((await listCheckViews(store, 'behind-relay'))[0]).toMatchObject({ status: 'OK', stale: false, everyMs: MIN });
+    await heartbeat(23 * MIN + staleAfterMs(MIN) + 1, 0, behind);
+    expect((await listCheckViews(store, 'behind-relay'))[0]).toMatchObject({ status: 'UNKNOWN', stale: true });
   });
 });

@@ -24,24 +24,29 @@ export function isConnected(agent: AgentRecord, routed: ReadonlySet<number>): bo
 }
 
 /** A check is stale once this late: three of its intervals, plus time for a slow run and the uplink. */
+export const STALE_INTERVALS = 3;
+export const STALE_SLACK_MS = 30_000;
+
 export function staleAfterMs(everyMs: number): number {
-  return 3 * everyMs + 30_000;
+  return STALE_INTERVALS * everyMs + STALE_SLACK_MS;
 }
 
 /**
- * The check time by which a check that stopped reporting owed a newer result, or undefined
- * while it is not stale. Stale means: its agent is heard from (not silent), later than
- * `staleAfterMs` past the check's newest result by the agent's own clock, and everything
- * the agent made up to that moment has arrived (its oldest unsent result, as of its last
- * heartbeat, is newer), so a newer result is not merely waiting behind a backlog. A check
- * removed from the agent's config turns stale this way; so does one whose runs hang.
+ * When (collector clock) a check that stopped reporting owed a newer result, or undefined
+ * while it is not stale. Stale means: its agent is heard from (not silent) and was last
+ * heard more than `staleAfterMs` after the check's newest result arrived, and everything
+ * the agent made up to the moment the next result was due has arrived: its heartbeat since
+ * it last connected says its oldest unsent result is newer (agent clock against agent
+ * clock), so a newer result is not merely waiting behind a backlog. Both comparisons stay
+ * on one clock: an agent behind a relay has no measured offset. A check removed from the
+ * agent's config turns stale this way; so does one whose runs hang.
  */
 export function staleDueBy(state: CheckStateRecord, agent: AgentRecord | undefined): number | undefined {
-  if (!agent || agent.silentSince !== null || agent.lastSeenAt === null || state.everyMs === null) return undefined;
-  const dueBy = state.startedAt + staleAfterMs(state.everyMs);
-  const agentNow = agent.lastSeenAt - (agent.clockOffsetMs ?? 0);
-  const delivered = !agent.oldestUnsentMs || agent.oldestUnsentMs > dueBy;
-  return agentNow > dueBy && delivered ? dueBy : undefined;
+  if (!agent || agent.silentSince !== null || agent.lastSeenAt === null || agent.backlog === null) return undefined;
+  if (state.everyMs === null || state.reportedAt === null) return undefined;
+  const late = staleAfterMs(state.everyMs);
+  const delivered = !agent.oldestUnsentMs || agent.oldestUnsentMs > state.startedAt + late;
+  return agent.lastSeenAt > state.reportedAt + late && delivered ? state.reportedAt + late : undefined;
 }
 
 /** A check's view given the agents, by name. */
@@ -76,6 +81,13 @@ export async function listAgentViews(sources: AgentViewSources) {
       checks: counts.get(a.name) ?? { OK: 0, WARNING: 0, CRITICAL: 0, UNKNOWN: 0 },
     }),
   );
+}
+
+/** The stale checks, as the API shows them, from a scan for overdue ones (no view of every check). */
+export async function listStaleCheckViews(store: CollectorStore) {
+  const [agents, overdue] = await Promise.all([store.listAgents(), store.listOverdueChecks(STALE_INTERVALS, STALE_SLACK_MS)]);
+  const byName = new Map(agents.map((a) => [a.name, a]));
+  return overdue.map((s) => viewOf(s, byName)).filter((view) => view.stale);
 }
 
 /** Checks as the API shows them: UNKNOWN while their satellite is silent or while they are stale. */

@@ -66,11 +66,14 @@ export function describeTimelineContract(name: string, open: OpenStore, close: (
     });
 
     it('learns how often a check runs from its last two gaps: one short (a restart) or long (an outage) gap does not mislead it for long', async () => {
+      // Never from one gap: that one may be the short or the long kind.
       const every = async () => (await store.listCheckStates('lab-1'))[0]!.everyMs;
       const under = (hash: string, result: Result) => ({ ...result, checkConfigHash: hash }) as Result;
       await ingest(r(1, 1_000, Status.OK));
       expect(await every()).toBeNull();
-      await ingest(r(2, 61_000, Status.OK), r(3, 121_000, Status.OK));
+      await ingest(r(2, 61_000, Status.OK));
+      expect(await store.listCheckStates('lab-1')).toMatchObject([{ everyMs: null, gapMs: 60_000 }]);
+      await ingest(r(3, 121_000, Status.OK));
       expect(await every()).toBe(60_000);
       // The agent restarted 5 s after a run and ran the check at once: still every minute.
       await ingest(r(4, 126_000, Status.OK));
@@ -86,11 +89,13 @@ export function describeTimelineContract(name: string, open: OpenStore, close: (
       expect(await every()).toBe(600_000);
       await ingest(r(22, 906_000, Status.OK));
       expect(await every()).toBe(60_000);
-      // Reconfigured to every 5 min: unknown until two results under the new config.
+      // Reconfigured to every 2 min: unknown until two gaps under the new config.
       await ingest(under('h2', r(23, 966_000, Status.OK)));
       expect(await every()).toBeNull();
-      await ingest(under('h2', r(24, 1_266_000, Status.OK)));
-      expect(await store.listCheckStates('lab-1')).toMatchObject([{ everyMs: 300_000, gapMs: 300_000, configHash: 'h2', resultId: 24 }]);
+      await ingest(under('h2', r(24, 1_086_000, Status.OK)));
+      expect(await every()).toBeNull();
+      await ingest(under('h2', r(25, 1_206_000, Status.OK)));
+      expect(await store.listCheckStates('lab-1')).toMatchObject([{ everyMs: 120_000, gapMs: 120_000, configHash: 'h2', resultId: 25, reportedAt: 1_000_000 + seq }]);
     });
 
     it('forgets a check: its state goes, its results and events stay, and a later result makes it anew', async () => {

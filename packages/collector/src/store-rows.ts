@@ -1,7 +1,7 @@
 // Row shapes shared by the SQLite and PostgreSQL stores: both select the same columns
 // under the same (quoted, so PostgreSQL keeps their case) aliases.
 
-import type { AgentRecord, AgentStatus, EventKind, EventRecord } from './store.js';
+import type { AgentRecord, AgentStatus, CheckStateRecord, EventKind, EventRecord } from './store.js';
 
 export interface AgentRow {
   id: number;
@@ -102,4 +102,11 @@ export function toAgent(row: AgentRow): AgentRecord {
     relayAgents: row.relay_agents ?? null,
     relayBacklog: row.relay_backlog ?? null,
   };
+}
+
+/** A check_state row joined with its agent's name, under the record's own names (both stores alias them so). */
+export type CheckStateRow = Omit<CheckStateRecord, 'metrics' | 'flapping'> & { metrics: string | null; flapping: number };
+
+export function toCheckState(row: CheckStateRow): CheckStateRecord {
+  return { ...row, metrics: row.metrics ? (JSON.parse(row.metrics) as Record<string, number>) : {}, flapping: row.flapping === 1 };
 }

@@ -66,11 +66,13 @@ export interface CheckStateRecord {
   flapping: boolean;
   /**
    * How often the check runs, as its results show it: the longer of the last two gaps
-   * between successive results made under one check config; null until there are two.
+   * between successive results made under one check config; null until there are two gaps.
    */
   everyMs: number | null;
   /** The gap between the newest result and the one before it, under one config. */
   gapMs: number | null;
+  /** When the newest result reached the collector (collector clock); null in rows from before migration 13. */
+  reportedAt: number | null;
   /** The check config the newest result was made under (its `check_config_hash`). */
   configHash: string | null;
 }
@@ -279,6 +281,12 @@ export interface CollectorStore {
   /** Several batches of one agent in one commit (fewer syncs while a backlog drains). */
   ingestBatches(agentId: number, batches: readonly OpenedBatch[], receivedAt: number, options?: IngestOptions): Promise<IngestOutcome[]>;
   listCheckStates(agent?: string, checkId?: string): Promise<CheckStateRecord[]>;
+  /**
+   * Check states whose newest result arrived more than `intervals` of their learnt interval
+   * and `slackMs` before their agent was last heard: the candidates for *stale*, which
+   * state-views.ts decides on (a scan of the state table, no per-check reads).
+   */
+  listOverdueChecks(intervals: number, slackMs: number): Promise<CheckStateRecord[]>;
   /**
    * Drop one check's state (a check its agent no longer runs); its results and events stay.
    * A later result of the check makes it anew. False when it had none.
