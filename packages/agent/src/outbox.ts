@@ -24,6 +24,8 @@ export interface NewResult {
   metrics: Record<string, number>;
   transcript?: Uint8Array;
   checkConfigHash: string;
+  /** How often the check runs, for the collector's stale rule; absent (0 on the wire) for one-shot results. */
+  intervalMs?: number;
 }
 
 export interface StoredResult {

@@ -12,6 +12,7 @@ const base: NewResult = {
   message: 'TCP OK - cell-01-host-0042.plant:502 open in 1.8 ms',
   metrics: { connect_ms: 1.8 },
   checkConfigHash: '3f9a1c0e7b52d4a8',
+  intervalMs: 60_000,
 };
 
 // Each case: what protobufjs makes of it is what the encoder must make, byte for byte.
@@ -25,6 +26,9 @@ const cases: [string, NewResult, number][] = [
   ['non-ASCII text (handed to protobufjs)', { ...base, message: 'Température élevée…', metrics: { 'débit': 2 } }, 12],
   ['a lone surrogate (handed to protobufjs)', { ...base, message: 'a\ud800b' }, 13],
   ['a duration past uint32 (protobufjs wraps it)', { ...base, durationUs: 2 ** 33 + 7 }, 14],
+  ['no interval (a one-shot result)', { ...base, intervalMs: 0 }, 16],
+  ['an interval of a day', { ...base, intervalMs: 86_400_000 }, 18],
+  ['an interval past uint32 (protobufjs wraps it)', { ...base, intervalMs: 2 ** 32 + 9 }, 19],
   ['more than the reused buffer holds (handed to protobufjs)', { ...base, transcript: new Uint8Array(16 * 1024).fill(1), message: 'q'.repeat(60_000) }, 15],
 ];
 

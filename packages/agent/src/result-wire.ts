@@ -17,6 +17,7 @@ export function toResultInit(r: NewResult, resultId: number): ResultInit {
     metrics: r.metrics,
     transcript: r.transcript,
     checkConfigHash: r.checkConfigHash,
+    intervalMs: r.intervalMs ?? 0,
   };
 }
 
@@ -65,8 +66,10 @@ export class ResultEncoder {
   #write(r: NewResult, resultId: number): number {
     const buf = this.#buf;
     const { durationUs, status, transcript } = r;
+    const intervalMs = r.intervalMs ?? 0;
     if (!isVarint64(resultId) || !isVarint64(r.startedAtMs)) return -1;
     if (!Number.isInteger(durationUs) || durationUs < 0 || durationUs >= TWO_32 || !Number.isInteger(status) || status < 0 || status >= TWO_32 / 2) return -1;
+    if (!Number.isInteger(intervalMs) || intervalMs < 0 || intervalMs >= TWO_32) return -1;
     // Worst case per string is 3 bytes per UTF-16 unit; past the buffer, protobufjs does it.
     let bound = 64 + 3 * (r.checkId.length + r.observation.length + r.message.length + r.checkConfigHash.length) + (transcript?.length ?? 0);
     const keys = Object.keys(r.metrics);
@@ -108,7 +111,12 @@ export class ResultEncoder {
       buf.set(transcript, pos);
       pos += transcript.length;
     }
-    return writeString(buf, pos, 82, r.checkConfigHash);
+    if ((pos = writeString(buf, pos, 82, r.checkConfigHash)) < 0) return -1;
+    if (intervalMs !== 0) {
+      buf[pos++] = 88;
+      pos = writeVarint(buf, pos, intervalMs);
+    }
+    return pos;
   }
 }
 

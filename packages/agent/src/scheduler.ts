@@ -211,6 +211,7 @@ export class Scheduler {
       metrics: observation.metrics,
       ...(observation.transcript ? { transcript: observation.transcript } : {}),
       checkConfigHash: check.configHash,
+      intervalMs: check.intervalMs,
     });
   }
 }

@@ -93,7 +93,8 @@ export function checkView(state: CheckStateRecord, condition: CheckCondition) {
     message = `satellite silent; last result: ${state.message}`;
   } else if (stale) {
     observation = 'stale';
-    message = `no result since ${iso(state.startedAt)}, runs every ${interval(state.everyMs ?? 0)}; last result: ${state.message}`;
+    // Since its newest result arrived (collector clock): the agent's clock may differ.
+    message = `no result since ${iso(state.reportedAt)}, runs every ${interval(state.everyMs ?? 0)}; last result: ${state.message}`;
   }
   return {
     agent: state.agent,
@@ -111,6 +112,7 @@ export function checkView(state: CheckStateRecord, condition: CheckCondition) {
     // How often the check runs, as its results show it; null until it reported twice.
     everyMs: state.everyMs,
     staleSince: stale ? iso(staleDueBy) : null,
+    staleSinceMs: stale ? (staleDueBy ?? null) : null,
     since: iso(state.since),
     sinceMs: state.since,
     lastOk: iso(state.lastOk),

@@ -108,7 +108,7 @@ export class PgAgents {
     await this.#pool.query(
       // The backlog it had before is history: unknown until its first heartbeat on this connection.
       `UPDATE agents SET software = $1, config_hash = $2, config_version = $3, clock_offset_ms = $4, remote_address = $5, last_seen_at = $6,
-         heartbeat_interval_ms = coalesce($7, heartbeat_interval_ms), backlog = NULL, oldest_unsent_ms = NULL WHERE id = $8`,
+         heartbeat_interval_ms = coalesce($7, heartbeat_interval_ms), backlog = NULL, oldest_unsent_ms = NULL, connected_at = $6 WHERE id = $8`,
       [hello.software, hello.configHash, hello.configVersion, hello.clockOffsetMs, hello.remoteAddress, hello.at, hello.heartbeatIntervalMs || null, agentId],
     );
   }

@@ -208,6 +208,10 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE check_state ADD COLUMN reported_at bigint;
   `,
+  // When an agent's current connection began (sqlite-migrations.ts, 14).
+  `
+  ALTER TABLE agents ADD COLUMN connected_at bigint;
+  `,
 ];
 
 /**

@@ -115,9 +115,9 @@ export class SqliteAgents {
       .prepare(
         // The backlog it had before is history: unknown until its first heartbeat on this connection.
         `UPDATE agents SET software = ?, config_hash = ?, config_version = ?, clock_offset_ms = ?, remote_address = ?, last_seen_at = ?,
-           heartbeat_interval_ms = coalesce(?, heartbeat_interval_ms), backlog = NULL, oldest_unsent_ms = NULL WHERE id = ?`,
+           heartbeat_interval_ms = coalesce(?, heartbeat_interval_ms), backlog = NULL, oldest_unsent_ms = NULL, connected_at = ? WHERE id = ?`,
       )
-      .run(hello.software, hello.configHash, hello.configVersion, hello.clockOffsetMs, hello.remoteAddress, hello.at, hello.heartbeatIntervalMs || null, agentId);
+      .run(hello.software, hello.configHash, hello.configVersion, hello.clockOffsetMs, hello.remoteAddress, hello.at, hello.heartbeatIntervalMs || null, hello.at, agentId);
   }
 
   async recordRefusedHello(publicKey: Uint8Array, remoteAddress: string, at: number): Promise<void> {

@@ -223,4 +223,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE check_state ADD COLUMN reported_at INTEGER;
   `,
+  // 14: when an agent's current connection began: a check is not stale before it had time
+  // to run on it (an agent back after an outage, or restarted, runs its checks anew).
+  `
+  ALTER TABLE agents ADD COLUMN connected_at INTEGER;
+  `,
 ];

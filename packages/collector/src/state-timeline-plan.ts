@@ -249,11 +249,12 @@ export function planTimeline(input: PlanInput): TimelinePlan {
 
 /**
  * The check's interval after its new newest results (the state's newest, then `newer` in
- * timeline order): the longer of the last two gaps between results made under one check
- * config, so never known from one gap alone. One gap can mislead both ways: short when the
- * agent restarted just after a run (it runs every check at start), long across an outage
- * (it sends each check's newest result first on reconnect); two in a row of either are
- * rare. A new config (its hash covers the interval, defaults included) starts over.
+ * timeline order). The agent says it with each result (`interval_ms`); for results of an
+ * agent that does not, it is learnt: the longer of the last two gaps between results made
+ * under one check config, so never from one gap alone. One gap can mislead both ways: short
+ * when the agent restarted just after a run (it runs every check at start), long across an
+ * outage (it sends each check's newest result first on reconnect); two in a row of either
+ * are rare. A new config (its hash covers the interval, defaults included) starts over.
  */
 function observedInterval(state: TimelineState | undefined, newer: readonly Result[]): { everyMs: number | null; gapMs: number | null } {
   let everyMs = state?.everyMs ?? null;
@@ -269,7 +270,8 @@ function observedInterval(state: TimelineState | undefined, newer: readonly Resu
     }
     prev = { at: r.startedAtMs, configHash: r.checkConfigHash };
   }
-  return { everyMs, gapMs };
+  const said = newer[newer.length - 1]?.intervalMs;
+  return { everyMs: said ? said : everyMs, gapMs };
 }
 
 /**

@@ -80,7 +80,7 @@ describe('stale checks', () => {
     await heartbeat(due + 1);
     expect((await views()).get('gone')).toMatchObject({
       status: 'UNKNOWN', reportedStatus: 'OK', stale: true, satelliteSilent: false, observation: 'stale', staleSince: new Date(due).toISOString(),
-      message: 'no result since 1970-01-01T00:02:00.000Z, runs every 1 min; last result: open',
+      staleSinceMs: due, message: 'no result since 1970-01-01T00:02:01.000Z, runs every 1 min; last result: open',
     });
     expect((await views()).get('runs')).toMatchObject({ status: 'OK', stale: false });
     expect((await listStaleCheckViews(store)).map((v) => v.check)).toEqual(['gone']);
@@ -91,18 +91,25 @@ describe('stale checks', () => {
     expect(await listStaleCheckViews(store)).toEqual([]);
   });
 
-  it('is not stale before a heartbeat since the agent connected, while a newer result may wait behind a backlog, or while the satellite is silent', async () => {
+  it('is not stale before a heartbeat since the agent connected, nor before it had time to run on this connection, nor while a newer result may wait behind a backlog, nor while the satellite is silent', async () => {
     // Back after a long absence: its Hello says nothing of its backlog, so nothing is judged yet.
-    await store.recordHello(agentId, { software: 't', configHash: 'c', configVersion: 0, clockOffsetMs: 0, remoteAddress: '127.0.0.1', heartbeatIntervalMs: 10_000, at: due + 10 * MIN });
+    const back = due + 10 * MIN;
+    await store.recordHello(agentId, { software: 't', configHash: 'c', configVersion: 0, clockOffsetMs: 0, remoteAddress: '127.0.0.1', heartbeatIntervalMs: 10_000, at: back });
     expect((await views()).get('gone')).toMatchObject({ status: 'OK', stale: false });
-    // Its heartbeat: the oldest result it has not delivered is older than when 'gone' was due (agent clock).
+    // Its first heartbeat says nothing waits, but its checks had no time to run yet since it came back.
+    await heartbeat(back);
+    expect((await views()).get('gone')).toMatchObject({ status: 'OK', stale: false });
+    await heartbeat(back + staleAfterMs(MIN));
+    expect((await views()).get('gone')).toMatchObject({ status: 'OK', stale: false });
+    // Later: the oldest result it has not delivered is older than when 'gone' was due (agent clock).
+    const later = back + staleAfterMs(MIN) + 1;
     const dueByAgentClock = 2 * MIN + staleAfterMs(MIN);
-    await heartbeat(due + 10 * MIN, dueByAgentClock - 1);
+    await heartbeat(later, dueByAgentClock - 1);
     expect((await views()).get('gone')).toMatchObject({ status: 'OK', stale: false });
-    await heartbeat(due + 10 * MIN, dueByAgentClock + 1);
-    expect((await views()).get('gone')).toMatchObject({ status: 'UNKNOWN', stale: true });
+    await heartbeat(later, dueByAgentClock + 1);
+    expect((await views()).get('gone')).toMatchObject({ status: 'UNKNOWN', stale: true, staleSince: new Date(back + staleAfterMs(MIN)).toISOString() });
     // Silent: that says it all; the check is not called stale on top.
-    await store.setAgentSilence(agentId, due + 11 * MIN);
+    await store.setAgentSilence(agentId, later + MIN);
     expect((await views()).get('gone')).toMatchObject({ status: 'UNKNOWN', stale: false, satelliteSilent: true, observation: 'satellite_silent' });
     expect(await listStaleCheckViews(store)).toEqual([]);
   });

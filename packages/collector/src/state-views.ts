@@ -34,7 +34,8 @@ export function staleAfterMs(everyMs: number): number {
 /**
  * When (collector clock) a check that stopped reporting owed a newer result, or undefined
  * while it is not stale. Stale means: its agent is heard from (not silent) and was last
- * heard more than `staleAfterMs` after the check's newest result arrived, and everything
+ * heard more than `staleAfterMs` after the check's newest result arrived and after the
+ * agent's current connection began (a returning agent runs its checks anew), and everything
  * the agent made up to the moment the next result was due has arrived: its heartbeat since
  * it last connected says its oldest unsent result is newer (agent clock against agent
  * clock), so a newer result is not merely waiting behind a backlog. Both comparisons stay
@@ -46,7 +47,8 @@ export function staleDueBy(state: CheckStateRecord, agent: AgentRecord | undefin
   if (state.everyMs === null || state.reportedAt === null) return undefined;
   const late = staleAfterMs(state.everyMs);
   const delivered = !agent.oldestUnsentMs || agent.oldestUnsentMs > state.startedAt + late;
-  return agent.lastSeenAt > state.reportedAt + late && delivered ? state.reportedAt + late : undefined;
+  const dueBy = Math.max(state.reportedAt, agent.connectedAt ?? 0) + late;
+  return agent.lastSeenAt > dueBy && delivered ? dueBy : undefined;
 }
 
 /** A check's view given the agents, by name. */

@@ -98,6 +98,17 @@ export function describeTimelineContract(name: string, open: OpenStore, close: (
       expect(await store.listCheckStates('lab-1')).toMatchObject([{ everyMs: 120_000, gapMs: 120_000, configHash: 'h2', resultId: 25, reportedAt: 1_000_000 + seq }]);
     });
 
+    it('takes the interval the agent says with each result (interval_ms) from the first result on', async () => {
+      const said = (ms: number, result: Result) => ({ ...result, intervalMs: ms }) as Result;
+      await ingest(said(30_000, r(1, 1_000, Status.OK)));
+      expect(await store.listCheckStates('lab-1')).toMatchObject([{ everyMs: 30_000, gapMs: null }]);
+      // Restarted 2 s after a run: what it says stands, not the gap.
+      await ingest(said(30_000, r(2, 3_000, Status.OK)));
+      expect(await store.listCheckStates('lab-1')).toMatchObject([{ everyMs: 30_000, gapMs: 2_000 }]);
+      await ingest(said(3_600_000, ({ ...r(3, 33_000, Status.OK), checkConfigHash: 'h2' }) as Result));
+      expect(await store.listCheckStates('lab-1')).toMatchObject([{ everyMs: 3_600_000 }]);
+    });
+
     it('forgets a check: its state goes, its results and events stay, and a later result makes it anew', async () => {
       await ingest(r(1, 1_000, Status.OK), r(2, 2_000, Status.CRITICAL), r(3, 1_000, Status.OK, 'other'));
       expect(await store.forgetCheck(agentId, 'web')).toBe(true);

@@ -29,6 +29,7 @@ export interface AgentRow {
   config_version: number | null;
   config_error: string | null;
   last_refused_at?: number | null;
+  connected_at?: number | null;
   // Relays (migration 7); undefined from a backend whose schema predates them.
   relay_path?: string | null;
   relay_agents?: number | null;
@@ -96,6 +97,7 @@ export function toAgent(row: AgentRow): AgentRecord {
     heartbeatIntervalMs: row.heartbeat_interval_ms,
     silentSince: row.silent_since,
     lastRefusedAt: row.last_refused_at ?? null,
+    connectedAt: row.connected_at ?? null,
     configVersion: row.config_version,
     configError: row.config_error,
     relayPath: row.relay_path ? (JSON.parse(row.relay_path) as string[]) : null,

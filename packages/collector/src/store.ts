@@ -26,6 +26,8 @@ export interface AgentRecord {
   maxResultId: number;
   /** The agent's idle heartbeat interval from its Hello; null when it never said. */
   heartbeatIntervalMs: number | null;
+  /** When its current (or last) direct connection began: its Hello; null if it never connected directly. */
+  connectedAt: number | null;
   /** When it last tried to connect and was turned away (pending approval or revoked); null if never. */
   lastRefusedAt: number | null;
   /** When its grace period ran out; null while it is heard from. */

@@ -787,6 +787,9 @@ export namespace outpost {
             /** Result checkConfigHash. */
             checkConfigHash: string;
 
+            /** Result intervalMs. */
+            intervalMs: number;
+
             /**
              * Encodes the specified Result message. Does not implicitly {@link outpost.v1.Result.verify|verify} messages.
              * @param message Result message or plain object to encode
@@ -847,6 +850,9 @@ export namespace outpost {
 
                 /** Result checkConfigHash */
                 checkConfigHash?: (string|null);
+
+                /** Result intervalMs */
+                intervalMs?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -1935,6 +1935,7 @@ export const outpost = $root.outpost = (() => {
              * @property {Object.<string,number>|null} [metrics] Result metrics
              * @property {Uint8Array|null} [transcript] Result transcript
              * @property {string|null} [checkConfigHash] Result checkConfigHash
+             * @property {number|null} [intervalMs] Result intervalMs
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2048,6 +2049,14 @@ export const outpost = $root.outpost = (() => {
             Result.prototype.checkConfigHash = "";
 
             /**
+             * Result intervalMs.
+             * @member {number} intervalMs
+             * @memberof outpost.v1.Result
+             * @instance
+             */
+            Result.prototype.intervalMs = 0;
+
+            /**
              * Encodes the specified Result message. Does not implicitly {@link outpost.v1.Result.verify|verify} messages.
              * @function encode
              * @memberof outpost.v1.Result
@@ -2084,6 +2093,8 @@ export const outpost = $root.outpost = (() => {
                     writer.uint32(/* id 9, wireType 2 =*/74).bytes(message.transcript);
                 if (message.checkConfigHash != null && $Object.hasOwnProperty.call(message, "checkConfigHash") && message.checkConfigHash !== "")
                     writer.uint32(/* id 10, wireType 2 =*/82).string(message.checkConfigHash);
+                if (message.intervalMs != null && $Object.hasOwnProperty.call(message, "intervalMs") && message.intervalMs !== 0)
+                    writer.uint32(/* id 11, wireType 0 =*/88).uint32(message.intervalMs);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2243,6 +2254,15 @@ export const outpost = $root.outpost = (() => {
                                 message.checkConfigHash = value;
                             else
                                 delete message.checkConfigHash;
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.intervalMs = value;
+                            else
+                                delete message.intervalMs;
                             continue;
                         }
                     }
