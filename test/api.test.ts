@@ -34,19 +34,24 @@ afterAll(async () => {
 });
 
 describe('collector API', () => {
-  it('DELETE /api/v1/checks/{agent}/{check} forgets a check with the token; one still reporting comes back with its next result', async () => {
+  it('DELETE /api/v1/checks/{agent}/{check} forgets a check with the token, one still reporting only with force; it comes back with its next result', async () => {
     expect((await call('/api/v1/checks/lab-1/self', { method: 'DELETE' })).status).toBe(401);
     expect(await call('/api/v1/checks/lab-1/nothing', { method: 'DELETE', token })).toMatchObject({ status: 404, body: { error: 'agent "lab-1" has no check "nothing"' } });
     expect((await call('/api/v1/checks/nobody/self', { method: 'DELETE', token })).status).toBe(404);
-    const before = (await call('/api/v1/checks?agent=lab-1')).body['checks'] as { resultId: number }[];
-    const gone = await call('/api/v1/checks/lab-1/self', { method: 'DELETE', token });
-    expect(gone).toMatchObject({ status: 200, body: { agent: 'lab-1', check: 'self', forgotten: true, wasReporting: true } });
-    // It runs every 200 ms: back with a newer result.
-    const back = await eventually('the check back', async () => {
-      const [view] = (await call('/api/v1/checks?agent=lab-1')).body['checks'] as { resultId: number }[];
-      return view && view.resultId > before[0]!.resultId ? view : undefined;
+    const refused = await call('/api/v1/checks/lab-1/self', { method: 'DELETE', token });
+    expect(refused.status).toBe(409);
+    expect(refused.body['error']).toContain('lab-1/self is not stale: it still reports');
+    expect((await call('/api/v1/checks/lab-1/self?force=maybe', { method: 'DELETE', token })).status).toBe(400);
+    const firstEvents = (await call('/api/v1/events?agent=lab-1&check=self&kind=check&limit=100')).body['events'] as { from: string | null }[];
+    expect(firstEvents.filter((e) => e.from === null)).toHaveLength(1);
+    const gone = await call('/api/v1/checks/lab-1/self?force=1', { method: 'DELETE', token });
+    expect(gone).toMatchObject({ status: 200, body: { agent: 'lab-1', check: 'self', forgotten: true, wasStale: false } });
+    // It runs every 200 ms: its next result makes it anew, as a first result (a second event with no previous status).
+    await eventually('the check back as a first result', async () => {
+      const events = (await call('/api/v1/events?agent=lab-1&check=self&kind=check&limit=100')).body['events'] as { from: string | null }[];
+      return events.filter((e) => e.from === null).length === 2 ? true : undefined;
     });
-    expect(back).toMatchObject({ check: 'self', status: 'OK', stale: false });
+    expect((await call('/api/v1/checks?agent=lab-1')).body['checks']).toMatchObject([{ check: 'self', status: 'OK', stale: false }]);
   });
 
   it('pages results and events with cursors that cover everything exactly once', async () => {

@@ -110,8 +110,9 @@ describe('agent signals', () => {
       const view = (await checks()).get('dropped');
       return view?.stale ? view : undefined;
     }, 60_000);
-    // Due three of its intervals and 30 s after its last result arrived.
-    expect(Date.parse(stale.staleSince!) - Date.parse(stale.reported!)).toBe(3 * stale.everyMs! + 30_000);
+    // The interval the agent said with its results, and due three of them and 30 s after its last result arrived.
+    expect(stale.everyMs).toBe(200);
+    expect(Date.parse(stale.staleSince!) - Date.parse(stale.reported!)).toBe(3 * 200 + 30_000);
     expect(stale).toMatchObject({ status: 'UNKNOWN', reportedStatus: 'OK', observation: 'stale', satelliteSilent: false });
     expect(stale.message).toMatch(/^no result since .*, runs every .+; last result: /);
     expect((await checks()).get('kept')).toMatchObject({ status: 'OK', stale: false });
@@ -123,6 +124,9 @@ describe('agent signals', () => {
     expect(problems.code).toBe(0);
     expect(problems.stdout.split('\n')[1]).toMatch(/^UNKNOWN\s+lab-1\s+dropped\s+\S+\s+stale \(last OK\)\s+no result since /);
     expect(problems.stdout).not.toContain('kept');
+    const running = await runCli('collector', ['checks', 'forget', 'lab-1', 'kept', '--data-dir', d.collectorDir]);
+    expect(running.code).toBe(2);
+    expect(running.stderr).toContain('lab-1/kept is not stale: it still reports');
     const forgotten = await runCli('collector', ['checks', 'forget', 'lab-1', 'dropped', '--data-dir', d.collectorDir]);
     expect(forgotten).toMatchObject({ code: 0, stdout: 'lab-1/dropped: forgotten\n' });
     expect([...(await checks()).keys()]).toEqual(['kept']);

@@ -56,3 +56,21 @@ describe('Scheduler.reload', () => {
     expect(of('gone').length).toBeLessThanOrEqual(goneRuns + 1);
   });
 });
+
+describe('Scheduler intervals', () => {
+  it('says each check interval with its results (capped at the wire uint32), and waits out an interval past Node timer limit', async () => {
+    const results: NewResult[] = [];
+    const month = 30 * 86_400_000;
+    scheduler = new Scheduler({
+      checks: [check('fast', 'h1', 20), check('monthly', 'h1', month), check('yearly', 'h1', 365 * 86_400_000)],
+      maxConcurrent: 8, logger: pino({ level: 'silent' }), onResult: (r) => results.push(r), startSpreadMs: 0,
+    });
+    scheduler.start();
+    const of = (id: string) => results.filter((r) => r.checkId === id);
+    // Twenty rounds of the fast check: time enough for a timer of 30 days that Node fired at once to run again and again.
+    await until('twenty runs of the fast check', () => of('fast').length >= 20);
+    expect(of('fast')[0]!.intervalMs).toBe(20);
+    expect(of('monthly').map((r) => r.intervalMs)).toEqual([month]);
+    expect(of('yearly').map((r) => r.intervalMs)).toEqual([2 ** 32 - 1]);
+  });
+});

@@ -4,6 +4,11 @@ import type { ResolvedCheck } from './config.js';
 import type { Logger } from './logger.js';
 import type { NewResult } from './outbox.js';
 
+/** The longest delay a Node timer keeps (2^31-1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
+/** Result.interval_ms is a uint32. */
+const MAX_WIRE_INTERVAL_MS = 2 ** 32 - 1;
+
 export interface SchedulerOptions {
   checks: readonly ResolvedCheck[];
   maxConcurrent: number;
@@ -123,6 +128,12 @@ export class Scheduler {
 
   #arm(slot: Slot, delayMs: number): void {
     if (this.#stopped || slot.retired) return;
+    // Node fires a timer of more than 2^31-1 ms after 1 ms: an interval of 25 days or more
+    // waits in steps instead of running back to back.
+    if (delayMs > MAX_TIMER_MS) {
+      slot.timer = setTimeout(() => this.#arm(slot, delayMs - MAX_TIMER_MS), MAX_TIMER_MS);
+      return;
+    }
     // The slot rides as the timer's argument: one bound function for all, not a closure per
     // check and round (1000 checks keep 1000 timers armed; Node keeps a small argument array).
     slot.timer = setTimeout(this.#onDue, delayMs, slot);
@@ -211,7 +222,8 @@ export class Scheduler {
       metrics: observation.metrics,
       ...(observation.transcript ? { transcript: observation.transcript } : {}),
       checkConfigHash: check.configHash,
-      intervalMs: check.intervalMs,
+      // A uint32 on the wire (49.7 days): longer intervals are said as that, never wrapped.
+      intervalMs: Math.min(check.intervalMs, MAX_WIRE_INTERVAL_MS),
     });
   }
 }

@@ -72,7 +72,7 @@ export function agentView(agent: AgentRecord, ctx: AgentContext) {
 /** Why a check's last result no longer stands: its satellite is silent, or the check stopped reporting (stale). */
 export interface CheckCondition {
   satelliteSilent: boolean;
-  /** Check time (agent clock) by which a newer result was due; set when the check is stale. */
+  /** When (collector clock) a newer result was due; set when the check is stale. */
   staleDueBy?: number;
 }
 
@@ -109,7 +109,8 @@ export function checkView(state: CheckStateRecord, condition: CheckCondition) {
     lastCheckMs: state.startedAt,
     // When the newest result reached the collector (collector clock); staleness counts from it.
     reported: iso(state.reportedAt),
-    // How often the check runs, as its results show it; null until it reported twice.
+    reportedMs: state.reportedAt,
+    // How often the check runs: as its agent says with each result, or as its results show it.
     everyMs: state.everyMs,
     staleSince: stale ? iso(staleDueBy) : null,
     staleSinceMs: stale ? (staleDueBy ?? null) : null,

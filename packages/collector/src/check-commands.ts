@@ -2,7 +2,7 @@ import { ErrorCode, OutpostError } from '@outpost/protocol';
 import type { Argv } from 'yargs';
 import { fail } from './cli-exit.js';
 import { dataDirOption, storeOption, withStore } from './cli-store.js';
-import { listCheckViews } from './state-views.js';
+import { forgetRefusal, listCheckViews } from './state-views.js';
 
 // The operator's commands about checks as the collector holds them: list them with their
 // effective status (silent satellites and stale checks shown UNKNOWN), and forget the state
@@ -25,7 +25,8 @@ function table(views: readonly CheckListView[]): string {
 }
 
 /**
- * `outpost-collector checks list [--agent A] [--problems]` and `checks forget AGENT CHECK`.
+ * `outpost-collector checks list [AGENT] [--problems]` and `checks forget AGENT CHECK [--force]`
+ * (a check that is not stale only with --force).
  *
  * @example
  * await addChecksCommand(yargs(['checks', 'forget', 'lab-1', 'tcp:old', '--data-dir', dir])).parseAsync();
@@ -40,6 +41,7 @@ export function addChecksCommand(y: Argv): Argv {
         .positional('agent', { type: 'string', describe: 'list: only this agent; forget: the agent' })
         .positional('check', { type: 'string', describe: 'forget: the check id' })
         .option('problems', { type: 'boolean', default: false, describe: 'list: only checks not OK' })
+        .option('force', { type: 'boolean', default: false, describe: 'forget: even a check that is not stale' })
         .option('data-dir', dataDirOption)
         .option('store', storeOption)
         .option('json', { type: 'boolean', default: false }),
@@ -56,13 +58,15 @@ export function addChecksCommand(y: Argv): Argv {
         const record = await store.findAgentByName(agent);
         if (!record) fail(new OutpostError(ErrorCode.CONFIG, `no agent named "${agent}" (outpost-collector agents list)`));
         const [view] = await listCheckViews(store, agent, check);
-        if (!view || !(await store.forgetCheck(record.id, check))) {
-          fail(new OutpostError(ErrorCode.CONFIG, `agent "${agent}" has no check "${check}" (outpost-collector checks list ${agent})`));
-        }
-        return view.stale || view.satelliteSilent;
+        if (!view) fail(new OutpostError(ErrorCode.CONFIG, `agent "${agent}" has no check "${check}" (outpost-collector checks list ${agent})`));
+        const refusal = argv.force ? undefined : forgetRefusal(view, '--force');
+        if (refusal !== undefined) fail(new OutpostError(ErrorCode.CONFIG, refusal));
+        // Only the state that was judged: a result that came meanwhile keeps the check.
+        if (!(await store.forgetCheck(record.id, check, view.resultId))) fail(new OutpostError(ErrorCode.CONFIG, `${agent}/${check} reported meanwhile: not forgotten`));
+        return view.stale;
       });
-      const warning = stale ? '' : ' (it was still reporting: its next result brings it back)';
-      process.stdout.write(argv.json ? `${JSON.stringify({ agent, check, forgotten: true, wasReporting: !stale })}\n` : `${agent}/${check}: forgotten${warning}\n`);
+      const warning = stale ? '' : ' (it was not stale: its next result brings it back)';
+      process.stdout.write(argv.json ? `${JSON.stringify({ agent, check, forgotten: true, wasStale: stale })}\n` : `${agent}/${check}: forgotten${warning}\n`);
     },
   );
 }

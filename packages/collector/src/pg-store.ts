@@ -188,8 +188,10 @@ export class PgStore implements CollectorStore {
     return next;
   }
 
-  async forgetCheck(agentId: number, checkId: string): Promise<boolean> {
-    const { rowCount } = await this.#pool.query('DELETE FROM check_state WHERE agent_id = $1 AND check_id = $2', [agentId, checkId]);
+  async forgetCheck(agentId: number, checkId: string, resultId?: number): Promise<boolean> {
+    const { rowCount } = await this.#pool.query('DELETE FROM check_state WHERE agent_id = $1 AND check_id = $2 AND ($3::bigint IS NULL OR result_id = $3)', [
+      agentId, checkId, resultId ?? null,
+    ]);
     return rowCount === 1;
   }
 

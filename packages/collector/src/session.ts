@@ -212,8 +212,11 @@ export class AgentSession {
     if (this.#closed) return;
     if (!admission.admitted) {
       if (admission.code === ErrorCode.PENDING_APPROVAL || admission.code === ErrorCode.REVOKED) {
-        // The operator deciding on a pending agent (or watching a revoked one) sees it still knock, and from where.
-        await this.#ctx.store.recordRefusedHello(verified.agentKey.raw, this.remoteAddress, Date.now());
+        // The operator deciding on a pending agent (or watching a revoked one) sees it still
+        // knock, and from where. Best effort: a store error must not change the refusal.
+        await this.#ctx.store.recordRefusedHello(verified.agentKey.raw, this.remoteAddress, Date.now()).catch((err: unknown) => {
+          this.#ctx.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not record a refused Hello');
+        });
         if (this.#closed) return;
       }
       // A verified Hello that admission turns away: counted once, as a refusal.

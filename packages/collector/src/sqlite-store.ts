@@ -148,8 +148,8 @@ export class SqliteStore implements CollectorStore {
     return batches.length === 0 ? [] : this.#ingest(agentId, batches, receivedAt, options.heard ?? true);
   }
 
-  async forgetCheck(agentId: number, checkId: string): Promise<boolean> {
-    return this.#db.prepare('DELETE FROM check_state WHERE agent_id = ? AND check_id = ?').run(agentId, checkId).changes === 1;
+  async forgetCheck(agentId: number, checkId: string, resultId?: number): Promise<boolean> {
+    return this.#db.prepare('DELETE FROM check_state WHERE agent_id = ? AND check_id = ? AND (? IS NULL OR result_id = ?)').run(agentId, checkId, resultId ?? null, resultId ?? null).changes === 1;
   }
 
   async listCheckStates(agent?: string, checkId?: string): Promise<CheckStateRecord[]> {

@@ -45,7 +45,7 @@ export async function problemSnapshots(store: CollectorStore, labelsFor: LabelsF
   const silentNames = new Set(silent.map((a) => a.name));
   const byName = new Map(agents.map((a) => [a.name, a]));
   for (const s of await store.listCheckStates()) {
-    if (s.status === Status.OK || s.flapping || silentNames.has(s.agent) || staleDueBy(s, byName.get(s.agent)) !== undefined) continue;
+    if (s.status === Status.OK || s.flapping || silentNames.has(s.agent) || staleDueBy(s, byName.get(s.agent), byName) !== undefined) continue;
     problems.push({ agent: s.agent, check: s.checkId, status: statusName(s.status) as StatusName, since: s.since, labels: labelsFor(s.agent), message: s.message });
   }
   return problems;

@@ -249,8 +249,8 @@ export function planTimeline(input: PlanInput): TimelinePlan {
 
 /**
  * The check's interval after its new newest results (the state's newest, then `newer` in
- * timeline order). The agent says it with each result (`interval_ms`); for results of an
- * agent that does not, it is learnt: the longer of the last two gaps between results made
+ * timeline order). The agent says it with each result (`interval_ms`), and it is learnt
+ * from the results too (it is the larger of the two when both are known): the longer of the last two gaps between results made
  * under one check config, so never from one gap alone. One gap can mislead both ways: short
  * when the agent restarted just after a run (it runs every check at start), long across an
  * outage (it sends each check's newest result first on reconnect); two in a row of either
@@ -270,8 +270,10 @@ function observedInterval(state: TimelineState | undefined, newer: readonly Resu
     }
     prev = { at: r.startedAtMs, configHash: r.checkConfigHash };
   }
+  // What the agent says, unless its results come further apart (runs that outlast their
+  // interval skip rounds; a saturated agent queues them): then what they show.
   const said = newer[newer.length - 1]?.intervalMs;
-  return { everyMs: said ? said : everyMs, gapMs };
+  return { everyMs: said ? Math.max(said, everyMs ?? 0) : everyMs, gapMs };
 }
 
 /**

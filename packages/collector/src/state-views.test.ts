@@ -96,22 +96,35 @@ describe('stale checks', () => {
     const back = due + 10 * MIN;
     await store.recordHello(agentId, { software: 't', configHash: 'c', configVersion: 0, clockOffsetMs: 0, remoteAddress: '127.0.0.1', heartbeatIntervalMs: 10_000, at: back });
     expect((await views()).get('gone')).toMatchObject({ status: 'OK', stale: false });
-    // Its first heartbeat says nothing waits, but its checks had no time to run yet since it came back.
+    // Its first heartbeat says nothing waits, but its checks had no time to run yet since it
+    // came back: one interval and the slack.
     await heartbeat(back);
     expect((await views()).get('gone')).toMatchObject({ status: 'OK', stale: false });
-    await heartbeat(back + staleAfterMs(MIN));
+    await heartbeat(back + MIN + 30_000);
     expect((await views()).get('gone')).toMatchObject({ status: 'OK', stale: false });
     // Later: the oldest result it has not delivered is older than when 'gone' was due (agent clock).
-    const later = back + staleAfterMs(MIN) + 1;
+    const later = back + MIN + 30_001;
     const dueByAgentClock = 2 * MIN + staleAfterMs(MIN);
     await heartbeat(later, dueByAgentClock - 1);
     expect((await views()).get('gone')).toMatchObject({ status: 'OK', stale: false });
     await heartbeat(later, dueByAgentClock + 1);
-    expect((await views()).get('gone')).toMatchObject({ status: 'UNKNOWN', stale: true, staleSince: new Date(back + staleAfterMs(MIN)).toISOString() });
+    expect((await views()).get('gone')).toMatchObject({ status: 'UNKNOWN', stale: true, staleSinceMs: back + MIN + 30_000 });
     // Silent: that says it all; the check is not called stale on top.
     await store.setAgentSilence(agentId, later + MIN);
     expect((await views()).get('gone')).toMatchObject({ status: 'UNKNOWN', stale: false, satelliteSilent: true, observation: 'satellite_silent' });
     expect(await listStaleCheckViews(store)).toEqual([]);
+  });
+
+  it('is not stale while a relay on its path holds batches it has not delivered', async () => {
+    const relay = await agent('relay-1');
+    await store.recordRelayPath(agentId, ['relay-1'], 1_000);
+    await heartbeat(due + 1);
+    expect((await views()).get('gone')).toMatchObject({ stale: true });
+    await store.recordRelayHealth(relay, { agents: 1, backlog: 40 });
+    expect((await views()).get('gone')).toMatchObject({ status: 'OK', stale: false });
+    expect(await listStaleCheckViews(store)).toEqual([]);
+    await store.recordRelayHealth(relay, { agents: 1, backlog: 0 });
+    expect((await views()).get('gone')).toMatchObject({ stale: true });
   });
 
   it('judges on the collector clock: an agent whose clock is 20 min behind (behind a relay, no offset measured) is not stale while it reports', async () => {

@@ -34,27 +34,37 @@ export function staleAfterMs(everyMs: number): number {
 /**
  * When (collector clock) a check that stopped reporting owed a newer result, or undefined
  * while it is not stale. Stale means: its agent is heard from (not silent) and was last
- * heard more than `staleAfterMs` after the check's newest result arrived and after the
- * agent's current connection began (a returning agent runs its checks anew), and everything
+ * heard more than `staleAfterMs` after the check's newest result arrived, and one interval
+ * and the slack after its current connection began (a returning agent runs its checks
+ * within that; its cadence is its own, so a reconnect does not restart it), and everything
  * the agent made up to the moment the next result was due has arrived: its heartbeat since
  * it last connected says its oldest unsent result is newer (agent clock against agent
  * clock), so a newer result is not merely waiting behind a backlog. Both comparisons stay
  * on one clock: an agent behind a relay has no measured offset. A check removed from the
  * agent's config turns stale this way; so does one whose runs hang.
  */
-export function staleDueBy(state: CheckStateRecord, agent: AgentRecord | undefined): number | undefined {
+export function staleDueBy(state: CheckStateRecord, agent: AgentRecord | undefined, agents: ReadonlyMap<string, AgentRecord> = new Map()): number | undefined {
   if (!agent || agent.silentSince !== null || agent.lastSeenAt === null || agent.backlog === null) return undefined;
   if (state.everyMs === null || state.reportedAt === null) return undefined;
   const late = staleAfterMs(state.everyMs);
   const delivered = !agent.oldestUnsentMs || agent.oldestUnsentMs > state.startedAt + late;
-  const dueBy = Math.max(state.reportedAt, agent.connectedAt ?? 0) + late;
-  return agent.lastSeenAt > dueBy && delivered ? dueBy : undefined;
+  const dueBy = Math.max(state.reportedAt + late, (agent.connectedAt ?? 0) + state.everyMs + STALE_SLACK_MS);
+  return agent.lastSeenAt > dueBy && delivered && !relayHolds(agent, agents) ? dueBy : undefined;
+}
+
+/**
+ * Whether a relay on the agent's path holds relayed batches it has not delivered (its own
+ * heartbeat says so): the agent's results may wait there, while its heartbeats, which
+ * relays pass on at once, make it look heard.
+ */
+function relayHolds(agent: AgentRecord, agents: ReadonlyMap<string, AgentRecord>): boolean {
+  return (agent.relayPath ?? []).some((relay) => (agents.get(relay)?.relayBacklog ?? 0) > 0);
 }
 
 /** A check's view given the agents, by name. */
 function viewOf(state: CheckStateRecord, agents: ReadonlyMap<string, AgentRecord>) {
   const agent = agents.get(state.agent);
-  return checkView(state, { satelliteSilent: agent?.silentSince != null, staleDueBy: staleDueBy(state, agent) });
+  return checkView(state, { satelliteSilent: agent?.silentSince != null, staleDueBy: staleDueBy(state, agent, agents) });
 }
 
 /**
@@ -97,4 +107,16 @@ export async function listCheckViews(store: CollectorStore, agent?: string, chec
   const [agents, states] = await Promise.all([store.listAgents(), store.listCheckStates(agent, checkId)]);
   const byName = new Map(agents.map((a) => [a.name, a]));
   return states.map((s) => viewOf(s, byName));
+}
+
+/**
+ * Why a check's state should not be forgotten unless forced: only a stale check is surely
+ * one its agent stopped running. `force` names the option as the caller spells it.
+ */
+export function forgetRefusal(view: { agent: string; check: string; stale: boolean; satelliteSilent: boolean }, force: string): string | undefined {
+  if (view.stale) return undefined;
+  const why = view.satelliteSilent
+    ? 'its satellite is silent, and its backlog may bring the check back'
+    : 'it still reports: its next result would bring it back as a first result, and a failing one pages again';
+  return `${view.agent}/${view.check} is not stale: ${why}; forget it anyway with ${force}`;
 }

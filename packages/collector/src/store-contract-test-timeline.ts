@@ -109,6 +109,21 @@ export function describeTimelineContract(name: string, open: OpenStore, close: (
       expect(await store.listCheckStates('lab-1')).toMatchObject([{ everyMs: 3_600_000 }]);
     });
 
+    it('lists the checks overdue by their interval against when their agent was last heard (the stale sweep)', async () => {
+      const said = (ms: number, result: Result) => ({ ...result, intervalMs: ms }) as Result;
+      await ingest(said(10_000, r(1, 1_000, Status.OK)), said(60_000, r(2, 1_000, Status.OK, 'other')));
+      const arrived = 1_000_000 + seq;
+      const heard = (at: number) => store.recordHeartbeat(agentId, { backlog: 0, oldestUnsentMs: 0, dropped: 0, configHash: '', configVersion: 0, configError: '', at });
+      await heard(arrived + 3 * 10_000 + 30_000);
+      expect(await store.listOverdueChecks(3, 30_000)).toEqual([]);
+      await heard(arrived + 3 * 10_000 + 30_001);
+      expect((await store.listOverdueChecks(3, 30_000)).map((s) => [s.checkId, s.everyMs, s.reportedAt])).toEqual([['web', 10_000, arrived]]);
+      // Only the newest result it was judged on: one that came meanwhile keeps the check.
+      expect(await store.forgetCheck(agentId, 'web', 999)).toBe(false);
+      expect(await store.forgetCheck(agentId, 'web', 1)).toBe(true);
+      expect(await store.listOverdueChecks(3, 30_000)).toEqual([]);
+    });
+
     it('forgets a check: its state goes, its results and events stay, and a later result makes it anew', async () => {
       await ingest(r(1, 1_000, Status.OK), r(2, 2_000, Status.CRITICAL), r(3, 1_000, Status.OK, 'other'));
       expect(await store.forgetCheck(agentId, 'web')).toBe(true);

@@ -291,9 +291,10 @@ export interface CollectorStore {
   listOverdueChecks(intervals: number, slackMs: number): Promise<CheckStateRecord[]>;
   /**
    * Drop one check's state (a check its agent no longer runs); its results and events stay.
-   * A later result of the check makes it anew. False when it had none.
+   * A later result of the check makes it anew. With `resultId`, only while its newest
+   * result is still that one (a result that came meanwhile keeps it). False when nothing went.
    */
-  forgetCheck(agentId: number, checkId: string): Promise<boolean>;
+  forgetCheck(agentId: number, checkId: string, resultId?: number): Promise<boolean>;
   queryResults(query: ResultQuery): Promise<(ResultRecord & { agentId: number })[]>;
   queryEvents(query: EventQuery): Promise<EventRecord[]>;
   /** Record an agent-level event (silent, back, summary) at collector time. */
