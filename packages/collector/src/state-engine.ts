@@ -63,7 +63,8 @@ export class StateEngine {
   #sweeping = false;
   /** Checks the console was last told are stale (agent, newline, check id). */
   #stale = new Set<string>();
-  // With several collectors on one database only the leader sweeps (see PgLeadership).
+  // With several collectors on one database only the leader sweeps for silence, flapping and
+  // reminders (see PgLeadership); every collector tells its own consoles of stale checks.
   #leader = true;
   #leaderSince = 0;
 
