@@ -75,6 +75,8 @@ describe('web console in a real browser', () => {
     const card = page.locator('article.agent[data-agent="lab-1"]');
     await card.waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await card.getAttribute('data-health')).toBe('ok');
+    // A connected agent is heard now, however long the page stays open.
+    expect(await card.locator('span.connected').textContent()).toBe('now (connected)');
     expect(await page.locator('section.segment[data-segment="default"]').count()).toBe(1);
     const chip = card.locator('a.chip[data-check="lab-1/web"]');
     await chip.and(page.locator('[data-status="OK"]')).waitFor({ timeout: UI_TIMEOUT_MS });

@@ -2,7 +2,7 @@
 
 import { getJson, postJson } from '../api.js';
 import { ago, h, ms, replace, viewFrame } from '../dom.js';
-import { HEALTH_TEXT, healthOf, segmentOf } from './model.js';
+import { HEALTH_TEXT, healthOf, lastSeenOf, segmentOf } from './model.js';
 
 export function agentsView(root) {
   const frame = viewFrame(root, 'Agents');
@@ -73,7 +73,7 @@ function row(agent, error, act) {
     h(
       'td',
       {},
-      ago(ms(agent.lastSeenMs, agent.lastSeen)),
+      lastSeenOf(agent),
       // A pending (or revoked) agent is never seen; whether it still knocks is what the operator needs.
       agent.status !== 'active' && agent.lastRefused ? h('div', { class: 'muted small' }, 'tried ', ago(ms(agent.lastRefusedMs, agent.lastRefused))) : null,
     ),

@@ -1,7 +1,7 @@
 // Small pieces of client-side state shared by the views: agents and checks keyed the way
 // the live feed identifies them, plus the fallbacks for fields older collectors lack.
 
-import { ms, SEVERITY, STATUSES } from '../dom.js';
+import { ago, h, ms, SEVERITY, STATUSES } from '../dom.js';
 
 export const checkKey = (c) => `${c.agent}\u0000${c.check}`;
 
@@ -38,4 +38,13 @@ export function countByStatus(checks) {
 /** Most severe first, then the longest-standing first. */
 export function byProblem(a, b) {
   return (SEVERITY[a.status] ?? 9) - (SEVERITY[b.status] ?? 9) || (ms(a.sinceMs, a.since) ?? 0) - (ms(b.sinceMs, b.since) ?? 0) || checkKey(a).localeCompare(checkKey(b));
+}
+
+/**
+ * When the agent was last heard. A connected agent is heard now: its view comes only on
+ * connect, silence and the like, so its `lastSeen` would age on a page left open.
+ */
+export function lastSeenOf(agent) {
+  if (agent.connected && agent.health === 'ok') return h('span', { class: 'connected' }, 'now (connected)');
+  return ago(ms(agent.lastSeenMs, agent.lastSeen));
 }

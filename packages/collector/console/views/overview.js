@@ -2,7 +2,7 @@
 
 import { getJson } from '../api.js';
 import { ago, badge, checkHref, h, ms, replace, SEVERITY, STATUSES, viewFrame } from '../dom.js';
-import { checkKey, checkMap, countByStatus, HEALTH_TEXT, healthOf, segmentOf } from './model.js';
+import { checkKey, checkMap, countByStatus, HEALTH_TEXT, healthOf, lastSeenOf, segmentOf } from './model.js';
 
 export function overviewView(root) {
   const frame = viewFrame(root, 'Overview');
@@ -67,7 +67,7 @@ function agentCard(agent, checks) {
     h(
       'dl',
       { class: 'facts' },
-      h('dt', {}, 'last seen'), h('dd', {}, ago(ms(agent.lastSeenMs, agent.lastSeen))),
+      h('dt', {}, 'last seen'), h('dd', {}, lastSeenOf(agent)),
       silentMs !== null && health === 'silent' ? [h('dt', {}, 'silent since'), h('dd', {}, ago(silentMs))] : null,
       h('dt', {}, 'backlog'), h('dd', { class: backlog > 0 ? 'warn' : null }, backlog.toLocaleString()),
     ),
