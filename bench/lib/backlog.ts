@@ -47,6 +47,8 @@ export function makeResult(i: number, shape: BacklogShape, ids: readonly string[
     message: down ? `TCP CRITICAL - ${target} refused (RST) in ${connectMs} ms` : `TCP OK - ${target} open in ${connectMs} ms`,
     metrics: { connect_ms: connectMs },
     checkConfigHash: '3f9a1c0e7b52d4a8',
+    // As the agent says it: every check runs once a minute.
+    intervalMs: 60_000,
   };
 }
 
