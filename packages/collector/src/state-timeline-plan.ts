@@ -249,12 +249,13 @@ export function planTimeline(input: PlanInput): TimelinePlan {
 
 /**
  * The check's interval after its new newest results (the state's newest, then `newer` in
- * timeline order). The agent says it with each result (`interval_ms`), and it is learnt
- * from the results too (it is the larger of the two when both are known): the longer of the last two gaps between results made
- * under one check config, so never from one gap alone. One gap can mislead both ways: short
- * when the agent restarted just after a run (it runs every check at start), long across an
- * outage (it sends each check's newest result first on reconnect); two in a row of either
- * are rare. A new config (its hash covers the interval, defaults included) starts over.
+ * timeline order): what the agent says with each result (`interval_ms`), or what the
+ * results show when that is longer or unsaid. What they show is the longer of the last two
+ * gaps between results made under one check config, never one gap alone: one gap can
+ * mislead both ways, short when the agent restarted just after a run (it runs every check
+ * at start), long across an outage (it sends each check's newest result first on
+ * reconnect); two in a row of either are rare. A new config (its hash covers the interval,
+ * defaults included) starts over.
  */
 function observedInterval(state: TimelineState | undefined, newer: readonly Result[]): { everyMs: number | null; gapMs: number | null } {
   let everyMs = state?.everyMs ?? null;
