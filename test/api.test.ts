@@ -44,8 +44,22 @@ describe('collector API', () => {
     expect((await call('/api/v1/checks/lab-1/self?force=maybe', { method: 'DELETE', token })).status).toBe(400);
     const firstEvents = (await call('/api/v1/events?agent=lab-1&check=self&kind=check&limit=100')).body['events'] as { from: string | null }[];
     expect(firstEvents.filter((e) => e.from === null)).toHaveLength(1);
+    // An open console hears of it on the live feed.
+    const stream = await fetch(`${d.apiUrl}/api/v1/stream`);
+    const reader = stream.body!.getReader();
+    let feed = '';
+    const heard = (async () => {
+      for (let reads = 0; reads < 1_000 && !feed.includes('event: check_forgotten'); reads++) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        feed += Buffer.from(value).toString('utf8');
+      }
+    })();
     const gone = await call('/api/v1/checks/lab-1/self?force=1', { method: 'DELETE', token });
     expect(gone).toMatchObject({ status: 200, body: { agent: 'lab-1', check: 'self', forgotten: true, wasStale: false } });
+    await heard;
+    await reader.cancel();
+    expect(feed).toContain('event: check_forgotten\ndata: {"agent":"lab-1","check":"self"}\n');
     // It runs every 200 ms: its next result makes it anew, as a first result (a second event with no previous status).
     await eventually('the check back as a first result', async () => {
       const events = (await call('/api/v1/events?agent=lab-1&check=self&kind=check&limit=100')).body['events'] as { from: string | null }[];

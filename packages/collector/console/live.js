@@ -7,7 +7,7 @@
 
 import { getToken } from './api.js';
 
-const TYPES = ['check', 'agent', 'event', 'segmentation'];
+const TYPES = ['check', 'check_forgotten', 'agent', 'event', 'segmentation'];
 const REOPEN_MIN_MS = 2_000;
 const REOPEN_MAX_MS = 30_000;
 

@@ -89,7 +89,8 @@ export async function deleteCheck(o: ApiOptions, req: IncomingMessage, res: Serv
   // Only the state that was judged: a result that came meanwhile keeps the check.
   if (!(await o.store.forgetCheck(agent.id, check, view.resultId))) throw new HttpError(409, `${name}/${check} reported meanwhile: not forgotten`);
   o.logger.warn({ agent: name, check, wasStale: view.stale, remote: req.socket.remoteAddress }, 'check forgotten through the API');
-  // The console counts the agent's checks: its view changed.
+  // Open consoles drop it; the agent's view (its checks counted) changed too.
+  o.feed.publish('check_forgotten', { agent: name, check });
   o.feed.publish('agent', (await o.engine.agentViews()).find((a) => a.name === name));
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   res.end(JSON.stringify({ agent: name, check, forgotten: true, wasStale: view.stale }));

@@ -1,5 +1,5 @@
 /** What the console hears about as it happens. */
-export type LiveMessageType = 'check' | 'agent' | 'event' | 'segmentation';
+export type LiveMessageType = 'check' | 'check_forgotten' | 'agent' | 'event' | 'segmentation';
 
 export type LiveListener = (type: LiveMessageType, data: unknown) => void;
 

@@ -39,6 +39,7 @@ export function overviewView(root) {
     onMessage(type, data) {
       if (type === 'agent') agents.set(data.name, data);
       else if (type === 'check') checks.set(checkKey(data), data);
+      else if (type === 'check_forgotten') checks.delete(checkKey(data));
       else return;
       render();
     },

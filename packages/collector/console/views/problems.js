@@ -35,8 +35,9 @@ export function problemsView(root) {
       render();
     },
     onMessage(type, data) {
-      if (type !== 'check') return;
-      checks.set(checkKey(data), data);
+      if (type === 'check') checks.set(checkKey(data), data);
+      else if (type === 'check_forgotten') checks.delete(checkKey(data));
+      else return;
       render();
     },
     tick: render,
