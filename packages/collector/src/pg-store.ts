@@ -8,7 +8,7 @@ import { PgSegmentation } from './pg-segmentation.js';
 import { inTransaction, queryAll, queryOne } from './pg-queries.js';
 import { PgTimeline } from './pg-timeline.js';
 import { DEFAULT_STATE_SETTINGS } from './sqlite-store.js';
-import { EVENT_COLUMNS, toCheckState, toEvent, type CheckStateRow, type EventRow } from './store-rows.js';
+import { CHECK_STATE_SELECT, EVENT_COLUMNS, toCheckState, toEvent, type CheckStateRow, type EventRow } from './store-rows.js';
 import type {
   CellColour,
   CheckStateRecord,
@@ -39,12 +39,6 @@ const TYPES: pg.CustomTypesConfig = {
 };
 
 const DAY_MS = 86_400_000;
-
-/** A check's state with its agent's name, as CheckStateRecord names it (store-rows.ts). */
-const STATE_SELECT = `SELECT a.name AS agent, s.check_id AS "checkId", s.status, s.observation, s.message, s.started_at AS "startedAt",
-         s.result_id AS "resultId", s.since, s.duration_us AS "durationUs", s.metrics, s.last_ok AS "lastOk", s.flapping,
-         s.every_ms AS "everyMs", s.gap_ms AS "gapMs", s.config_hash AS "configHash", s.reported_at AS "reportedAt"
-    FROM check_state s JOIN agents a ON a.id = s.agent_id`;
 
 // The agents-table calls, given by delegateAgentCalls in the constructor.
 export interface PgStore extends AgentCalls {}
@@ -197,7 +191,7 @@ export class PgStore implements CollectorStore {
 
   async listCheckStates(agent?: string, checkId?: string): Promise<CheckStateRecord[]> {
     const rows = await this.#all<CheckStateRow>(
-      `${STATE_SELECT} WHERE ($1::text IS NULL OR a.name = $1) AND ($2::text IS NULL OR s.check_id = $2) ORDER BY a.name, s.check_id`,
+      `${CHECK_STATE_SELECT} WHERE ($1::text IS NULL OR a.name = $1) AND ($2::text IS NULL OR s.check_id = $2) ORDER BY a.name, s.check_id`,
       [agent ?? null, checkId ?? null],
     );
     return rows.map(toCheckState);
@@ -205,7 +199,7 @@ export class PgStore implements CollectorStore {
 
   async listOverdueChecks(intervals: number, slackMs: number): Promise<CheckStateRecord[]> {
     const rows = await this.#all<CheckStateRow>(
-      `${STATE_SELECT} WHERE s.every_ms IS NOT NULL AND s.reported_at IS NOT NULL AND a.last_seen_at > s.reported_at + $1 * s.every_ms + $2 ORDER BY a.name, s.check_id`,
+      `${CHECK_STATE_SELECT} WHERE s.every_ms IS NOT NULL AND s.reported_at IS NOT NULL AND a.last_seen_at > s.reported_at + $1 * s.every_ms + $2 ORDER BY a.name, s.check_id`,
       [intervals, slackMs],
     );
     return rows.map(toCheckState);

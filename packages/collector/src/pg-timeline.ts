@@ -54,9 +54,7 @@ export class PgTimeline {
     const deletes: number[] = [];
     for (const [checkId, split] of splits) {
       const history = split.history && (await this.#history(client, agentId, checkId, split.history));
-      const plan = planTimeline({
-        agent, checkId, receivedAt: now, settings: this.#settings, state: states.get(checkId), split, history, recent: recent.get(checkId) ?? [], ...(suppressAs === undefined ? {} : { suppressAs }),
-      });
+      const plan = planTimeline({ agent, checkId, receivedAt: now, settings: this.#settings, state: states.get(checkId), split, history, recent: recent.get(checkId) ?? [], suppressAs });
       deletes.push(...plan.deletes);
       for (const m of plan.moves) await client.query('UPDATE events SET at = $1, result_id = $2, from_status = $3, message = $4 WHERE id = $5', [m.at, m.resultId, m.from, m.message, m.id]);
       for (const event of plan.inserts) inserts.push({ checkId, event });

@@ -8,7 +8,7 @@ import { SqliteCheckKeys } from './sqlite-check-keys.js';
 import { SqliteIngest } from './sqlite-ingest.js';
 import { SqliteSegmentation } from './sqlite-segmentation.js';
 import { SqliteTimeline } from './sqlite-timeline.js';
-import { EVENT_COLUMNS, toCheckState, toEvent, type CheckStateRow, type EventRow } from './store-rows.js';
+import { CHECK_STATE_SELECT, EVENT_COLUMNS, toCheckState, toEvent, type CheckStateRow, type EventRow } from './store-rows.js';
 import type {
   CellColour,
   CheckStateRecord,
@@ -30,12 +30,6 @@ import { delegateAgentCalls, type AgentCalls } from './store.js';
 /** The newest flapping start's reason for not being notified, for its stop (agent_id, check_id bound last). */
 const FLAPPING_START_SUPPRESSED =
   "SELECT suppressed FROM events WHERE agent_id = ? AND check_id = ? AND kind = 'flapping_start' ORDER BY at DESC, id DESC LIMIT 1";
-
-/** A check's state with its agent's name, as CheckStateRecord names it (store-rows.ts). */
-const STATE_SELECT = `SELECT a.name AS agent, s.check_id AS checkId, s.status, s.observation, s.message, s.started_at AS startedAt,
-         s.result_id AS resultId, s.since, s.duration_us AS durationUs, s.metrics, s.last_ok AS lastOk, s.flapping,
-         s.every_ms AS everyMs, s.gap_ms AS gapMs, s.config_hash AS configHash, s.reported_at AS reportedAt
-    FROM check_state s JOIN agents a ON a.id = s.agent_id`;
 
 /** Flapping: five changes within ten minutes of check time, unless configured otherwise. */
 export const DEFAULT_STATE_SETTINGS: StateEngineSettings = { flapChanges: 5, flapWindowMs: 600_000 };
@@ -154,14 +148,14 @@ export class SqliteStore implements CollectorStore {
 
   async listCheckStates(agent?: string, checkId?: string): Promise<CheckStateRecord[]> {
     const rows = this.#db
-      .prepare(`${STATE_SELECT} WHERE (? IS NULL OR a.name = ?) AND (? IS NULL OR s.check_id = ?) ORDER BY a.name, s.check_id`)
+      .prepare(`${CHECK_STATE_SELECT} WHERE (? IS NULL OR a.name = ?) AND (? IS NULL OR s.check_id = ?) ORDER BY a.name, s.check_id`)
       .all(agent ?? null, agent ?? null, checkId ?? null, checkId ?? null) as CheckStateRow[];
     return rows.map(toCheckState);
   }
 
   async listOverdueChecks(intervals: number, slackMs: number): Promise<CheckStateRecord[]> {
     const rows = this.#db
-      .prepare(`${STATE_SELECT} WHERE s.every_ms IS NOT NULL AND s.reported_at IS NOT NULL AND a.last_seen_at > s.reported_at + ? * s.every_ms + ? ORDER BY a.name, s.check_id`)
+      .prepare(`${CHECK_STATE_SELECT} WHERE s.every_ms IS NOT NULL AND s.reported_at IS NOT NULL AND a.last_seen_at > s.reported_at + ? * s.every_ms + ? ORDER BY a.name, s.check_id`)
       .all(intervals, slackMs) as CheckStateRow[];
     return rows.map(toCheckState);
   }

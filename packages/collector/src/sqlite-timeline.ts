@@ -119,7 +119,7 @@ export class SqliteTimeline {
       };
     }
     const recent = split.recentSince === undefined ? [] : this.#recent.all(agentId, checkId, split.recentSince);
-    const plan = planTimeline({ agent, checkId, receivedAt: now, settings: this.#settings, state, split, history, recent, ...(suppressAs === undefined ? {} : { suppressAs }) });
+    const plan = planTimeline({ agent, checkId, receivedAt: now, settings: this.#settings, state, split, history, recent, suppressAs });
 
     for (const id of plan.deletes) this.#deleteEvent.run(id);
     for (const m of plan.moves) this.#moveEvent.run(m.at, m.resultId, m.from, m.message, m.id);

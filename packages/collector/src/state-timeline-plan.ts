@@ -168,7 +168,7 @@ export interface PlanInput {
    * For results no one hears of live (an air-gap import): each new event is recorded as
    * not notified, for this reason, unless it has a reason of its own.
    */
-  suppressAs?: string;
+  suppressAs?: string | undefined;
 }
 
 /** Why an imported event was not notified (docs/air-gap.md). */

@@ -106,7 +106,13 @@ export function toAgent(row: AgentRow): AgentRecord {
   };
 }
 
-/** A check_state row joined with its agent's name, under the record's own names (both stores alias them so). */
+/** A check's state with its agent's name, under CheckStateRecord's names; add WHERE and ORDER BY. */
+export const CHECK_STATE_SELECT = `SELECT a.name AS agent, s.check_id AS "checkId", s.status, s.observation, s.message, s.started_at AS "startedAt",
+         s.result_id AS "resultId", s.since, s.duration_us AS "durationUs", s.metrics, s.last_ok AS "lastOk", s.flapping,
+         s.every_ms AS "everyMs", s.gap_ms AS "gapMs", s.config_hash AS "configHash", s.reported_at AS "reportedAt"
+    FROM check_state s JOIN agents a ON a.id = s.agent_id`;
+
+/** A row of CHECK_STATE_SELECT. */
 export type CheckStateRow = Omit<CheckStateRecord, 'metrics' | 'flapping'> & { metrics: string | null; flapping: number };
 
 export function toCheckState(row: CheckStateRow): CheckStateRecord {
