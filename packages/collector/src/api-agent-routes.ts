@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { iso } from './api-views.js';
 import { HttpError, readBody, readJsonBody } from './api-request.js';
 import { checkStatusChange } from './enrollment.js';
-import { forgetRefusal } from './state-views.js';
+import { forgetCheck } from './state-views.js';
 import type { ApiOptions } from './http-api.js';
 import { MAX_REMOTE_CONFIG_BYTES, setAgentConfig } from './remote-config.js';
 import type { AgentStatus } from './store.js';
@@ -78,20 +78,15 @@ export async function deleteCheck(o: ApiOptions, req: IncomingMessage, res: Serv
   const match = /^\/api\/v1\/checks\/([^/]+)\/([^/]+)$/.exec(url.pathname);
   if (!match) throw new HttpError(404, `no such endpoint: DELETE ${url.pathname}`);
   const [name, check] = [decodeURIComponent(match[1]!), decodeURIComponent(match[2]!)];
-  const agent = await o.store.findAgentByName(name);
-  if (!agent) throw new HttpError(404, `no agent named "${name}"`);
-  const [view] = await o.engine.checkViews(name, check);
-  if (!view) throw new HttpError(404, `agent "${name}" has no check "${check}"`);
   const force = url.searchParams.get('force');
   if (force !== null && !['1', 'true', '0', 'false'].includes(force)) throw new HttpError(400, `force: expected 1 or true, got ${JSON.stringify(force)}`);
-  const refusal = force === '1' || force === 'true' ? undefined : forgetRefusal(view, '?force=1');
-  if (refusal !== undefined) throw new HttpError(409, refusal);
-  // Only the state that was judged: a result that came meanwhile keeps the check.
-  if (!(await o.store.forgetCheck(agent.id, check, view.resultId))) throw new HttpError(409, `${name}/${check} reported meanwhile: not forgotten`);
-  o.logger.warn({ agent: name, check, wasStale: view.stale, remote: req.socket.remoteAddress }, 'check forgotten through the API');
+  const outcome = await forgetCheck(o.store, name, check, force === '1' || force === 'true', '?force=1');
+  if (!outcome.forgotten) throw new HttpError(outcome.reason === 'no_agent' || outcome.reason === 'no_check' ? 404 : 409, outcome.message);
+  const { wasStale } = outcome;
+  o.logger.warn({ agent: name, check, wasStale, remote: req.socket.remoteAddress }, 'check forgotten through the API');
   // Open consoles drop it; the agent's view (its checks counted) changed too.
   o.feed.publish('check_forgotten', { agent: name, check });
   o.feed.publish('agent', (await o.engine.agentViews()).find((a) => a.name === name));
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(JSON.stringify({ agent: name, check, forgotten: true, wasStale: view.stale }));
+  res.end(JSON.stringify({ agent: name, check, forgotten: true, wasStale }));
 }

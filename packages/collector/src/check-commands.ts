@@ -2,7 +2,7 @@ import { ErrorCode, OutpostError } from '@outpost/protocol';
 import type { Argv } from 'yargs';
 import { fail } from './cli-exit.js';
 import { dataDirOption, storeOption, withStore } from './cli-store.js';
-import { forgetRefusal, listCheckViews } from './state-views.js';
+import { forgetCheck, listCheckViews } from './state-views.js';
 
 // The operator's commands about checks as the collector holds them: list them with their
 // effective status (silent satellites and stale checks shown UNKNOWN), and forget the state
@@ -54,17 +54,12 @@ export function addChecksCommand(y: Argv): Argv {
       }
       const { agent, check } = argv;
       if (agent === undefined || check === undefined) fail(new OutpostError(ErrorCode.CONFIG, 'checks forget needs the agent and the check id: outpost-collector checks forget lab-1 tcp:old'));
-      const stale = await withStore(argv['data-dir'], argv.store, async (store) => {
-        const record = await store.findAgentByName(agent);
-        if (!record) fail(new OutpostError(ErrorCode.CONFIG, `no agent named "${agent}" (outpost-collector agents list)`));
-        const [view] = await listCheckViews(store, agent, check);
-        if (!view) fail(new OutpostError(ErrorCode.CONFIG, `agent "${agent}" has no check "${check}" (outpost-collector checks list ${agent})`));
-        const refusal = argv.force ? undefined : forgetRefusal(view, '--force');
-        if (refusal !== undefined) fail(new OutpostError(ErrorCode.CONFIG, refusal));
-        // Only the state that was judged: a result that came meanwhile keeps the check.
-        if (!(await store.forgetCheck(record.id, check, view.resultId))) fail(new OutpostError(ErrorCode.CONFIG, `${agent}/${check} reported meanwhile: not forgotten`));
-        return view.stale;
-      });
+      const outcome = await withStore(argv['data-dir'], argv.store, (store) => forgetCheck(store, agent, check, argv.force, '--force'));
+      if (!outcome.forgotten) {
+        const hint = outcome.reason === 'no_agent' ? ' (outpost-collector agents list)' : outcome.reason === 'no_check' ? ` (outpost-collector checks list ${agent})` : '';
+        fail(new OutpostError(ErrorCode.CONFIG, `${outcome.message}${hint}`));
+      }
+      const stale = outcome.wasStale;
       const warning = stale ? '' : ' (it was not stale: its next result brings it back)';
       process.stdout.write(argv.json ? `${JSON.stringify({ agent, check, forgotten: true, wasStale: stale })}\n` : `${agent}/${check}: forgotten${warning}\n`);
     },

@@ -109,14 +109,28 @@ export async function listCheckViews(store: CollectorStore, agent?: string, chec
   return states.map((s) => viewOf(s, byName));
 }
 
+/** Why a forget did not happen: no such agent or check, refused (not stale), or a result came meanwhile. */
+export type ForgetOutcome =
+  | { forgotten: true; wasStale: boolean }
+  | { forgotten: false; reason: 'no_agent' | 'no_check' | 'not_stale' | 'reported'; message: string };
+
 /**
- * Why a check's state should not be forgotten unless forced: only a stale check is surely
- * one its agent stopped running. `force` names the option as the caller spells it.
+ * Forget a check's state as an operator asked (`checks forget`, DELETE /api/v1/checks/…).
+ * Only a stale check is surely one its agent stopped running, so any other needs `force`
+ * (`forceOption` names it as the caller spells it). Only the state that was judged goes: a
+ * result that came meanwhile keeps the check.
  */
-export function forgetRefusal(view: { agent: string; check: string; stale: boolean; satelliteSilent: boolean }, force: string): string | undefined {
-  if (view.stale) return undefined;
-  const why = view.satelliteSilent
-    ? 'its satellite is silent, and its backlog may bring the check back'
-    : 'it still reports: its next result would bring it back as a first result, and a failing one pages again';
-  return `${view.agent}/${view.check} is not stale: ${why}; forget it anyway with ${force}`;
+export async function forgetCheck(store: CollectorStore, agentName: string, checkId: string, force: boolean, forceOption: string): Promise<ForgetOutcome> {
+  const agent = await store.findAgentByName(agentName);
+  if (!agent) return { forgotten: false, reason: 'no_agent', message: `no agent named "${agentName}"` };
+  const [view] = await listCheckViews(store, agentName, checkId);
+  if (!view) return { forgotten: false, reason: 'no_check', message: `agent "${agentName}" has no check "${checkId}"` };
+  if (!view.stale && !force) {
+    const why = view.satelliteSilent
+      ? 'its satellite is silent, and its backlog may bring the check back'
+      : 'it still reports: its next result would bring it back as a first result, and a failing one pages again';
+    return { forgotten: false, reason: 'not_stale', message: `${agentName}/${checkId} is not stale: ${why}; forget it anyway with ${forceOption}` };
+  }
+  if (!(await store.forgetCheck(agent.id, checkId, view.resultId))) return { forgotten: false, reason: 'reported', message: `${agentName}/${checkId} reported meanwhile: not forgotten` };
+  return { forgotten: true, wasStale: view.stale };
 }
