@@ -5,6 +5,13 @@ import { z } from 'zod';
 import { duration, notifyConfigSchema, type NotifyConfig } from './notify/config.js';
 import { globMatches } from './notify/rules.js';
 import { segmentationSchema, type SegmentationPolicy } from './segmentation-policy.js';
+import type { StateEngineSettings } from './store.js';
+
+/** What of `state` the store applies while it stores (flapping): `run` and `import` alike. */
+export function stateEngineSettings(config: CollectorConfig): StateEngineSettings {
+  const { flapChanges, flapWindowMs } = config.state;
+  return { flapChanges, flapWindowMs };
+}
 
 /** The collector's behaviour beyond its command-line options, from `run --config FILE`. */
 export interface CollectorConfig {

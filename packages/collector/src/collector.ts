@@ -1,5 +1,5 @@
 import { resolveLimits, type ProtocolLimits } from '@outpost/protocol';
-import { defaultCollectorConfig, type CollectorConfig } from './collector-config.js';
+import { defaultCollectorConfig, stateEngineSettings, type CollectorConfig } from './collector-config.js';
 import { describeConfigChange, type ConfigChange } from './config-reload.js';
 import { createConsoleHandler } from './console-assets.js';
 import { Counters } from './counters.js';
@@ -68,7 +68,7 @@ export class Collector {
     this.#storage = openStorage({
       ...(options.store === undefined ? {} : { store: options.store }),
       dataDir: options.dataDir,
-      settings: { flapChanges: config.state.flapChanges, flapWindowMs: config.state.flapWindowMs },
+      settings: stateEngineSettings(config),
       retention: config.retention,
       logger: options.logger,
     });
@@ -157,8 +157,7 @@ export class Collector {
   reload(config: CollectorConfig): ConfigChange {
     const change = describeConfigChange(this.#config, config);
     // What is read only at start keeps its running value, so the store and the engine agree.
-    const { flapChanges, flapWindowMs } = this.#config.state;
-    const live: CollectorConfig = { ...config, api: this.#config.api, state: { ...config.state, flapChanges, flapWindowMs } };
+    const live: CollectorConfig = { ...config, api: this.#config.api, state: { ...config.state, ...stateEngineSettings(this.#config) } };
     this.#notifications.reload(live.notify);
     this.#engine.setConfig(live);
     this.#retention.setPolicy(live.retention);

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { EXIT, fail } from './cli-exit.js';
 import { dataDirOption, storeOption, withStore } from './cli-store.js';
-import { loadCollectorConfig } from './collector-config.js';
+import { loadCollectorConfig, stateEngineSettings } from './collector-config.js';
 import { loadIdentity } from './data-dir.js';
 import { formatImportReport, importExport, type ImportReport } from './import.js';
 import { DEFAULT_STATE_SETTINGS } from './sqlite-store.js';
@@ -15,9 +15,7 @@ import type { StateEngineSettings } from './store.js';
  * `run` is given), so an import judges flapping as the running collector does.
  */
 function stateSettings(configFile: string | undefined): StateEngineSettings {
-  if (configFile === undefined) return DEFAULT_STATE_SETTINGS;
-  const { flapChanges, flapWindowMs } = loadCollectorConfig(configFile).state;
-  return { flapChanges, flapWindowMs };
+  return configFile === undefined ? DEFAULT_STATE_SETTINGS : stateEngineSettings(loadCollectorConfig(configFile));
 }
 
 /**
