@@ -39,13 +39,19 @@ async function moreResults(d: TestDeployment, name: string, than: number) {
   await eventually(`more than ${than} results from ${name}`, () => (d.collectorResultIds(name).length > than ? true : undefined));
 }
 
+/** A collector and agent `name` (checks on the collector's own ports), once its first results are stored. */
+async function reportingAgent(name: string) {
+  const d = (deployment = await TestDeployment.create());
+  await d.startCollector();
+  await d.initAgent(name, { checks: checks(d) });
+  const agent = d.startAgent(name);
+  await moreResults(d, name, 0);
+  return { d, agent };
+}
+
 describe('key rotation', () => {
   it('moves a live agent to a new key signed by its old one, without losing results', async () => {
-    const d = (deployment = await TestDeployment.create());
-    await d.startCollector();
-    await d.initAgent('rot-a', { checks: checks(d) });
-    const agent = d.startAgent('rot-a');
-    await moreResults(d, 'rot-a', 0);
+    const { d, agent } = await reportingAgent('rot-a');
     const before = (await agentView(d, 'rot-a'))!.key;
 
     const rotate = await runCli('agent', ['rotate-key', '--config', d.configPath('rot-a'), '--json']);
@@ -66,11 +72,7 @@ describe('key rotation', () => {
   });
 
   it('lets agents follow a collector key rotation endorsed by the key they pinned', async () => {
-    const d = (deployment = await TestDeployment.create());
-    await d.startCollector();
-    await d.initAgent('rot-c', { checks: checks(d) });
-    const agent = d.startAgent('rot-c');
-    await moreResults(d, 'rot-c', 0);
+    const { d, agent } = await reportingAgent('rot-c');
 
     await d.stopCollector();
     const rotate = await runCli('collector', ['rotate-key', '--data-dir', d.collectorDir, '--overlap', '1h', '--json']);
@@ -95,11 +97,7 @@ describe('key rotation', () => {
   });
 
   it('holds a config set between rotate-key and the restart instead of pushing what the agent must refuse, and delivers it after', async () => {
-    const d = (deployment = await TestDeployment.create());
-    await d.startCollector();
-    await d.initAgent('rot-p', { checks: checks(d) });
-    const agent = d.startAgent('rot-p');
-    await moreResults(d, 'rot-p', 0);
+    const { d, agent } = await reportingAgent('rot-p');
     expect((await runCli('collector', ['rotate-key', '--data-dir', d.collectorDir, '--overlap', '1h'])).code).toBe(0);
     // Signed with the new key on disk, which the running collector does not hold.
     await setConfig(d, 'rot-p', 'pushed');
@@ -116,11 +114,7 @@ describe('key rotation', () => {
   });
 
   it('signs anew a version stored before a rotation and served after it', async () => {
-    const d = (deployment = await TestDeployment.create());
-    await d.startCollector();
-    await d.initAgent('rot-s', { checks: checks(d) });
-    const agent = d.startAgent('rot-s');
-    await moreResults(d, 'rot-s', 0);
+    const { d, agent } = await reportingAgent('rot-s');
     await agent.stop();
     // Stored with the old key while the agent is away, then the collector's key rotates.
     await setConfig(d, 'rot-s', 'pushed');

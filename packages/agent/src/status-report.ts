@@ -126,9 +126,11 @@ function drainFigures(
 /** The report for a terminal. */
 export function formatStatus(report: AgentStatusReport, now = Date.now()): string {
   const ago = (at: string | null) => (at ? `${at} (${formatDuration(Math.max(0, now - Date.parse(at)))} ago)` : 'never');
+  // Not running, yet its last recorded state is not a clean stop: it died.
+  const died = report.running === false && report.connection !== 'stopped';
   const lines = [
-    `agent       ${report.name}${report.running === false && report.connection !== 'stopped' ? `: not running (no sign of life since ${ago(report.aliveAt)}; it stopped without a clean shutdown)` : ''}`,
-    `connection  ${report.running === false && report.connection !== 'stopped' ? `none (last recorded: ${report.connection})` : report.connection}${report.connectionSince ? ` since ${ago(report.connectionSince)}` : ''}${report.collectorUrl ? ` → ${report.collectorUrl}` : ''}`,
+    `agent       ${report.name}${died ? `: not running (no sign of life since ${ago(report.aliveAt)}; it stopped without a clean shutdown)` : ''}`,
+    `connection  ${died ? `none (last recorded: ${report.connection})` : report.connection}${report.connectionSince ? ` since ${ago(report.connectionSince)}` : ''}${report.collectorUrl ? ` → ${report.collectorUrl}` : ''}`,
     `backlog     ${report.backlog} result${report.backlog === 1 ? '' : 's'} waiting (${(report.backlogBytes / 1_048_576).toFixed(1)} MiB)${report.oldestUnsentAt ? `, oldest from ${ago(report.oldestUnsentAt)}` : ''}`,
     `last ack    ${ago(report.lastAckAt)}${report.lastAckSeq !== null ? ` (batch ${report.lastAckSeq})` : ''}`,
     `last result id ${report.lastResultId}`,
